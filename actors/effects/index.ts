@@ -1,0 +1,2 @@
+export { createEffects } from './createEffects.js';
+export type { AgentEffects, AskInput, ModelInput } from './createEffects.js';

@@ -1,0 +1,25 @@
+/**
+ * Agents on top of the substrate: `defineAgent`, the effects an agent invokes, and models.
+ *
+ * @example
+ * import { defineAgent, createSimulatedModel } from 'agentvisor/actors';
+ */
+export { defineAgent } from './defineAgent.js';
+export type {
+  AgentDefinition,
+  AgentConfig,
+  AgentBuildContext,
+  AgentEvents,
+  Accepts,
+} from './defineAgent.js';
+export { createEffects } from './effects/index.js';
+export type { AgentEffects, AskInput, ModelInput } from './effects/index.js';
+export { createSimulatedModel } from './models/index.js';
+export type {
+  ModelClient,
+  ModelRequest,
+  ModelResponse,
+  ChatMessage,
+  TokenUsage,
+  SimulatedModelOptions,
+} from './models/index.js';

@@ -1,0 +1,9 @@
+export type {
+  ModelClient,
+  ModelRequest,
+  ModelResponse,
+  ChatMessage,
+  TokenUsage,
+} from './ModelClient.js';
+export { createSimulatedModel } from './createSimulatedModel.js';
+export type { SimulatedModelOptions } from './createSimulatedModel.js';

@@ -1,0 +1,115 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/**
+ * Layering (DESIGN.md): imports point one way, ops → supervisors → actors → runtime.
+ * Each layer lists the layers above it, which it must never import.
+ */
+const layerAbove = {
+  runtime: ['actors', 'supervisors', 'ops'],
+  actors: ['supervisors', 'ops'],
+  supervisors: ['ops'],
+};
+
+const upward = (layer) =>
+  layerAbove[layer].flatMap((above) => [`**/${above}/*`, `**/${above}/**`, `agentvisor/${above}`]);
+
+/** Time and timers live only in runtime/clock (STYLE §6): everything else takes a Clock. */
+const timerGlobals = [
+  'setTimeout',
+  'clearTimeout',
+  'setInterval',
+  'clearInterval',
+  'setImmediate',
+  'clearImmediate',
+].map((name) => ({
+  name,
+  message: 'Use the injected Clock (runtime/clock) instead of timer globals.',
+}));
+const timeProperties = [
+  { object: 'Date', property: 'now', message: 'Use clock.now() (runtime/clock).' },
+  { object: 'performance', property: 'now', message: 'Use clock.monotonic() (runtime/clock).' },
+  ...['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate'].flatMap((p) =>
+    ['globalThis', 'global', 'window'].map((object) => ({
+      object,
+      property: p,
+      message: 'Use the injected Clock (runtime/clock).',
+    })),
+  ),
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '*.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+      'no-restricted-globals': ['error', ...timerGlobals],
+      'no-restricted-properties': ['error', ...timeProperties],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Use clock.now().',
+        },
+      ],
+    },
+  },
+  // The clock is the one place that touches real time.
+  {
+    files: ['runtime/clock/**'],
+    rules: {
+      'no-restricted-globals': 'off',
+      'no-restricted-properties': 'off',
+      'no-restricted-syntax': 'off',
+    },
+  },
+  // Benchmarks and scripts measure or wait on real time by design; they are not library code.
+  {
+    files: ['bench/**', 'scripts/**'],
+    rules: {
+      'no-restricted-globals': 'off',
+      'no-restricted-properties': 'off',
+      'no-restricted-syntax': 'off',
+    },
+  },
+  ...Object.keys(layerAbove).map((layer) => ({
+    files: [`${layer}/**/*.ts`],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: upward(layer),
+              message: `Layering: ${layer} must not import from a layer above it (ops → supervisors → actors → runtime).`,
+            },
+          ],
+        },
+      ],
+    },
+  })),
+  // Tests may use vi/expect patterns that trip type-aware rules on purpose.
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+);

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/** Current envelope format version. */
+export const ENVELOPE_VERSION = 1;
+
+/** Upper bounds of envelope header fields (the payload is bounded by the encoded size). */
+export const EnvelopeLimits = {
+  idLength: 128,
+  typeLength: 256,
+  addressLength: 1024,
+  traceparentLength: 128,
+} as const;
+
+/**
+ * The envelope of every message (DESIGN.md "The message"), as the zod schema that guards every
+ * boundary: bytes off the wire, records out of a store, messages injected from outside the process.
+ *
+ * - `deadline` is wall-clock epoch milliseconds: it crosses processes, where monotonic time does not.
+ * - `replyTo` is the subject an `ask` reply goes to; `correlationId` ties a reply to its request.
+ */
+export const EnvelopeSchema = z.strictObject({
+  /** Envelope format version. */
+  v: z.literal(ENVELOPE_VERSION),
+  /** Unique message id; the receiver deduplicates on it. */
+  id: z.string().min(1).max(EnvelopeLimits.idLength),
+  /** Message type; the receiving agent declares a payload schema per type. */
+  type: z.string().min(1).max(EnvelopeLimits.typeLength),
+  /** Name of the receiving actor (or the reply subject for replies). */
+  to: z.string().min(1).max(EnvelopeLimits.addressLength),
+  /** Name of the sending actor, when sent by one. */
+  from: z.string().min(1).max(EnvelopeLimits.addressLength).optional(),
+  /** Subject the reply of an `ask` goes to. */
+  replyTo: z.string().min(1).max(EnvelopeLimits.addressLength).optional(),
+  /** Id of the request this message answers, or of the conversation it belongs to. */
+  correlationId: z.string().min(1).max(EnvelopeLimits.idLength).optional(),
+  /** Id of the message that caused this one. */
+  causationId: z.string().min(1).max(EnvelopeLimits.idLength).optional(),
+  /** W3C trace context. */
+  traceparent: z.string().min(1).max(EnvelopeLimits.traceparentLength).optional(),
+  /** Absolute deadline, epoch ms; every hop below gets what is left of it. */
+  deadline: z.number().int().nonnegative().optional(),
+  /** Delivery attempt, 1 for the first. */
+  attempt: z.number().int().positive().optional(),
+  /** The message body, validated by the receiver's schema for `type`. */
+  payload: z.unknown(),
+});
+
+/** A message envelope. Also the XState event an agent receives: `event.type`, `event.payload`. */
+export type Envelope<TType extends string = string, TPayload = unknown> = Omit<
+  z.output<typeof EnvelopeSchema>,
+  'type' | 'payload'
+> & { readonly type: TType; readonly payload: TPayload };
+
+/** Reserved message types of the runtime itself (replies to `ask`). */
+export const ReplyType = {
+  /** A successful reply; `payload` is the answer. */
+  Ok: 'agentvisor.reply',
+  /** An error reply; `payload` is a `WireError`. */
+  Error: 'agentvisor.error',
+} as const;

@@ -1,0 +1,113 @@
+import { Packr } from 'msgpackr';
+import { ErrorCode, RuntimeError, formatPath } from '../errors/index.js';
+import { EnvelopeSchema, type Envelope } from './Envelope.js';
+
+/** 1 MiB: the default `max_payload` of nats-server, so a message that encodes fits on the wire. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/**
+ * The one msgpackr configuration of agentvisor (reference/xstate-nats.md §C):
+ * standard MessagePack maps, decoded as plain objects so zod can validate them; integers within
+ * ±2^53 decoded as numbers; `toJSON` ignored so durable state is encoded as it is.
+ */
+export const packr = new Packr({
+  useRecords: false,
+  mapsAsObjects: true,
+  // 'auto' is supported by msgpackr's unpacker (unpack.js) but missing from its type declaration.
+  int64AsType: 'auto' as 'number',
+  useToJSON: false,
+});
+
+/** The outcome of a codec call: nothing is thrown past the codec. */
+export type CodecResult<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: RuntimeError };
+
+/** Options of the codec functions. */
+export interface CodecOptions {
+  /** Largest encoded message accepted, in bytes. @default 1_048_576 */
+  maxBytes?: number;
+}
+
+/** Encodes any msgpack-able value with the shared configuration. */
+export function encodeValue(value: unknown, options: CodecOptions = {}): CodecResult<Uint8Array> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  let bytes: Uint8Array;
+  try {
+    bytes = packr.pack(value);
+  } catch (cause) {
+    return fail(ErrorCode.InvalidMessage, `Value cannot be encoded: ${reason(cause)}`, { cause });
+  }
+  if (bytes.byteLength > maxBytes) {
+    return fail(
+      ErrorCode.MessageTooLarge,
+      `Encoded message is ${bytes.byteLength} bytes, over the maximum of ${maxBytes}`,
+      { details: { size: bytes.byteLength, maxBytes } },
+    );
+  }
+  return { ok: true, value: bytes };
+}
+
+/** Decodes bytes with the shared configuration; the size is checked before decoding. */
+export function decodeValue(bytes: Uint8Array, options: CodecOptions = {}): CodecResult<unknown> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  if (!(bytes instanceof Uint8Array)) {
+    return fail(ErrorCode.MalformedMessage, 'Message is not a byte array');
+  }
+  if (bytes.byteLength > maxBytes) {
+    return fail(
+      ErrorCode.MessageTooLarge,
+      `Message is ${bytes.byteLength} bytes, over the maximum of ${maxBytes}; refused before decoding`,
+      { details: { size: bytes.byteLength, maxBytes } },
+    );
+  }
+  if (bytes.byteLength === 0) return fail(ErrorCode.MalformedMessage, 'Message is empty');
+  try {
+    return { ok: true, value: packr.unpack(bytes) as unknown };
+  } catch (cause) {
+    // Truncated data, trailing bytes, length bombs and deep nesting (RangeError) all land here.
+    return fail(ErrorCode.MalformedMessage, `Message does not decode: ${reason(cause)}`, { cause });
+  }
+}
+
+/** Validates an unknown value as an {@link Envelope}. */
+export function validateEnvelope(value: unknown): CodecResult<Envelope> {
+  const parsed = EnvelopeSchema.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+  const first = issues[0];
+  const where =
+    first === undefined ? '' : `${first.path === '' ? '' : `${first.path}: `}${first.message}`;
+  return fail(ErrorCode.InvalidMessage, `Invalid envelope: ${where}`, { details: { issues } });
+}
+
+/** Encodes an envelope (validated first, so nothing malformed leaves the process). */
+export function encodeEnvelope(
+  envelope: Envelope,
+  options: CodecOptions = {},
+): CodecResult<Uint8Array> {
+  const valid = validateEnvelope(envelope);
+  if (!valid.ok) return valid;
+  return encodeValue(valid.value, options);
+}
+
+/** Decodes and validates an envelope: `ERR_MESSAGE_TOO_LARGE`, `ERR_MALFORMED_MESSAGE` or `ERR_INVALID_MESSAGE` on failure. */
+export function decodeEnvelope(
+  bytes: Uint8Array,
+  options: CodecOptions = {},
+): CodecResult<Envelope> {
+  const decoded = decodeValue(bytes, options);
+  if (!decoded.ok) return decoded;
+  return validateEnvelope(decoded.value);
+}
+
+function fail(
+  code: ErrorCode,
+  message: string,
+  options: { cause?: unknown; details?: Record<string, unknown> } = {},
+): { ok: false; error: RuntimeError } {
+  return { ok: false, error: new RuntimeError(code, message, options) };
+}
+
+function reason(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

@@ -1,0 +1,65 @@
+/**
+ * Stable error codes. The code is the contract: callers branch on it, tests assert on it.
+ * Never rename or reuse a code; add new ones at the end of their group.
+ */
+export const ErrorCode = {
+  // --- options and configuration ---
+  /** Options or configuration failed validation; `details.issues` lists each path and problem. */
+  InvalidOptions: 'ERR_INVALID_OPTIONS',
+
+  // --- messages ---
+  /** Bytes that do not decode as MessagePack (or are refused before decoding). */
+  MalformedMessage: 'ERR_MALFORMED_MESSAGE',
+  /** A decoded message that fails the envelope schema or the receiver's payload schema. */
+  InvalidMessage: 'ERR_INVALID_MESSAGE',
+  /** Encoded message larger than the configured maximum; refused before decoding. */
+  MessageTooLarge: 'ERR_MESSAGE_TOO_LARGE',
+  /** A message type the receiving agent does not accept. */
+  UnknownMessageType: 'ERR_UNKNOWN_MESSAGE_TYPE',
+
+  // --- actors and the system ---
+  /** No actor with that name is hosted (or no responder on the subject). */
+  ActorNotFound: 'ERR_ACTOR_NOT_FOUND',
+  /** An actor with that name already exists. */
+  ActorExists: 'ERR_ACTOR_EXISTS',
+  /** The actor stopped before it could process or answer the message. */
+  ActorStopped: 'ERR_ACTOR_STOPPED',
+  /** The actor failed (an XState error) before it could answer. */
+  ActorFailed: 'ERR_ACTOR_FAILED',
+  /** The actor's bounded mailbox was full; the message went to dead letters. */
+  MailboxFull: 'ERR_MAILBOX_FULL',
+  /** The actor's current state does not handle this message (Akka's "unhandled"). */
+  Unhandled: 'ERR_UNHANDLED',
+  /** The deadline passed before the operation completed. */
+  Timeout: 'ERR_TIMEOUT',
+  /** The operation was cancelled through its AbortSignal. */
+  Aborted: 'ERR_ABORTED',
+  /** The system or transport is closed or draining. */
+  Closed: 'ERR_CLOSED',
+
+  // --- test support and infrastructure ---
+  /** `nats-server` could not be found on PATH or at NATS_SERVER_BIN. */
+  NatsServerMissing: 'ERR_NATS_SERVER_MISSING',
+  /** `nats-server` did not start or did not report its port. */
+  NatsServerStart: 'ERR_NATS_SERVER_START',
+
+  // --- resilience (referenced by later layers) ---
+  /** A circuit breaker is open and refused the call. */
+  CircuitOpen: 'ERR_CIRCUIT_OPEN',
+  /** A supervisor exceeded its restart intensity and gave up. */
+  RestartIntensity: 'ERR_RESTART_INTENSITY',
+  /** A checkpoint written by another machine version with no declared migration. */
+  CheckpointVersion: 'ERR_CHECKPOINT_VERSION',
+  /** An error crossed the wire with a code this version does not know. */
+  Unknown: 'ERR_UNKNOWN',
+} as const;
+
+/** One of the stable `ERR_*` codes of {@link ErrorCode}. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const knownCodes: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+/** True when `code` is one of this version's stable codes. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && knownCodes.has(code);
+}

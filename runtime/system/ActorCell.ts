@@ -1,0 +1,436 @@
+import { createActor, type AnyActor, type AnyActorLogic } from 'xstate';
+import type { z } from 'zod';
+import { scheduleMacrotask, type Clock } from '../clock/index.js';
+import { type Envelope, ReplyType } from '../codec/index.js';
+import { ErrorCode, RuntimeError, type WireError } from '../errors/index.js';
+import type { BoundCounter, Logger } from '../telemetry/index.js';
+import type { Transport } from '../transport/index.js';
+import type { DeadLetterReason } from './DeadLetters.js';
+import type { ActorStatus, LifecycleEvent, StopReason } from './Lifecycle.js';
+import { Mailbox, type OverflowPolicy } from './Mailbox.js';
+import { REPLY_EVENT, type ReplyEmitted } from './respond.js';
+
+/** Messages processed per turn before the cell yields to the event loop (Akka's "throughput"). */
+const THROUGHPUT = 512;
+
+/** @internal What a cell needs from its system. */
+export interface CellHost {
+  readonly clock: Clock;
+  readonly transport: Transport;
+  nextId(): string;
+  deadLetter(reason: DeadLetterReason, to: string, envelope: Envelope, error: RuntimeError): void;
+  lifecycle(event: LifecycleEvent): void;
+  readonly processed: BoundCounter;
+}
+
+/** @internal Settings of one cell. */
+export interface CellSettings {
+  readonly name: string;
+  readonly subject: string;
+  readonly incarnation: number;
+  readonly logic: AnyActorLogic;
+  readonly accepts: Readonly<Record<string, z.ZodType>> | undefined;
+  readonly capacity: number;
+  readonly overflow: OverflowPolicy;
+  readonly input: unknown;
+  readonly snapshot: unknown;
+  readonly logger: Logger;
+}
+
+interface ExecutableAction {
+  exec?: ((info: unknown, params: unknown) => unknown) | undefined;
+}
+
+interface ActorScopeInternals {
+  actionExecutor?: (action: ExecutableAction) => void;
+}
+
+/**
+ * @internal One hosted actor incarnation: its bounded mailbox in front of an XState actor, the
+ * asks it owes a reply, and the capture of every way XState can fail.
+ */
+export class ActorCell {
+  readonly name: string;
+  readonly incarnation: number;
+  readonly subject: string;
+  status: ActorStatus = 'running';
+  error: unknown = undefined;
+  output: unknown = undefined;
+  processed = 0;
+
+  readonly #host: CellHost;
+  readonly #settings: CellSettings;
+  readonly #mailbox: Mailbox;
+  readonly #actor: AnyActor;
+  readonly #logger: Logger;
+  /** Asks delivered to the machine and not answered yet: id → reply subject. */
+  readonly #owed = new Map<string, string>();
+  #scheduled = false;
+
+  constructor(host: CellHost, settings: CellSettings) {
+    this.#host = host;
+    this.#settings = settings;
+    this.name = settings.name;
+    this.incarnation = settings.incarnation;
+    this.subject = settings.subject;
+    this.#logger = settings.logger;
+    this.#mailbox = new Mailbox(settings.capacity);
+    this.#actor = createActor(settings.logic, {
+      clock: host.clock,
+      ...(settings.input === undefined ? {} : { input: settings.input }),
+      ...(settings.snapshot === undefined ? {} : { snapshot: settings.snapshot as never }),
+      logger: (...args: unknown[]) => {
+        this.#logger.info({ xstate: args }, 'xstate log');
+      },
+    });
+    this.#captureAsyncActionErrors();
+    // An error observer is mandatory: without one XState rethrows in a timer and kills the process.
+    this.#actor.subscribe({
+      error: (err: unknown) => {
+        this.#fail(err);
+      },
+      complete: () => {
+        this.#onComplete();
+      },
+    });
+    this.#actor.on(REPLY_EVENT, (emitted) => {
+      this.#reply(emitted as unknown as ReplyEmitted);
+    });
+  }
+
+  /** Starts the XState actor (which may fail at once, e.g. a bad restored snapshot). */
+  start(): void {
+    this.#host.lifecycle({
+      type: 'started',
+      name: this.name,
+      incarnation: this.incarnation,
+      at: this.#host.clock.now(),
+    });
+    try {
+      this.#actor.start();
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  /** Number of messages waiting. */
+  get mailboxSize(): number {
+    return this.#mailbox.size;
+  }
+
+  /** The XState actor (for snapshots and inspection). */
+  get actor(): AnyActor {
+    return this.#actor;
+  }
+
+  // --- delivery ---
+
+  /** Accepts a message into the mailbox, or dead-letters it with its reason. */
+  enqueue(envelope: Envelope): void {
+    if (this.status !== 'running') {
+      this.#refuse(envelope, this.#notRunningReason(), this.#notRunningError(envelope));
+      return;
+    }
+    if (this.#mailbox.full) {
+      const victim = this.#settings.overflow === 'drop-oldest' ? this.#mailbox.shift() : envelope;
+      if (victim !== envelope) this.#mailbox.push(envelope);
+      if (victim !== undefined) {
+        this.#refuse(
+          victim,
+          'mailbox-full',
+          new RuntimeError(
+            ErrorCode.MailboxFull,
+            `Mailbox of ${this.name} is full (${this.#mailbox.capacity})`,
+            {
+              details: {
+                actor: this.name,
+                capacity: this.#mailbox.capacity,
+                policy: this.#settings.overflow,
+              },
+            },
+          ),
+        );
+      }
+      return;
+    }
+    this.#mailbox.push(envelope);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(this.#drain);
+    }
+  }
+
+  readonly #drain = (): void => {
+    this.#scheduled = false;
+    let n = 0;
+    while (this.status === 'running') {
+      const envelope = this.#mailbox.shift();
+      if (envelope === undefined) return;
+      this.#deliver(envelope);
+      if (++n >= THROUGHPUT && this.#mailbox.size > 0) {
+        // Yield to I/O and timers so one busy actor cannot starve the process.
+        this.#scheduled = true;
+        scheduleMacrotask(this.#drain);
+        return;
+      }
+    }
+  };
+
+  #deliver(envelope: Envelope): void {
+    if (envelope.deadline !== undefined && envelope.deadline < this.#host.clock.now()) {
+      this.#refuse(
+        envelope,
+        'expired',
+        new RuntimeError(
+          ErrorCode.Timeout,
+          `Message ${envelope.id} expired before ${this.name} took it`,
+          {
+            details: { deadline: envelope.deadline },
+          },
+        ),
+      );
+      return;
+    }
+    let event = envelope;
+    const accepts = this.#settings.accepts;
+    if (accepts !== undefined) {
+      const schema = accepts[envelope.type];
+      if (schema === undefined) {
+        this.#refuse(
+          envelope,
+          'unknown-type',
+          new RuntimeError(
+            ErrorCode.UnknownMessageType,
+            `${this.name} does not accept messages of type ${envelope.type}`,
+            {
+              details: { actor: this.name, type: envelope.type, accepts: Object.keys(accepts) },
+            },
+          ),
+        );
+        return;
+      }
+      const parsed = schema.safeParse(envelope.payload);
+      if (!parsed.success) {
+        this.#refuse(
+          envelope,
+          'invalid-message',
+          new RuntimeError(
+            ErrorCode.InvalidMessage,
+            `Payload of ${envelope.type} for ${this.name} is invalid: ${parsed.error.issues[0]?.message ?? ''}`,
+            {
+              details: {
+                actor: this.name,
+                type: envelope.type,
+                issues: parsed.error.issues.map((i) => ({
+                  path: i.path.map(String),
+                  message: i.message,
+                })),
+              },
+            },
+          ),
+        );
+        return;
+      }
+      if (parsed.data !== envelope.payload) event = { ...envelope, payload: parsed.data };
+    }
+    if (envelope.replyTo !== undefined) this.#owed.set(envelope.id, envelope.replyTo);
+    const before = this.#actor.getSnapshot() as Snapshot;
+    this.#actor.send(event);
+    this.processed++;
+    this.#host.processed.inc();
+    // XState keeps the same snapshot object when no transition was enabled, and also when an
+    // enabled transition only ran actions (no assign, no target). Only in that rare case ask the
+    // machine whether it had a transition; then the message was not handled in its state: report
+    // it rather than let an ask wait for its deadline.
+    if (
+      this.status === 'running' &&
+      this.#actor.getSnapshot() === before &&
+      !canHandle(before, event)
+    ) {
+      this.#unhandled(envelope);
+    }
+  }
+
+  #unhandled(envelope: Envelope): void {
+    const error = new RuntimeError(
+      ErrorCode.Unhandled,
+      `${this.name} has no transition for ${envelope.type} in its current state`,
+      {
+        details: { actor: this.name, type: envelope.type },
+      },
+    );
+    if (envelope.replyTo !== undefined && this.#owed.delete(envelope.id)) {
+      this.#sendReply(envelope.replyTo, envelope.id, undefined, error.toWire());
+    }
+    this.#host.deadLetter('unhandled', this.name, envelope, error);
+  }
+
+  /** Dead-letters a message and answers it with the error when it was an ask. */
+  #refuse(envelope: Envelope, reason: DeadLetterReason, error: RuntimeError): void {
+    if (envelope.replyTo !== undefined)
+      this.#sendReply(envelope.replyTo, envelope.id, undefined, error.toWire());
+    this.#host.deadLetter(reason, this.name, envelope, error);
+  }
+
+  // --- replies ---
+
+  #reply(emitted: ReplyEmitted): void {
+    const to = emitted.to as ReplyEmitted['to'] | undefined;
+    if (to?.replyTo === undefined) return; // answering a tell: nobody waits for it
+    this.#owed.delete(to.id);
+    this.#sendReply(to.replyTo, to.id, emitted.payload, emitted.error);
+  }
+
+  #sendReply(
+    subject: string,
+    inReplyTo: string,
+    payload: unknown,
+    error: WireError | undefined,
+  ): void {
+    const reply: Envelope = {
+      v: 1,
+      id: this.#host.nextId(),
+      type: error === undefined ? ReplyType.Ok : ReplyType.Error,
+      to: subject,
+      from: this.name,
+      correlationId: inReplyTo,
+      payload: error ?? payload,
+    };
+    this.#host.transport.publish(subject, reply);
+  }
+
+  // --- failure and exit ---
+
+  /**
+   * XState ignores the promise an `async` action returns, so its rejection would be unhandled
+   * (fatal on Node 20). Every action this actor executes goes through its scope's executor:
+   * wrap it so a returned promise that rejects fails the actor instead.
+   */
+  #captureAsyncActionErrors(): void {
+    const scope = (this.#actor as unknown as { _actorScope?: ActorScopeInternals })._actorScope;
+    const original = scope?.actionExecutor;
+    if (scope === undefined || original === undefined) return;
+    scope.actionExecutor = (action: ExecutableAction) => {
+      const exec = action.exec;
+      if (exec !== undefined) {
+        action.exec = (info, params) => {
+          const result = exec(info, params);
+          if (isPromiseLike(result)) {
+            result.then(undefined, (err: unknown) => {
+              this.#fail(err);
+            });
+          }
+          return result;
+        };
+      }
+      original(action);
+    };
+  }
+
+  #fail(err: unknown): void {
+    if (this.status !== 'running') return;
+    this.status = 'failed';
+    this.error = err;
+    this.#logger.error({ err }, `actor ${this.name} failed`);
+    if ((this.#actor.getSnapshot() as { status: string }).status === 'active') this.#actor.stop();
+    const wire = new RuntimeError(ErrorCode.ActorFailed, `${this.name} failed`, {
+      cause: err,
+      details: { actor: this.name },
+    });
+    this.#release(wire, 'failed-actor');
+    this.#host.lifecycle({
+      type: 'failed',
+      name: this.name,
+      incarnation: this.incarnation,
+      error: err,
+      at: this.#host.clock.now(),
+    });
+  }
+
+  #onComplete(): void {
+    const snapshot = this.#actor.getSnapshot() as { status: string; output?: unknown };
+    if (this.status !== 'running' || snapshot.status !== 'done') return;
+    this.status = 'done';
+    this.output = snapshot.output;
+    const error = new RuntimeError(
+      ErrorCode.ActorStopped,
+      `${this.name} finished before answering`,
+      { details: { actor: this.name } },
+    );
+    this.#release(error, 'stopped-actor');
+    this.#host.lifecycle({
+      type: 'done',
+      name: this.name,
+      incarnation: this.incarnation,
+      output: snapshot.output,
+      at: this.#host.clock.now(),
+    });
+  }
+
+  /** Stops the actor; queued messages go to dead letters and owed asks get ERR_ACTOR_STOPPED. */
+  stop(reason: StopReason): void {
+    const wasRunning = this.status === 'running';
+    if (wasRunning) {
+      this.status = 'stopped';
+      this.#actor.stop();
+      const error = new RuntimeError(ErrorCode.ActorStopped, `${this.name} stopped (${reason})`, {
+        details: { actor: this.name, reason },
+      });
+      this.#release(error, 'stopped-actor');
+    } else {
+      this.status = 'stopped';
+    }
+    this.#host.lifecycle({
+      type: 'stopped',
+      name: this.name,
+      incarnation: this.incarnation,
+      reason,
+      at: this.#host.clock.now(),
+    });
+  }
+
+  /** Answers every owed ask with `error` and dead-letters what is still queued. */
+  #release(error: RuntimeError, reason: DeadLetterReason): void {
+    const wire = error.toWire();
+    for (const [id, subject] of this.#owed) this.#sendReply(subject, id, undefined, wire);
+    this.#owed.clear();
+    for (const envelope of this.#mailbox.takeAll()) this.#refuse(envelope, reason, error);
+  }
+
+  #notRunningReason(): DeadLetterReason {
+    return this.status === 'failed' ? 'failed-actor' : 'stopped-actor';
+  }
+
+  #notRunningError(envelope: Envelope): RuntimeError {
+    const code = this.status === 'failed' ? ErrorCode.ActorFailed : ErrorCode.ActorStopped;
+    return new RuntimeError(
+      code,
+      `${this.name} is ${this.status}; ${envelope.type} not delivered`,
+      {
+        details: { actor: this.name, status: this.status },
+        ...(this.status === 'failed' ? { cause: this.error } : {}),
+      },
+    );
+  }
+}
+
+interface Snapshot {
+  can?: (event: Envelope) => boolean;
+}
+
+function canHandle(snapshot: Snapshot, event: Envelope): boolean {
+  if (typeof snapshot.can !== 'function') return true; // not a machine: no notion of unhandled
+  try {
+    return snapshot.can(event);
+  } catch {
+    return true; // a throwing guard already failed the actor through XState
+  }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}

@@ -1,0 +1,497 @@
+import { z } from 'zod';
+import type { AnyActorLogic } from 'xstate';
+import { type Clock, systemClock } from '../clock/index.js';
+import { type Envelope, ReplyType, DEFAULT_MAX_MESSAGE_BYTES } from '../codec/index.js';
+import { ErrorCode, RuntimeError, parseOptions, type WireError } from '../errors/index.js';
+import {
+  createMetricsRegistry,
+  silentLogger,
+  type BoundCounter,
+  type Logger,
+  type MetricsRegistry,
+} from '../telemetry/index.js';
+import {
+  LocalTransport,
+  createSubjects,
+  type Disposable,
+  type Subjects,
+  type Transport,
+} from '../transport/index.js';
+import { ActorCell, type CellHost } from './ActorCell.js';
+import { isActorTemplate, type ActorContext, type ActorTemplate } from './ActorTemplate.js';
+import { DeadLetters, type DeadLetterReason } from './DeadLetters.js';
+import { createIdGenerator } from './ids.js';
+import type { ActorStatus, LifecycleEvent, LifecycleListener, StopReason } from './Lifecycle.js';
+
+// --- options ---
+
+/** Options of {@link createActorSystem}. Validated; defaults live here. */
+export const ActorSystemOptionsSchema = z.strictObject({
+  /** Namespace: the subject prefix of every actor. @default 'default' */
+  namespace: z.string().min(1).max(64).default('default'),
+  /** Mailbox defaults for every actor (overridable per spawn). */
+  mailbox: z
+    .strictObject({
+      /** Messages a mailbox holds before its overflow policy applies. @default 10_000 */
+      capacity: z.number().int().positive().default(10_000),
+      /** @default 'drop-newest' */
+      overflow: z.enum(['drop-newest', 'drop-oldest']).default('drop-newest'),
+    })
+    .prefault({}),
+  /** Deadline of an `ask` that gives none. @default 5_000 */
+  askTimeoutMs: z.number().positive().default(5_000),
+  /** Largest encoded message accepted from outside the process. @default 1_048_576 */
+  maxMessageBytes: z.number().int().positive().default(DEFAULT_MAX_MESSAGE_BYTES),
+});
+
+/** What callers pass to {@link createActorSystem}. */
+export type ActorSystemOptions = z.input<typeof ActorSystemOptionsSchema>;
+type ActorSystemConfig = z.output<typeof ActorSystemOptionsSchema>;
+
+/** Capabilities of the system: kept out of the options schema (STYLE §5). */
+export interface ActorSystemDeps {
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default a silent logger */
+  logger?: Logger;
+  /** @default a new in-memory registry */
+  metrics?: MetricsRegistry;
+  /** @default a new LocalTransport, owned (closed) by the system */
+  transport?: Transport;
+}
+
+/** Per-spawn options. */
+export interface SpawnOptions {
+  /** Input of the XState logic. */
+  input?: unknown;
+  /** A persisted snapshot to restore instead of starting fresh. */
+  snapshot?: unknown;
+  /** Mailbox settings for this actor. */
+  mailbox?: { capacity?: number; overflow?: 'drop-newest' | 'drop-oldest' };
+}
+
+/** Options of {@link ActorSystem.tell}. */
+export interface TellOptions {
+  from?: string;
+  correlationId?: string;
+  causationId?: string;
+  traceparent?: string;
+  /** Absolute deadline, epoch ms: the receiver drops the message once it has passed. */
+  deadline?: number;
+}
+
+/** Options of {@link ActorSystem.ask}. */
+export interface AskOptions extends TellOptions {
+  /** Relative timeout; the effective deadline is the earlier of this and `deadline`. @default askTimeoutMs */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** A handle on a hosted actor, by name: stays valid across restarts under the same name. */
+export interface ActorRef {
+  readonly name: string;
+  tell(type: string, payload?: unknown, options?: TellOptions): void;
+  ask<TReply = unknown>(type: string, payload?: unknown, options?: AskOptions): Promise<TReply>;
+}
+
+/** What `list` and `describe` report of an actor. */
+export interface ActorInfo {
+  readonly name: string;
+  readonly status: ActorStatus;
+  readonly incarnation: number;
+  readonly mailboxSize: number;
+  readonly processed: number;
+  readonly error?: unknown;
+  readonly output?: unknown;
+}
+
+const SpawnNameSchema = z.string().min(1).max(512);
+
+/**
+ * Hosts XState actors under names: bounded mailboxes, tell/ask over a transport, dead letters,
+ * lifecycle events for supervisors, and capture of every XState failure so none crashes the process.
+ *
+ * @example
+ * const system = createActorSystem();
+ * system.spawn('counter', counterMachine);
+ * system.tell('counter', 'inc');
+ * const n = await system.ask('counter', 'get');
+ */
+export class ActorSystem {
+  readonly namespace: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: MetricsRegistry;
+  readonly transport: Transport;
+  readonly deadLetters: DeadLetters;
+  readonly subjects: Subjects;
+
+  readonly #config: ActorSystemConfig;
+  readonly #ownsTransport: boolean;
+  readonly #cells = new Map<string, ActorCell>();
+  readonly #subscriptions = new Map<string, Disposable>();
+  readonly #incarnations = new Map<string, number>();
+  readonly #watchers = new Map<string, Set<LifecycleListener>>();
+  readonly #allWatchers = new Set<LifecycleListener>();
+  readonly #subjectCache = new Map<string, string>();
+  readonly #nextId = createIdGenerator();
+  readonly #host: CellHost;
+  readonly #rejectedSub: Disposable;
+  #state: 'running' | 'stopping' | 'stopped' = 'running';
+
+  /** @internal Use {@link createActorSystem}. */
+  constructor(config: ActorSystemConfig, deps: ActorSystemDeps) {
+    this.#config = config;
+    this.namespace = config.namespace;
+    this.clock = deps.clock ?? systemClock;
+    this.logger = (deps.logger ?? silentLogger()).child({ ns: config.namespace });
+    this.metrics = deps.metrics ?? createMetricsRegistry();
+    this.#ownsTransport = deps.transport === undefined;
+    this.transport =
+      deps.transport ??
+      new LocalTransport(
+        { maxMessageBytes: config.maxMessageBytes, namespace: config.namespace },
+        { clock: this.clock },
+      );
+    this.subjects = createSubjects(config.namespace);
+    this.deadLetters = new DeadLetters(
+      this.metrics.counter(
+        'agentvisor_dead_letters_total',
+        'Messages that reached no actor, by reason',
+      ),
+      this.logger,
+    );
+    const processed: BoundCounter = this.metrics
+      .counter('agentvisor_messages_processed_total', 'Messages delivered to actor logic')
+      .bind({});
+    const lifecycleCounter = this.metrics.counter(
+      'agentvisor_actor_lifecycle_total',
+      'Actor lifecycle events, by type',
+    );
+    this.#host = {
+      clock: this.clock,
+      transport: this.transport,
+      nextId: this.#nextId,
+      processed,
+      deadLetter: (reason, to, envelope, error) => {
+        this.#deadLetter(reason, to, envelope, error);
+      },
+      lifecycle: (event) => {
+        lifecycleCounter.inc({ type: event.type });
+        this.#emitLifecycle(event);
+      },
+    };
+    // Bytes from outside the process that fail to decode or validate never reach an actor.
+    this.#rejectedSub = this.transport.onRejected(({ subject, error, bytes }) => {
+      this.deadLetters.publish({
+        reason: error.code === ErrorCode.InvalidMessage ? 'invalid-message' : 'malformed-message',
+        to: subject,
+        bytes,
+        error,
+        at: this.clock.now(),
+      });
+    });
+  }
+
+  // --- actors ---
+
+  /**
+   * Hosts `logic` (XState logic or an {@link ActorTemplate} such as an agent definition) under
+   * `name` and starts it. A name whose previous actor failed, finished or stopped can be reused:
+   * the new actor is its next incarnation.
+   *
+   * @throws {RuntimeError} ERR_ACTOR_EXISTS when an actor runs under `name`; ERR_INVALID_OPTIONS
+   *   for a bad name or mailbox; ERR_CLOSED when the system is stopping.
+   */
+  spawn(name: string, logic: AnyActorLogic | ActorTemplate, options: SpawnOptions = {}): ActorRef {
+    if (this.#state !== 'running')
+      throw new RuntimeError(ErrorCode.Closed, `Actor system is ${this.#state}`);
+    parseOptions(SpawnNameSchema, name, 'actor name');
+    const existing = this.#cells.get(name);
+    if (existing?.status === 'running') {
+      throw new RuntimeError(ErrorCode.ActorExists, `An actor named ${name} is already running`, {
+        details: { name, incarnation: existing.incarnation },
+      });
+    }
+    const mailbox = parseOptions(
+      ActorSystemOptionsSchema.shape.mailbox,
+      { ...this.#config.mailbox, ...options.mailbox },
+      'mailbox',
+    );
+    const incarnation = (this.#incarnations.get(name) ?? 0) + 1;
+    this.#incarnations.set(name, incarnation);
+    const logger = this.logger.child({ actor: name, incarnation });
+    const template = isActorTemplate(logic) ? logic : undefined;
+    const context = this.#contextFor(name, incarnation, logger);
+    const cell = new ActorCell(this.#host, {
+      name,
+      subject: this.#subject(name),
+      incarnation,
+      logic: template === undefined ? (logic as AnyActorLogic) : template.createLogic(context),
+      accepts: template?.accepts,
+      capacity: mailbox.capacity,
+      overflow: mailbox.overflow,
+      input: options.input,
+      snapshot: options.snapshot,
+      logger,
+    });
+    this.#cells.set(name, cell);
+    if (!this.#subscriptions.has(name)) {
+      this.#subscriptions.set(
+        name,
+        this.transport.subscribe(cell.subject, (envelope) => {
+          const current = this.#cells.get(name);
+          if (current === undefined) {
+            this.#deadLetter('unknown-actor', name, envelope, this.#notFound(name));
+          } else {
+            current.enqueue(envelope);
+          }
+        }),
+      );
+    }
+    logger.debug({ version: template?.version }, 'spawned');
+    cell.start();
+    return this.ref(name);
+  }
+
+  /** A reference to the actor named `name` (which need not exist yet). */
+  ref(name: string): ActorRef {
+    return {
+      name,
+      tell: (type, payload, options) => {
+        this.tell(name, type, payload, options);
+      },
+      ask: <TReply>(type: string, payload?: unknown, options?: AskOptions) =>
+        this.ask(name, type, payload, options) as Promise<TReply>,
+    };
+  }
+
+  /** The actor hosted under `name`, or `undefined`. */
+  lookup(name: string): ActorRef | undefined {
+    return this.#cells.has(name) ? this.ref(name) : undefined;
+  }
+
+  /** Status, incarnation and counters of the actor under `name`, or `undefined`. */
+  describe(name: string): ActorInfo | undefined {
+    const cell = this.#cells.get(name);
+    return cell === undefined ? undefined : info(cell);
+  }
+
+  /** Every actor this system hosts, in spawn order. */
+  list(): ActorInfo[] {
+    return [...this.#cells.values()].map(info);
+  }
+
+  /** The XState persisted snapshot of a running actor (for checkpoints). */
+  getPersistedSnapshot(name: string): unknown {
+    const cell = this.#cells.get(name);
+    if (cell === undefined) throw this.#notFound(name);
+    return cell.actor.getPersistedSnapshot();
+  }
+
+  /** The XState snapshot of an actor (value, context, status). */
+  getSnapshot(name: string): unknown {
+    const cell = this.#cells.get(name);
+    if (cell === undefined) throw this.#notFound(name);
+    return cell.actor.getSnapshot();
+  }
+
+  /**
+   * Stops the actor under `name` and forgets it. Queued messages go to dead letters; asks it
+   * owed are answered with ERR_ACTOR_STOPPED.
+   *
+   * @throws {RuntimeError} ERR_ACTOR_NOT_FOUND
+   */
+  stop(name: string, reason: StopReason = 'normal'): void {
+    const cell = this.#cells.get(name);
+    if (cell === undefined) throw this.#notFound(name);
+    this.#cells.delete(name);
+    this.#subscriptions.get(name)?.dispose();
+    this.#subscriptions.delete(name);
+    cell.stop(reason);
+  }
+
+  // --- messaging ---
+
+  /**
+   * Sends a message, at most once. A message for an unknown, stopped or failed actor, or one
+   * that overflows a mailbox, goes to dead letters: never silently lost.
+   */
+  tell(to: string, type: string, payload?: unknown, options?: TellOptions): void {
+    const envelope = this.#envelope(to, type, payload, options);
+    if (this.transport.publish(this.#subject(to), envelope) === 'no-subscribers') {
+      this.#deadLetter('unknown-actor', to, envelope, this.#notFound(to));
+    }
+  }
+
+  /**
+   * Sends a message and waits for its reply. The deadline travels in the envelope.
+   *
+   * @throws {RuntimeError} ERR_TIMEOUT after the deadline; ERR_ACTOR_NOT_FOUND for an unknown
+   *   actor; ERR_ACTOR_STOPPED / ERR_ACTOR_FAILED when the actor ends before answering;
+   *   ERR_INVALID_MESSAGE, ERR_UNKNOWN_MESSAGE_TYPE, ERR_UNHANDLED, ERR_MAILBOX_FULL as refused.
+   */
+  async ask(
+    to: string,
+    type: string,
+    payload?: unknown,
+    options: AskOptions = {},
+  ): Promise<unknown> {
+    const timeoutMs = options.timeoutMs ?? this.#config.askTimeoutMs;
+    const byTimeout = this.clock.now() + timeoutMs;
+    const deadline = Math.floor(
+      options.deadline === undefined ? byTimeout : Math.min(byTimeout, options.deadline),
+    );
+    const envelope = this.#envelope(to, type, payload, { ...options, deadline });
+    const reply = await this.transport.request(this.#subject(to), envelope, {
+      deadline,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    if (reply.type === ReplyType.Error) throw RuntimeError.fromWire(reply.payload as WireError);
+    return reply.payload;
+  }
+
+  /** Delivers encoded bytes from outside the process: decoded and validated before any actor sees them. */
+  receiveBytes(to: string, bytes: Uint8Array): void {
+    this.transport.publishBytes(this.#subject(to), bytes);
+  }
+
+  // --- lifecycle events ---
+
+  /**
+   * Delivers the lifecycle events (started, failed, done, stopped) of every incarnation of the
+   * actor named `name`: what supervisors act on.
+   */
+  watch(name: string | ActorRef, listener: LifecycleListener): Disposable {
+    const key = typeof name === 'string' ? name : name.name;
+    let set = this.#watchers.get(key);
+    if (set === undefined) {
+      set = new Set();
+      this.#watchers.set(key, set);
+    }
+    set.add(listener);
+    return {
+      dispose: () => {
+        const current = this.#watchers.get(key);
+        current?.delete(listener);
+        if (current?.size === 0) this.#watchers.delete(key);
+      },
+    };
+  }
+
+  /** Delivers the lifecycle events of every actor. */
+  onLifecycle(listener: LifecycleListener): Disposable {
+    this.#allWatchers.add(listener);
+    return { dispose: () => this.#allWatchers.delete(listener) };
+  }
+
+  // --- shutdown ---
+
+  /** Stops every actor in reverse spawn order, then closes the transport if the system created it. */
+  async shutdown(): Promise<void> {
+    if (this.#state !== 'running') return;
+    this.#state = 'stopping';
+    for (const name of [...this.#cells.keys()].reverse()) this.stop(name, 'shutdown');
+    this.#rejectedSub.dispose();
+    if (this.#ownsTransport) await this.transport.close();
+    this.#state = 'stopped';
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+  }
+
+  // --- internals ---
+
+  #contextFor(name: string, incarnation: number, logger: Logger): ActorContext {
+    return {
+      name,
+      incarnation,
+      logger,
+      tell: (to, type, payload, options) => {
+        this.tell(to, type, payload, { from: name, ...options });
+      },
+      ask: (to, type, payload, options) => this.ask(to, type, payload, { from: name, ...options }),
+    };
+  }
+
+  #envelope(
+    to: string,
+    type: string,
+    payload: unknown,
+    options: TellOptions | undefined,
+  ): Envelope {
+    const envelope: { -readonly [K in keyof Envelope]: Envelope[K] } = {
+      v: 1,
+      id: this.#nextId(),
+      type,
+      to,
+      payload,
+    };
+    if (options !== undefined) {
+      if (options.from !== undefined) envelope.from = options.from;
+      if (options.correlationId !== undefined) envelope.correlationId = options.correlationId;
+      if (options.causationId !== undefined) envelope.causationId = options.causationId;
+      if (options.traceparent !== undefined) envelope.traceparent = options.traceparent;
+      if (options.deadline !== undefined) envelope.deadline = options.deadline;
+    }
+    return envelope;
+  }
+
+  #subject(name: string): string {
+    let subject = this.#subjectCache.get(name);
+    if (subject === undefined) {
+      if (this.#subjectCache.size >= 10_000) this.#subjectCache.clear();
+      subject = this.subjects.actor(name);
+      this.#subjectCache.set(name, subject);
+    }
+    return subject;
+  }
+
+  #notFound(name: string): RuntimeError {
+    return new RuntimeError(ErrorCode.ActorNotFound, `No actor named ${name}`, {
+      details: { name },
+    });
+  }
+
+  #deadLetter(reason: DeadLetterReason, to: string, envelope: Envelope, error: RuntimeError): void {
+    this.deadLetters.publish({ reason, to, envelope, error, at: this.clock.now() });
+  }
+
+  #emitLifecycle(event: LifecycleEvent): void {
+    const notify = (listener: LifecycleListener) => {
+      try {
+        listener(event);
+      } catch (err) {
+        this.logger.error({ err, actor: event.name }, 'lifecycle listener threw');
+      }
+    };
+    const watchers = this.#watchers.get(event.name);
+    if (watchers !== undefined) for (const listener of [...watchers]) notify(listener);
+    for (const listener of [...this.#allWatchers]) notify(listener);
+  }
+}
+
+function info(cell: ActorCell): ActorInfo {
+  return {
+    name: cell.name,
+    status: cell.status,
+    incarnation: cell.incarnation,
+    mailboxSize: cell.mailboxSize,
+    processed: cell.processed,
+    ...(cell.status === 'failed' ? { error: cell.error } : {}),
+    ...(cell.status === 'done' ? { output: cell.output } : {}),
+  };
+}
+
+/**
+ * Creates an {@link ActorSystem}. With no transport given it owns a {@link LocalTransport}.
+ *
+ * @throws {RuntimeError} ERR_INVALID_OPTIONS with the path of each bad option.
+ */
+export function createActorSystem(
+  options: ActorSystemOptions = {},
+  deps: ActorSystemDeps = {},
+): ActorSystem {
+  return new ActorSystem(parseOptions(ActorSystemOptionsSchema, options, 'actor system'), deps);
+}

@@ -1,0 +1,51 @@
+import type { AnyActorLogic } from 'xstate';
+import type { z } from 'zod';
+import type { Envelope } from '../codec/index.js';
+import type { Logger } from '../telemetry/index.js';
+import type { AskOptions, TellOptions } from './ActorSystem.js';
+
+/** What an actor's logic may use of the system that hosts it, bound to that actor as sender. */
+export interface ActorContext {
+  /** The actor's name. */
+  readonly name: string;
+  /** Incarnation number: 1 for the first spawn under this name, +1 for each respawn. */
+  readonly incarnation: number;
+  /** The actor's logger (bindings: actor, incarnation). */
+  readonly logger: Logger;
+  /** Sends a message from this actor (at most once). */
+  tell(to: string, type: string, payload?: unknown, options?: TellOptions): void;
+  /** Asks from this actor; resolves with the reply payload. */
+  ask(to: string, type: string, payload?: unknown, options?: AskOptions): Promise<unknown>;
+}
+
+/**
+ * A recipe for an actor: builds the XState logic of each incarnation and declares the messages
+ * it accepts. `defineAgent` (agentvisor/actors) produces one; plain XState logic is wrapped in one.
+ */
+export interface ActorTemplate {
+  /** Version of the logic (checkpoints record it). */
+  readonly version?: number | string | undefined;
+  /**
+   * Payload schema of each accepted message type. When present, a message of another type or
+   * whose payload fails its schema never reaches the machine: it goes to dead letters and an
+   * `ask` is answered with ERR_UNKNOWN_MESSAGE_TYPE or ERR_INVALID_MESSAGE.
+   */
+  readonly accepts?: Readonly<Record<string, z.ZodType>> | undefined;
+  /** Builds the logic of one incarnation. */
+  createLogic(context: ActorContext): AnyActorLogic;
+}
+
+/** The event an actor's logic receives for each message: the envelope itself. */
+export type MessageEvent<TType extends string = string, TPayload = unknown> = Envelope<
+  TType,
+  TPayload
+>;
+
+/** True when `value` is an {@link ActorTemplate} rather than bare XState logic. */
+export function isActorTemplate(value: unknown): value is ActorTemplate {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { createLogic?: unknown }).createLogic === 'function'
+  );
+}

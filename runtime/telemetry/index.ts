@@ -1,0 +1,13 @@
+export { createLogger, silentLogger, REDACT_PATHS } from './logger.js';
+export type { Logger, CreateLoggerOptions } from './logger.js';
+export { createMetricsRegistry, metricValue } from './createMetricsRegistry.js';
+export type {
+  MetricsRegistry,
+  MetricsSnapshot,
+  MetricSeries,
+  Counter,
+  BoundCounter,
+  Gauge,
+  Histogram,
+  Labels,
+} from './Metrics.js';

@@ -1,0 +1,375 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, rmSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { z } from 'zod';
+import { systemClock } from '../clock/index.js';
+import { ErrorCode, RuntimeError, parseOptions } from '../errors/index.js';
+
+/** How long the server has to report its port before start fails. */
+const START_DEADLINE_MS = 10_000;
+/** How long `stop()` waits after SIGTERM before sending SIGKILL. */
+const STOP_GRACE_MS = 5_000;
+/** How much of the server's output is kept for error details. */
+const OUTPUT_TAIL_CHARS = 8_192;
+const OUTPUT_TAIL_LINES = 30;
+
+/** Directories searched after PATH: Debian installs the binary in /usr/sbin, Homebrew in /usr/local/bin. */
+const EXTRA_DIRS = ['/usr/sbin', '/usr/local/bin'];
+
+const INSTALL_HINT =
+  'install it with "sudo apt-get install -y nats-server" (Debian/Ubuntu) or "brew install nats-server" (macOS), or set NATS_SERVER_BIN';
+
+/** Options of {@link startNatsServer}. */
+export interface StartNatsServerOptions {
+  /** Enable JetStream, with its store in the server's temporary directory. @default true */
+  jetstream?: boolean;
+  /** Extra command-line arguments, appended after the generated ones. @default [] */
+  args?: string[];
+  /** Extra configuration text, appended to the generated config file. @default '' */
+  config?: string;
+}
+
+const optionsSchema = z.strictObject({
+  jetstream: z.boolean().default(true),
+  args: z.array(z.string()).default([]),
+  config: z.string().default(''),
+});
+
+/** A running `nats-server` started by {@link startNatsServer}. */
+export interface NatsServerHandle {
+  /** The client URL, `nats://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** The address the server listens on; always the loopback interface. */
+  readonly host: '127.0.0.1';
+  /** The port the server chose (the config asks for a random free one). */
+  readonly port: number;
+  /** The server's private temporary directory (config, ports file, JetStream store). */
+  readonly storeDir: string;
+  /** The server's process id. */
+  readonly pid: number;
+  /**
+   * Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its temporary directory.
+   * Idempotent: later calls return the same promise.
+   */
+  stop(): Promise<void>;
+  /** Same as {@link NatsServerHandle.stop}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Finds the `nats-server` binary: `NATS_SERVER_BIN` when set (and nothing else then), otherwise
+ * the first executable `nats-server` on PATH, in /usr/sbin or in /usr/local/bin.
+ *
+ * @returns the binary's path, or `undefined` when there is none.
+ */
+export function findNatsServer(): string | undefined {
+  const fromEnv = process.env['NATS_SERVER_BIN'];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    return isExecutableFile(fromEnv) ? fromEnv : undefined;
+  }
+  const names = process.platform === 'win32' ? ['nats-server.exe', 'nats-server'] : ['nats-server'];
+  for (const dir of searchDirs()) {
+    for (const name of names) {
+      const candidate = join(dir, name);
+      if (isExecutableFile(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Starts a private `nats-server` on a random loopback port, with JetStream by default, for
+ * integration tests. Each server gets its own temporary directory, removed by `stop()`.
+ *
+ * @example
+ * await using server = await startNatsServer();
+ * const nc = await connect({ servers: server.url });
+ *
+ * @throws {RuntimeError} ERR_NATS_SERVER_MISSING when no binary is found (see {@link findNatsServer}).
+ * @throws {RuntimeError} ERR_NATS_SERVER_START when the server exits or does not report its port
+ *   within 10 s; `details.output` holds the tail of its output.
+ * @throws {RuntimeError} ERR_INVALID_OPTIONS when the options are malformed.
+ */
+export async function startNatsServer(
+  options: StartNatsServerOptions = {},
+): Promise<NatsServerHandle> {
+  const opts = parseOptions(optionsSchema, options, 'startNatsServer');
+  const bin = findNatsServer();
+  if (bin === undefined) {
+    const fromEnv = process.env['NATS_SERVER_BIN'];
+    const where =
+      fromEnv !== undefined && fromEnv !== ''
+        ? `NATS_SERVER_BIN=${fromEnv} is not an executable file`
+        : 'nats-server not found on PATH, in /usr/sbin or in /usr/local/bin';
+    throw new RuntimeError(ErrorCode.NatsServerMissing, `${where}: ${INSTALL_HINT}`, {
+      details: { natsServerBin: fromEnv, searched: searchDirs() },
+    });
+  }
+
+  const dir = await mkdtemp(join(tmpdir(), 'agentvisor-nats-'));
+  try {
+    const confPath = join(dir, 'nats-server.conf');
+    await writeFile(confPath, renderConfig(dir, opts.jetstream, opts.config));
+    const server = spawnServer(bin, ['-c', confPath, '--ports_file_dir', dir, ...opts.args]);
+    let port: number;
+    try {
+      port = await waitForPort(server, dir);
+    } catch (e) {
+      await server.kill();
+      throw e;
+    }
+    return makeHandle(server, dir, port);
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+function renderConfig(dir: string, jetstream: boolean, extra: string): string {
+  const lines = ['host: 127.0.0.1', 'port: -1'];
+  if (jetstream) lines.push(`jetstream { store_dir: ${JSON.stringify(join(dir, 'js'))} }`);
+  if (extra !== '') lines.push(extra);
+  return `${lines.join('\n')}\n`;
+}
+
+interface ExitInfo {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** A spawned server process with its exit and the tail of its output tracked. */
+interface ServerProcess {
+  readonly child: ChildProcess;
+  /** Settles when the process has exited and its output pipes are closed (or it never spawned). */
+  readonly closed: Promise<ExitInfo>;
+  /** Set when the process could not be spawned (or signalled). */
+  spawnError: Error | undefined;
+  /** True once `closed` has settled. */
+  isClosed: boolean;
+  /** The last lines of stdout and stderr, interleaved. */
+  outputTail(): string;
+  /** SIGTERM, SIGKILL after the grace period; resolves once the process has exited. */
+  kill(): Promise<void>;
+}
+
+function spawnServer(bin: string, args: string[]): ServerProcess {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let tail = '';
+  const append = (chunk: Buffer): void => {
+    tail = (tail + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
+  };
+  // Keep draining both pipes for the whole life of the server, or it blocks once a pipe is full.
+  child.stdout.on('data', append);
+  child.stderr.on('data', append);
+
+  const proc: ServerProcess = {
+    child,
+    closed: new Promise<ExitInfo>((resolve) => {
+      child.once('close', (code, signal) => {
+        proc.isClosed = true;
+        resolve({ code, signal });
+      });
+    }),
+    spawnError: undefined,
+    isClosed: false,
+    outputTail: () => tail.split('\n').slice(-OUTPUT_TAIL_LINES).join('\n').trimEnd(),
+    kill: async () => {
+      // No pid: it never spawned, so there is nothing to stop (and 'close' may never come).
+      if (proc.isClosed || child.pid === undefined) return;
+      child.kill('SIGTERM');
+      const timer = systemClock.setTimeout(() => {
+        if (!proc.isClosed) child.kill('SIGKILL');
+      }, STOP_GRACE_MS);
+      try {
+        await proc.closed;
+      } finally {
+        systemClock.clearTimeout(timer);
+      }
+    },
+  };
+  // A permanent listener: an unhandled 'error' event would crash the test process.
+  child.on('error', (e) => {
+    proc.spawnError ??= e;
+  });
+  return proc;
+}
+
+/**
+ * Waits for the ports file nats-server writes into `dir` (`<binary name>_<pid>.ports`, JSON with
+ * `nats: ["nats://127.0.0.1:PORT"]`). fs.watch reports every create and write in the directory and
+ * each event triggers a fresh read, so a read that catches the file half-written is followed by
+ * another one; the directory is also read once after the watch starts, for a file that appeared
+ * before it.
+ */
+function waitForPort(server: ServerProcess, dir: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let settled = false;
+    let watcher: FSWatcher | undefined;
+    const pid = server.child.pid;
+    const timer = systemClock.setTimeout(() => {
+      fail(`nats-server did not report its port within ${START_DEADLINE_MS} ms`, {
+        dir,
+        pid,
+        timeoutMs: START_DEADLINE_MS,
+      });
+    }, START_DEADLINE_MS);
+
+    const finish = (outcome: { port: number } | { error: RuntimeError }): void => {
+      if (settled) return;
+      settled = true;
+      watcher?.close();
+      systemClock.clearTimeout(timer);
+      server.child.off('error', onError);
+      if ('port' in outcome) resolve(outcome.port);
+      else reject(outcome.error);
+    };
+    const fail = (message: string, details: Record<string, unknown>, cause?: unknown): void => {
+      finish({
+        error: new RuntimeError(ErrorCode.NatsServerStart, message, {
+          details: { ...details, output: server.outputTail() },
+          ...(cause === undefined ? {} : { cause }),
+        }),
+      });
+    };
+    const onError = (e: Error): void => {
+      fail(`nats-server could not be started: ${e.message}`, { dir }, e);
+    };
+
+    if (pid === undefined) {
+      // The spawn failed; 'error' follows (or has already fired).
+      if (server.spawnError !== undefined) onError(server.spawnError);
+      else server.child.once('error', onError);
+      return;
+    }
+    server.child.once('error', onError);
+    void server.closed.then(({ code, signal }) => {
+      fail(
+        `nats-server exited before reporting its port (code ${String(code)}, signal ${String(signal)})`,
+        { dir, pid, exitCode: code, signal },
+      );
+    });
+
+    const suffix = `_${pid}.ports`;
+    const tryRead = (name: string): void => {
+      if (settled || !name.endsWith(suffix)) return;
+      readFile(join(dir, name), 'utf8').then(
+        (text) => {
+          const port = parsePortsFile(text);
+          if (port !== undefined) finish({ port });
+        },
+        () => {
+          // Not there yet or already gone: a later event will tell.
+        },
+      );
+    };
+
+    try {
+      watcher = watch(dir, (_event, filename) => {
+        if (filename !== null) tryRead(filename);
+        else {
+          readdir(dir).then(
+            (names) => {
+              names.forEach(tryRead);
+            },
+            () => undefined,
+          );
+        }
+      });
+      watcher.on('error', (e) => {
+        fail(`watching ${dir} for the ports file failed: ${e.message}`, { dir, pid }, e);
+      });
+    } catch (e) {
+      fail(`watching ${dir} for the ports file failed`, { dir, pid }, e);
+      return;
+    }
+    readdir(dir).then(
+      (names) => {
+        names.forEach(tryRead);
+      },
+      (e: unknown) => {
+        fail(`reading ${dir} failed`, { dir, pid }, e);
+      },
+    );
+  });
+}
+
+/** The port of the first `nats` URL in a ports file, or `undefined` when it is incomplete. */
+function parsePortsFile(text: string): number | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || !('nats' in parsed)) return undefined;
+  const urls = parsed.nats;
+  if (!Array.isArray(urls) || typeof urls[0] !== 'string') return undefined;
+  try {
+    const port = Number(new URL(urls[0]).port);
+    return Number.isInteger(port) && port > 0 ? port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function makeHandle(server: ServerProcess, dir: string, port: number): NatsServerHandle {
+  const pid = server.child.pid ?? -1;
+  const entry = { server, dir };
+  live.add(entry);
+  ensureExitHook();
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      try {
+        await server.kill();
+      } finally {
+        live.delete(entry);
+        await rm(dir, { recursive: true, force: true });
+      }
+    })());
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    host: '127.0.0.1',
+    port,
+    storeDir: dir,
+    pid,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+/** Servers not yet stopped, killed if the process exits without stopping them. */
+const live = new Set<{ readonly server: ServerProcess; readonly dir: string }>();
+let exitHookInstalled = false;
+
+function ensureExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const { server, dir } of live) {
+      server.child.kill('SIGKILL');
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // Best effort: the process is going away.
+      }
+    }
+  });
+}
+
+function searchDirs(): string[] {
+  const fromPath = (process.env['PATH'] ?? '').split(delimiter).filter((d) => d !== '');
+  return [...new Set([...fromPath, ...EXTRA_DIRS])];
+}
+
+function isExecutableFile(file: string): boolean {
+  try {
+    if (!statSync(file).isFile()) return false;
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

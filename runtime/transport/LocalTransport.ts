@@ -1,0 +1,215 @@
+import { type Clock, systemClock } from '../clock/index.js';
+import { decodeEnvelope, type Envelope, DEFAULT_MAX_MESSAGE_BYTES } from '../codec/index.js';
+import { ErrorCode, RuntimeError } from '../errors/index.js';
+import { createSubjects } from './subjects.js';
+import type {
+  Disposable,
+  EnvelopeHandler,
+  PublishOutcome,
+  RejectedHandler,
+  RequestOptions,
+  Subscription,
+  Transport,
+} from './Transport.js';
+
+/** Options of {@link LocalTransport}. */
+export interface LocalTransportOptions {
+  /** Largest message accepted through {@link LocalTransport.publishBytes}. @default 1_048_576 */
+  maxMessageBytes?: number;
+  /** Namespace of the reply inbox subject. @default 'local' */
+  namespace?: string;
+}
+
+interface PendingRequest {
+  readonly resolve: (reply: Envelope) => void;
+  readonly reject: (error: unknown) => void;
+  readonly timer: unknown;
+  readonly cleanup: () => void;
+}
+
+let transportSeq = 0;
+
+/**
+ * The in-process transport: subjects map to handlers in this process, and envelopes are handed
+ * over as objects, never encoded (that is what makes the local path fast). Bytes from outside the
+ * process enter through {@link publishBytes} and are decoded and validated like bytes off NATS.
+ */
+export class LocalTransport implements Transport {
+  readonly kind = 'local';
+  readonly closed: Promise<Error | undefined>;
+
+  readonly #clock: Clock;
+  readonly #maxBytes: number;
+  readonly #handlers = new Map<string, EnvelopeHandler[]>();
+  readonly #rejected = new Set<RejectedHandler>();
+  readonly #pending = new Map<string, PendingRequest>();
+  readonly #inbox: string;
+  #state: 'open' | 'draining' | 'closed' = 'open';
+  #resolveClosed!: (e: Error | undefined) => void;
+
+  constructor(options: LocalTransportOptions = {}, deps: { clock?: Clock } = {}) {
+    this.#clock = deps.clock ?? systemClock;
+    this.#maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.#inbox = createSubjects(options.namespace ?? 'local').inbox(`t${++transportSeq}`);
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+  }
+
+  // --- publish / subscribe ---
+
+  publish(subject: string, envelope: Envelope): PublishOutcome {
+    if (this.#state === 'closed') return 'no-subscribers';
+    if (subject === this.#inbox) return this.#settle(envelope);
+    const handlers = this.#handlers.get(subject);
+    if (handlers === undefined) return 'no-subscribers';
+    for (const handler of handlers) handler(envelope);
+    return 'delivered';
+  }
+
+  publishBytes(subject: string, bytes: Uint8Array): PublishOutcome {
+    const decoded = decodeEnvelope(bytes, { maxBytes: this.#maxBytes });
+    if (!decoded.ok) {
+      for (const listener of this.#rejected) listener({ subject, error: decoded.error, bytes });
+      return 'no-subscribers';
+    }
+    return this.publish(subject, decoded.value);
+  }
+
+  subscribe(subject: string, handler: EnvelopeHandler): Subscription {
+    if (this.#state !== 'open') {
+      throw new RuntimeError(
+        ErrorCode.Closed,
+        `Transport is ${this.#state}; cannot subscribe to ${subject}`,
+      );
+    }
+    const list = this.#handlers.get(subject);
+    if (list === undefined) this.#handlers.set(subject, [handler]);
+    else list.push(handler);
+    let active = true;
+    return {
+      subject,
+      dispose: () => {
+        if (!active) return;
+        active = false;
+        const current = this.#handlers.get(subject);
+        if (current === undefined) return;
+        const rest = current.filter((h) => h !== handler);
+        if (rest.length === 0) this.#handlers.delete(subject);
+        else this.#handlers.set(subject, rest);
+      },
+    };
+  }
+
+  onRejected(handler: RejectedHandler): Disposable {
+    this.#rejected.add(handler);
+    return { dispose: () => this.#rejected.delete(handler) };
+  }
+
+  /** True when at least one handler subscribes to `subject`. */
+  hasSubscribers(subject: string): boolean {
+    return this.#handlers.has(subject);
+  }
+
+  // --- request / reply ---
+
+  request(subject: string, envelope: Envelope, options: RequestOptions): Promise<Envelope> {
+    if (this.#state !== 'open') {
+      return Promise.reject(new RuntimeError(ErrorCode.Closed, `Transport is ${this.#state}`));
+    }
+    const { signal } = options;
+    // The platform convention: reject with the signal's reason, whatever it is.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    const handlers = this.#handlers.get(subject);
+    if (handlers === undefined) {
+      // The local analogue of NATS "no responders": fail at once, not after the deadline.
+      return Promise.reject(
+        new RuntimeError(ErrorCode.ActorNotFound, `No actor listens on ${subject}`, {
+          details: { subject, to: envelope.to },
+        }),
+      );
+    }
+    const id = envelope.id;
+    return new Promise<Envelope>((resolve, reject) => {
+      const onAbort = () => {
+        this.#finish(id)?.reject(signal?.reason);
+      };
+      const remaining = options.deadline - this.#clock.now();
+      const timer = this.#clock.setTimeout(
+        () => {
+          this.#finish(id)?.reject(
+            new RuntimeError(
+              ErrorCode.Timeout,
+              `No reply from ${envelope.to} before the deadline`,
+              {
+                details: { to: envelope.to, type: envelope.type, id, deadline: options.deadline },
+              },
+            ),
+          );
+        },
+        Math.max(0, remaining),
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#pending.set(id, {
+        resolve,
+        reject,
+        timer,
+        cleanup: () => signal?.removeEventListener('abort', onAbort),
+      });
+      const request: Envelope = { ...envelope, replyTo: this.#inbox };
+      for (const handler of handlers) handler(request);
+    });
+  }
+
+  #settle(reply: Envelope): PublishOutcome {
+    const id = reply.correlationId;
+    const pending = id === undefined ? undefined : this.#finish(id);
+    if (pending === undefined) return 'no-subscribers'; // late reply: its request already ended
+    pending.resolve(reply);
+    return 'delivered';
+  }
+
+  #finish(id: string): PendingRequest | undefined {
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return undefined;
+    this.#pending.delete(id);
+    this.#clock.clearTimeout(pending.timer);
+    pending.cleanup();
+    if (this.#state === 'draining' && this.#pending.size === 0) this.#closeNow(undefined);
+    return pending;
+  }
+
+  /** Number of requests waiting for a reply. */
+  get pendingRequests(): number {
+    return this.#pending.size;
+  }
+
+  // --- lifecycle ---
+
+  async drain(): Promise<void> {
+    if (this.#state !== 'open') return this.closed.then(() => undefined);
+    this.#state = 'draining';
+    if (this.#pending.size === 0) this.#closeNow(undefined);
+    await this.closed;
+  }
+
+  close(): Promise<void> {
+    if (this.#state !== 'closed') this.#closeNow(undefined);
+    return this.closed.then(() => undefined);
+  }
+
+  #closeNow(error: Error | undefined): void {
+    this.#state = 'closed';
+    const pending = [...this.#pending.keys()];
+    for (const id of pending) {
+      this.#finish(id)?.reject(
+        new RuntimeError(ErrorCode.Closed, 'Transport closed before the reply'),
+      );
+    }
+    this.#handlers.clear();
+    this.#resolveClosed(error);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Subject layout (reference/xstate-nats.md §D.2), one prefix per namespace:
+ * - `<prefix>.a.<actor>`: an actor's inbox (tell and ask);
+ * - `<prefix>.t.<topic>`: a broadcast topic;
+ * - `<prefix>.n.<node>.ctl`: a node's control subject;
+ * - `<prefix>.i.<inbox>.<id>`: reply inboxes.
+ * Names are encoded into single tokens, so any string is a valid actor name.
+ */
+export interface Subjects {
+  readonly prefix: string;
+  actor(name: string): string;
+  topic(name: string): string;
+  node(nodeId: string): string;
+  inbox(inboxId: string): string;
+}
+
+const PLAIN_TOKEN = /^[A-Za-z0-9_-]{1,200}$/;
+
+/**
+ * Encodes any string as one subject token. Names made only of `[A-Za-z0-9_-]` stay readable;
+ * anything else becomes `~` + base64url, which cannot collide with a readable token.
+ */
+export function encodeToken(name: string): string {
+  return PLAIN_TOKEN.test(name) ? name : `~${Buffer.from(name, 'utf8').toString('base64url')}`;
+}
+
+/** Reverses {@link encodeToken}. */
+export function decodeToken(token: string): string {
+  return token.startsWith('~') ? Buffer.from(token.slice(1), 'base64url').toString('utf8') : token;
+}
+
+/** The subject layout of one namespace. */
+export function createSubjects(namespace: string): Subjects {
+  const prefix = `av.${encodeToken(namespace)}`;
+  return {
+    prefix,
+    actor: (name) => `${prefix}.a.${encodeToken(name)}`,
+    topic: (name) => `${prefix}.t.${encodeToken(name)}`,
+    node: (nodeId) => `${prefix}.n.${encodeToken(nodeId)}.ctl`,
+    inbox: (inboxId) => `${prefix}.i.${encodeToken(inboxId)}`,
+  };
+}
