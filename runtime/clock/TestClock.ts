@@ -61,6 +61,7 @@ export class TestClock implements Clock {
    * Timers set by fired callbacks fire too when they fall inside the window.
    */
   async advance(ms: number): Promise<void> {
+    if (!Number.isFinite(ms)) throw new RangeError(`advance(ms) needs a finite number, got ${ms}`);
     const target = this.#mono + Math.max(0, ms);
     await flushMicrotasks();
     for (;;) {

@@ -21,6 +21,8 @@ export interface CellHost {
   deadLetter(reason: DeadLetterReason, to: string, envelope: Envelope, error: RuntimeError): void;
   lifecycle(event: LifecycleEvent): void;
   readonly processed: BoundCounter;
+  /** Called after each message reaches the logic, when anyone listens (observability taps). */
+  delivered: ((actor: string, envelope: Envelope) => void) | undefined;
 }
 
 /** @internal Settings of one cell. */
@@ -38,6 +40,7 @@ export interface CellSettings {
 }
 
 interface ExecutableAction {
+  type: string;
   exec?: ((info: unknown, params: unknown) => unknown) | undefined;
 }
 
@@ -238,6 +241,7 @@ export class ActorCell {
     this.#actor.send(event);
     this.processed++;
     this.#host.processed.inc();
+    this.#host.delivered?.(this.name, envelope);
     // XState keeps the same snapshot object when no transition was enabled, and also when an
     // enabled transition only ran actions (no assign, no target). Only in that rare case ask the
     // machine whether it had a transition; then the message was not handled in its state: report
@@ -245,6 +249,7 @@ export class ActorCell {
     if (
       this.status === 'running' &&
       this.#actor.getSnapshot() === before &&
+      (envelope.replyTo === undefined || this.#owed.has(envelope.id)) && // an answered ask was handled
       !canHandle(before, event)
     ) {
       this.#unhandled(envelope);
@@ -312,7 +317,9 @@ export class ActorCell {
     if (scope === undefined || original === undefined) return;
     scope.actionExecutor = (action: ExecutableAction) => {
       const exec = action.exec;
-      if (exec !== undefined) {
+      // XState's built-in actions (types `xstate.*`: assign, emit, sendTo, raise…) never return a
+      // promise; only user functions can. Wrapping those alone keeps the hot path allocation-free.
+      if (exec !== undefined && !action.type.startsWith('xstate.')) {
         action.exec = (info, params) => {
           const result = exec(info, params);
           if (isPromiseLike(result)) {

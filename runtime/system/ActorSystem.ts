@@ -87,6 +87,9 @@ export interface AskOptions extends TellOptions {
   signal?: AbortSignal;
 }
 
+/** Listener of {@link ActorSystem.onMessage}: the actor and the envelope it just received. */
+export type MessageListener = (actor: string, envelope: Envelope) => void;
+
 /** A handle on a hosted actor, by name: stays valid across restarts under the same name. */
 export interface ActorRef {
   readonly name: string;
@@ -133,9 +136,10 @@ export class ActorSystem {
   readonly #incarnations = new Map<string, number>();
   readonly #watchers = new Map<string, Set<LifecycleListener>>();
   readonly #allWatchers = new Set<LifecycleListener>();
+  readonly #messageTaps = new Set<MessageListener>();
   readonly #subjectCache = new Map<string, string>();
   readonly #nextId = createIdGenerator();
-  readonly #host: CellHost;
+  readonly #host: { -readonly [K in keyof CellHost]: CellHost[K] };
   readonly #rejectedSub: Disposable;
   #state: 'running' | 'stopping' | 'stopped' = 'running';
 
@@ -173,6 +177,7 @@ export class ActorSystem {
       transport: this.transport,
       nextId: this.#nextId,
       processed,
+      delivered: undefined,
       deadLetter: (reason, to, envelope, error) => {
         this.#deadLetter(reason, to, envelope, error);
       },
@@ -331,24 +336,20 @@ export class ActorSystem {
    *   actor; ERR_ACTOR_STOPPED / ERR_ACTOR_FAILED when the actor ends before answering;
    *   ERR_INVALID_MESSAGE, ERR_UNKNOWN_MESSAGE_TYPE, ERR_UNHANDLED, ERR_MAILBOX_FULL as refused.
    */
-  async ask(
-    to: string,
-    type: string,
-    payload?: unknown,
-    options: AskOptions = {},
-  ): Promise<unknown> {
+  ask(to: string, type: string, payload?: unknown, options: AskOptions = {}): Promise<unknown> {
     const timeoutMs = options.timeoutMs ?? this.#config.askTimeoutMs;
     const byTimeout = this.clock.now() + timeoutMs;
     const deadline = Math.floor(
       options.deadline === undefined ? byTimeout : Math.min(byTimeout, options.deadline),
     );
-    const envelope = this.#envelope(to, type, payload, { ...options, deadline });
-    const reply = await this.transport.request(this.#subject(to), envelope, {
-      deadline,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-    if (reply.type === ReplyType.Error) throw RuntimeError.fromWire(reply.payload as WireError);
-    return reply.payload;
+    const envelope = this.#envelope(to, type, payload, options);
+    envelope.deadline = deadline;
+    const request = this.transport.request(
+      this.#subject(to),
+      envelope,
+      options.signal === undefined ? { deadline } : { deadline, signal: options.signal },
+    );
+    return request.then(unwrapReply);
   }
 
   /** Delivers encoded bytes from outside the process: decoded and validated before any actor sees them. */
@@ -375,6 +376,29 @@ export class ActorSystem {
         const current = this.#watchers.get(key);
         current?.delete(listener);
         if (current?.size === 0) this.#watchers.delete(key);
+      },
+    };
+  }
+
+  /**
+   * Calls `listener` after each message reaches an actor's logic (a tap for timelines and traces;
+   * costs nothing while no one listens).
+   */
+  onMessage(listener: MessageListener): Disposable {
+    this.#messageTaps.add(listener);
+    this.#host.delivered = (actor, envelope) => {
+      for (const tap of this.#messageTaps) {
+        try {
+          tap(actor, envelope);
+        } catch (err) {
+          this.logger.error({ err, actor }, 'message listener threw');
+        }
+      }
+    };
+    return {
+      dispose: () => {
+        this.#messageTaps.delete(listener);
+        if (this.#messageTaps.size === 0) this.#host.delivered = undefined;
       },
     };
   }
@@ -420,14 +444,8 @@ export class ActorSystem {
     type: string,
     payload: unknown,
     options: TellOptions | undefined,
-  ): Envelope {
-    const envelope: { -readonly [K in keyof Envelope]: Envelope[K] } = {
-      v: 1,
-      id: this.#nextId(),
-      type,
-      to,
-      payload,
-    };
+  ): Mutable<Envelope> {
+    const envelope: Mutable<Envelope> = { v: 1, id: this.#nextId(), type, to, payload };
     if (options !== undefined) {
       if (options.from !== undefined) envelope.from = options.from;
       if (options.correlationId !== undefined) envelope.correlationId = options.correlationId;
@@ -470,6 +488,14 @@ export class ActorSystem {
     if (watchers !== undefined) for (const listener of [...watchers]) notify(listener);
     for (const listener of [...this.#allWatchers]) notify(listener);
   }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The payload of a reply, or the error it carries, rebuilt from its wire form. */
+function unwrapReply(reply: Envelope): unknown {
+  if (reply.type === ReplyType.Error) throw RuntimeError.fromWire(reply.payload as WireError);
+  return reply.payload;
 }
 
 function info(cell: ActorCell): ActorInfo {

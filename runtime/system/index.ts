@@ -7,6 +7,7 @@ export type {
   AskOptions,
   ActorRef,
   ActorInfo,
+  MessageListener,
 } from './ActorSystem.js';
 export { isActorTemplate } from './ActorTemplate.js';
 export type { ActorTemplate, ActorContext, MessageEvent } from './ActorTemplate.js';

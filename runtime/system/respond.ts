@@ -38,10 +38,11 @@ export function respond<
   TEvent extends EventObject,
 >(payload: (args: ActionArgs<TContext, TExpressionEvent, TEvent>) => unknown) {
   return emit<TContext, TExpressionEvent, undefined, TEvent, ReplyEmitted>((args) => {
+    // The envelope carries its own reply address (id, replyTo): no copy on the hot path.
     const event = args.event as unknown as Envelope;
     return {
       type: REPLY_EVENT,
-      to: replyAddress(event),
+      to: event,
       payload: payload(args),
     } satisfies ReplyEmitted;
   });

@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '../clock/index.js';
+import { type Clock, DeadlineTimer, type DeadlineEntry, systemClock } from '../clock/index.js';
 import { decodeEnvelope, type Envelope, DEFAULT_MAX_MESSAGE_BYTES } from '../codec/index.js';
 import { ErrorCode, RuntimeError } from '../errors/index.js';
 import { createSubjects } from './subjects.js';
@@ -21,10 +21,12 @@ export interface LocalTransportOptions {
 }
 
 interface PendingRequest {
+  readonly envelope: Envelope;
   readonly resolve: (reply: Envelope) => void;
   readonly reject: (error: unknown) => void;
-  readonly timer: unknown;
-  readonly cleanup: () => void;
+  readonly expiry: DeadlineEntry<string>;
+  readonly signal: AbortSignal | undefined;
+  readonly onAbort: (() => void) | undefined;
 }
 
 let transportSeq = 0;
@@ -44,6 +46,7 @@ export class LocalTransport implements Transport {
   readonly #rejected = new Set<RejectedHandler>();
   readonly #pending = new Map<string, PendingRequest>();
   readonly #inbox: string;
+  readonly #deadlines: DeadlineTimer<string>;
   #state: 'open' | 'draining' | 'closed' = 'open';
   #resolveClosed!: (e: Error | undefined) => void;
 
@@ -52,6 +55,16 @@ export class LocalTransport implements Transport {
     this.#maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#inbox = createSubjects(options.namespace ?? 'local').inbox(`t${++transportSeq}`);
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#deadlines = new DeadlineTimer(this.#clock, (id) => {
+      const pending = this.#finish(id);
+      if (pending === undefined) return;
+      const { envelope } = pending;
+      pending.reject(
+        new RuntimeError(ErrorCode.Timeout, `No reply from ${envelope.to} before the deadline`, {
+          details: { to: envelope.to, type: envelope.type, id, deadline: envelope.deadline },
+        }),
+      );
+    });
   }
 
   // --- publish / subscribe ---
@@ -129,34 +142,32 @@ export class LocalTransport implements Transport {
       );
     }
     const id = envelope.id;
-    return new Promise<Envelope>((resolve, reject) => {
-      const onAbort = () => {
-        this.#finish(id)?.reject(signal?.reason);
-      };
-      const remaining = options.deadline - this.#clock.now();
-      const timer = this.#clock.setTimeout(
-        () => {
-          this.#finish(id)?.reject(
-            new RuntimeError(
-              ErrorCode.Timeout,
-              `No reply from ${envelope.to} before the deadline`,
-              {
-                details: { to: envelope.to, type: envelope.type, id, deadline: options.deadline },
-              },
-            ),
-          );
-        },
-        Math.max(0, remaining),
+    if (this.#pending.has(id)) {
+      // Replies are matched by request id: a second request with an id in flight could never be told apart.
+      return Promise.reject(
+        new RuntimeError(
+          ErrorCode.InvalidMessage,
+          `A request with id ${id} is already waiting for its reply`,
+          {
+            details: { id },
+          },
+        ),
       );
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#pending.set(id, {
-        resolve,
-        reject,
-        timer,
-        cleanup: () => signal?.removeEventListener('abort', onAbort),
-      });
-      const request: Envelope = { ...envelope, replyTo: this.#inbox };
-      for (const handler of handlers) handler(request);
+    }
+    // The request owns its envelope (built for this call by the sender): set the reply subject in
+    // place rather than copy the envelope on the hot path.
+    (envelope as { replyTo?: string }).replyTo = this.#inbox;
+    return new Promise<Envelope>((resolve, reject) => {
+      const onAbort =
+        signal === undefined
+          ? undefined
+          : () => {
+              this.#finish(id)?.reject(signal.reason);
+            };
+      const expiry = this.#deadlines.add(id, options.deadline);
+      signal?.addEventListener('abort', onAbort as () => void, { once: true });
+      this.#pending.set(id, { envelope, resolve, reject, expiry, signal, onAbort });
+      for (const handler of handlers) handler(envelope);
     });
   }
 
@@ -172,8 +183,9 @@ export class LocalTransport implements Transport {
     const pending = this.#pending.get(id);
     if (pending === undefined) return undefined;
     this.#pending.delete(id);
-    this.#clock.clearTimeout(pending.timer);
-    pending.cleanup();
+    this.#deadlines.cancel(pending.expiry);
+    if (pending.onAbort !== undefined)
+      pending.signal?.removeEventListener('abort', pending.onAbort);
     if (this.#state === 'draining' && this.#pending.size === 0) this.#closeNow(undefined);
     return pending;
   }

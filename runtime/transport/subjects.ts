@@ -15,17 +15,22 @@ export interface Subjects {
 }
 
 const PLAIN_TOKEN = /^[A-Za-z0-9_-]{1,200}$/;
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * Encodes any string as one subject token. Names made only of `[A-Za-z0-9_-]` stay readable;
- * anything else becomes `~` + base64url, which cannot collide with a readable token.
+ * anything else becomes `~` + base64url, which cannot collide with a readable token. A name with
+ * a lone surrogate (which UTF-8 cannot carry) becomes `~~` + base64url of its UTF-16 code units.
  */
 export function encodeToken(name: string): string {
-  return PLAIN_TOKEN.test(name) ? name : `~${Buffer.from(name, 'utf8').toString('base64url')}`;
+  if (PLAIN_TOKEN.test(name)) return name;
+  if (LONE_SURROGATE.test(name)) return `~~${Buffer.from(name, 'utf16le').toString('base64url')}`;
+  return `~${Buffer.from(name, 'utf8').toString('base64url')}`;
 }
 
 /** Reverses {@link encodeToken}. */
 export function decodeToken(token: string): string {
+  if (token.startsWith('~~')) return Buffer.from(token.slice(2), 'base64url').toString('utf16le');
   return token.startsWith('~') ? Buffer.from(token.slice(1), 'base64url').toString('utf8') : token;
 }
 

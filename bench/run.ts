@@ -1,0 +1,193 @@
+/**
+ * `npm run bench`: throughput of agentvisor's local layer, each figure beside the raw layer
+ * underneath measured in the same run (raw XState `actor.send`), reported as a ratio. Only ratios
+ * from one run mean anything: the machine has slow phases. Results go to bench/RESULTS.md.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { assign, createActor, emit, setup } from 'xstate';
+
+// The library as users run it: compiled by `npm run build` (the script builds first). Running the
+// TypeScript sources through tsx would add its keep-names helpers to our side only.
+const { createActorSystem, respond } = (await import(
+  new URL('../dist/runtime/index.js', import.meta.url).href
+)) as typeof import('agentvisor');
+
+const N = Number(process.env['BENCH_N'] ?? 200_000);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 7);
+const ASK_CONCURRENCY = 100;
+
+/** The same one-event counter for every figure; `get` answers the count. */
+const counter = setup({
+  types: { context: {} as { count: number }, events: {} as { type: 'inc' } | { type: 'get' } },
+}).createMachine({
+  context: { count: 0 },
+  on: {
+    inc: { actions: assign({ count: ({ context }) => context.count + 1 }) },
+    get: { actions: respond(({ context }) => context.count) },
+  },
+});
+
+/** CPU time of this process in ms: less disturbed than wall time by other processes on the machine. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+function rawSend(n: number): number {
+  const actor = createActor(counter);
+  actor.subscribe({ error: () => undefined });
+  actor.start();
+  const t0 = cpuMs();
+  for (let i = 0; i < n; i++) actor.send({ type: 'inc' });
+  const ms = cpuMs() - t0;
+  if (actor.getSnapshot().context.count !== n) throw new Error('raw send lost events');
+  actor.stop();
+  return (n / ms) * 1000;
+}
+
+async function localTell(n: number): Promise<number> {
+  const system = createActorSystem({ mailbox: { capacity: n + 1 } });
+  system.spawn('c', counter);
+  const t0 = cpuMs();
+  for (let i = 0; i < n; i++) system.tell('c', 'inc');
+  // The ask queues behind every tell: its reply is the event that says all were processed.
+  const count = await system.ask('c', 'get');
+  const ms = cpuMs() - t0;
+  if (count !== n) throw new Error(`tell lost messages: ${String(count)} of ${n}`);
+  await system.shutdown();
+  return (n / ms) * 1000;
+}
+
+async function localAsk(n: number): Promise<number> {
+  const system = createActorSystem({ mailbox: { capacity: ASK_CONCURRENCY * 2 } });
+  system.spawn('c', counter);
+  const batch = new Array<Promise<unknown>>(ASK_CONCURRENCY);
+  const t0 = cpuMs();
+  for (let done = 0; done < n; done += ASK_CONCURRENCY) {
+    for (let j = 0; j < ASK_CONCURRENCY; j++) batch[j] = system.ask('c', 'get');
+    await Promise.all(batch);
+  }
+  const ms = cpuMs() - t0;
+  await system.shutdown();
+  return (n / ms) * 1000;
+}
+
+/**
+ * The floor of any ask on XState, for context: a hand-made request/reply with nothing else (a
+ * promise and a map entry per request, an `emit` reply, one microtask per request).
+ */
+const echo = setup({
+  types: { context: {} as { count: number }, events: {} as { type: 'get'; id: string } },
+}).createMachine({
+  context: { count: 0 },
+  on: {
+    get: {
+      actions: emit(({ context, event }) => ({ type: 'r', id: event.id, payload: context.count })),
+    },
+  },
+});
+
+async function handMadeAsk(n: number): Promise<number> {
+  const actor = createActor(echo);
+  actor.subscribe({ error: () => undefined });
+  const pending = new Map<string, (v: unknown) => void>();
+  actor.on('r', (e: { type: 'r'; id?: string; payload?: unknown }) => {
+    if (e.id === undefined) return;
+    const resolve = pending.get(e.id);
+    pending.delete(e.id);
+    resolve?.(e.payload);
+  });
+  actor.start();
+  let id = 0;
+  const batch = new Array<Promise<unknown>>(ASK_CONCURRENCY);
+  const t0 = cpuMs();
+  for (let done = 0; done < n; done += ASK_CONCURRENCY) {
+    for (let j = 0; j < ASK_CONCURRENCY; j++) {
+      const key = `k${id++}`;
+      batch[j] = new Promise((resolve) => {
+        pending.set(key, resolve);
+        queueMicrotask(() => {
+          actor.send({ type: 'get', id: key });
+        });
+      });
+    }
+    await Promise.all(batch);
+  }
+  const ms = cpuMs() - t0;
+  actor.stop();
+  return (n / ms) * 1000;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+}
+
+const fmt = (x: number) => `${Math.round(x).toLocaleString('en-US')}/s`;
+
+async function main(): Promise<void> {
+  // Warm up the JIT on every path before measuring.
+  rawSend(20_000);
+  await localTell(20_000);
+  await localAsk(20_000);
+  await handMadeAsk(20_000);
+
+  const raw: number[] = [];
+  const tell: number[] = [];
+  const ask: number[] = [];
+  const tellRatios: number[] = [];
+  const askRatios: number[] = [];
+  const floor: number[] = [];
+  const floorRatios: number[] = [];
+  // Interleave the measurements so a slow phase of the machine hits all of them alike.
+  for (let r = 0; r < ROUNDS; r++) {
+    const rr = rawSend(N);
+    const tt = await localTell(N);
+    const aa = await localAsk(N / 4);
+    const ff = await handMadeAsk(N / 4);
+    floor.push(ff);
+    floorRatios.push(ff / rr);
+    raw.push(rr);
+    tell.push(tt);
+    ask.push(aa);
+    tellRatios.push(tt / rr);
+    askRatios.push(aa / rr);
+  }
+
+  const rows = [
+    ['raw XState actor.send (counter)', fmt(median(raw)), '1.00x', ''],
+    [
+      'local tell (system.tell → mailbox → send)',
+      fmt(median(tell)),
+      `${median(tellRatios).toFixed(2)}x`,
+      '>= 0.8x',
+    ],
+    [
+      `local ask (${ASK_CONCURRENCY} in flight)`,
+      fmt(median(ask)),
+      `${median(askRatios).toFixed(2)}x`,
+      '>= 0.5x',
+    ],
+    [
+      `for context: hand-made minimal ask on raw XState (${ASK_CONCURRENCY} in flight)`,
+      fmt(median(floor)),
+      `${median(floorRatios).toFixed(2)}x`,
+      '',
+    ],
+  ];
+  const table = [
+    '| figure | median throughput (per CPU second) | ratio to raw send (median of per-round ratios) | goal |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+  const header = `Run ${new Date().toISOString()} on ${os.cpus()[0]?.model ?? 'unknown cpu'} (${os.cpus().length} cores), Node ${process.version}; ${ROUNDS} rounds of ${N.toLocaleString('en-US')} messages (asks: ${(N / 4).toLocaleString('en-US')}).`;
+  console.log(header);
+  console.log(table);
+  writeFileSync(
+    new URL('./RESULTS.md', import.meta.url),
+    `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios are what to compare between runs; absolute figures move with the machine.\n\n${header}\n\n## Local actor system\n\n${table}\n`,
+  );
+}
+
+await main();
