@@ -69,6 +69,7 @@ export type {
   AskOptions,
   ActorRef,
   ActorInfo,
+  MessageListener,
   ActorTemplate,
   ActorContext,
   MessageEvent,

@@ -20,10 +20,11 @@ export interface ModelInput extends ModelRequest {
 }
 
 /** The effects an agent invokes by name (`invoke: { src: 'ask' }`), registered in `setup({ actors })`. */
-export interface AgentEffects {
+// A type alias, not an interface: it must be assignable to XState's `Record<string, logic>`.
+export type AgentEffects = {
   readonly ask: PromiseActorLogic<unknown, AskInput>;
   readonly model: PromiseActorLogic<ModelResponse, ModelInput>;
-}
+};
 
 /**
  * Builds the effects of one agent incarnation, bound to the actor as sender. Effects are
