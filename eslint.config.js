@@ -39,6 +39,29 @@ const timeProperties = [
   ),
 ];
 
+/** Timer modules are globals by another name. */
+const timerModules = ['timers', 'node:timers', 'timers/promises', 'node:timers/promises'].map(
+  (name) => ({
+    name,
+    message: 'Use the injected Clock (runtime/clock) instead of timer modules.',
+  }),
+);
+
+function restrictedImports(folder, withTimers) {
+  return {
+    paths: withTimers ? timerModules : [],
+    patterns:
+      folder in layerAbove
+        ? [
+            {
+              group: upward(folder),
+              message: `Layering: ${folder} must not import from a layer above it (ops → supervisors → actors → runtime).`,
+            },
+          ]
+        : [],
+  };
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '*.config.js'] },
   js.configs.recommended,
@@ -88,22 +111,20 @@ export default tseslint.config(
       'no-restricted-syntax': 'off',
     },
   },
-  ...Object.keys(layerAbove).map((layer) => ({
-    files: [`${layer}/**/*.ts`],
+  // One no-restricted-imports config per folder (a later config replaces the rule's options):
+  // the layer direction everywhere, plus the timer modules everywhere but runtime/clock.
+  ...['runtime', 'actors', 'supervisors', 'ops', 'examples', 'test'].map((folder) => ({
+    files: [`${folder}/**/*.ts`],
     rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: upward(layer),
-              message: `Layering: ${layer} must not import from a layer above it (ops → supervisors → actors → runtime).`,
-            },
-          ],
-        },
-      ],
+      '@typescript-eslint/no-restricted-imports': ['error', restrictedImports(folder, true)],
     },
   })),
+  {
+    files: ['runtime/clock/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', restrictedImports('runtime', false)],
+    },
+  },
   // Tests may use vi/expect patterns that trip type-aware rules on purpose; example machines
   // assert state invariants (a context field set on entry) with `!`.
   {

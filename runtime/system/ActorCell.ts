@@ -69,6 +69,8 @@ export class ActorCell {
   /** Asks delivered to the machine and not answered yet: id → reply subject. */
   readonly #owed = new Map<string, string>();
   #scheduled = false;
+  /** The message being processed, so a failure can name the message that caused it. */
+  #current: Envelope | undefined;
 
   constructor(host: CellHost, settings: CellSettings) {
     this.#host = host;
@@ -238,7 +240,9 @@ export class ActorCell {
     }
     if (envelope.replyTo !== undefined) this.#owed.set(envelope.id, envelope.replyTo);
     const before = this.#actor.getSnapshot() as Snapshot;
+    this.#current = envelope;
     this.#actor.send(event);
+    this.#current = undefined;
     this.processed++;
     this.#host.processed.inc();
     this.#host.delivered?.(this.name, envelope);
@@ -338,7 +342,15 @@ export class ActorCell {
     if (this.status !== 'running') return;
     this.status = 'failed';
     this.error = err;
-    this.#logger.error({ err }, `actor ${this.name} failed`);
+    this.#logger.error(
+      {
+        err,
+        msgId: this.#current?.id,
+        type: this.#current?.type,
+        correlationId: this.#current?.correlationId,
+      },
+      `actor ${this.name} failed`,
+    );
     if ((this.#actor.getSnapshot() as { status: string }).status === 'active') this.#actor.stop();
     const wire = new RuntimeError(ErrorCode.ActorFailed, `${this.name} failed`, {
       cause: err,

@@ -29,7 +29,7 @@ const greeter = defineAgent({
       'greet.say': {
         actions: [
           assign({ greeted: ({ context }) => context.greeted + 1 }),
-          respond(({ event }) => `hello ${(event.payload).name}`),
+          respond(({ event }) => `hello ${event.payload.name}`),
         ],
       },
       'greet.count': { actions: respond(({ context }) => context.greeted) },
