@@ -50,6 +50,20 @@ export const ErrorCode = {
   RestartIntensity: 'ERR_RESTART_INTENSITY',
   /** A checkpoint written by another machine version with no declared migration. */
   CheckpointVersion: 'ERR_CHECKPOINT_VERSION',
+  // --- supervision ---
+  /** A supervisor child id that does not exist. */
+  ChildNotFound: 'ERR_CHILD_NOT_FOUND',
+  /** A child id already in use, or an operation the child's state or the strategy forbids. */
+  ChildConflict: 'ERR_CHILD_CONFLICT',
+  /** No escalation with that id. */
+  EscalationNotFound: 'ERR_ESCALATION_NOT_FOUND',
+  /** The escalation is already resolved (by a person or its deadline). */
+  EscalationClosed: 'ERR_ESCALATION_CLOSED',
+  /** A decision that is not valid for the escalation. */
+  InvalidDecision: 'ERR_INVALID_DECISION',
+  /** An agent name a policy refers to is not in the agent registry. */
+  UnknownAgent: 'ERR_UNKNOWN_AGENT',
+
   /** An error crossed the wire with a code this version does not know. */
   Unknown: 'ERR_UNKNOWN',
 } as const;

@@ -21,6 +21,11 @@ export interface CellHost {
   deadLetter(reason: DeadLetterReason, to: string, envelope: Envelope, error: RuntimeError): void;
   lifecycle(event: LifecycleEvent): void;
   readonly processed: BoundCounter;
+  /**
+   * Offers messages still queued when this incarnation ends to the system; true when it holds
+   * them for the next incarnation (a supervisor restarting the actor), false to dead-letter them.
+   */
+  divert(name: string, envelopes: readonly Envelope[], failed: boolean): boolean;
   /** Called after each message reaches the logic, when anyone listens (observability taps). */
   delivered: ((actor: string, envelope: Envelope) => void) | undefined;
 }
@@ -37,6 +42,8 @@ export interface CellSettings {
   readonly input: unknown;
   readonly snapshot: unknown;
   readonly logger: Logger;
+  /** How many of the last delivered messages to keep for failure reports. */
+  readonly recentCapacity: number;
 }
 
 interface ExecutableAction {
@@ -71,6 +78,13 @@ export class ActorCell {
   #scheduled = false;
   /** The message being processed, so a failure can name the message that caused it. */
   #current: Envelope | undefined;
+  /** The message that was being processed when the actor failed, if any. */
+  failedOn: Envelope | undefined;
+  /** The snapshot after the last message that was processed without failing. */
+  #lastGood: unknown;
+  /** The last delivered messages, oldest first once full (a ring). */
+  readonly #recent: (Envelope | undefined)[];
+  #recentNext = 0;
 
   constructor(host: CellHost, settings: CellSettings) {
     this.#host = host;
@@ -80,6 +94,7 @@ export class ActorCell {
     this.subject = settings.subject;
     this.#logger = settings.logger;
     this.#mailbox = new Mailbox(settings.capacity);
+    this.#recent = new Array<Envelope | undefined>(settings.recentCapacity);
     this.#actor = createActor(settings.logic, {
       clock: host.clock,
       ...(settings.input === undefined ? {} : { input: settings.input }),
@@ -92,7 +107,7 @@ export class ActorCell {
     // An error observer is mandatory: without one XState rethrows in a timer and kills the process.
     this.#actor.subscribe({
       error: (err: unknown) => {
-        this.#fail(err);
+        this.fail(err);
       },
       complete: () => {
         this.#onComplete();
@@ -114,8 +129,27 @@ export class ActorCell {
     try {
       this.#actor.start();
     } catch (err) {
-      this.#fail(err);
+      this.fail(err);
     }
+    this.#lastGood = this.#actor.getSnapshot();
+  }
+
+  /** The persisted form of the last state reached without failing (restored by `resume`). */
+  lastGoodSnapshot(): unknown {
+    const logic = this.#settings.logic as { getPersistedSnapshot?: (s: unknown) => unknown };
+    if (this.#lastGood === undefined || typeof logic.getPersistedSnapshot !== 'function') return undefined;
+    return logic.getPersistedSnapshot(this.#lastGood);
+  }
+
+  /** The last delivered messages, oldest first. */
+  recentMessages(): Envelope[] {
+    const n = this.#recent.length;
+    const out: Envelope[] = [];
+    for (let i = 0; i < n; i++) {
+      const e = this.#recent[(this.#recentNext + i) % n];
+      if (e !== undefined) out.push(e);
+    }
+    return out;
   }
 
   /** Number of messages waiting. */
@@ -241,8 +275,13 @@ export class ActorCell {
     if (envelope.replyTo !== undefined) this.#owed.set(envelope.id, envelope.replyTo);
     const before = this.#actor.getSnapshot() as Snapshot;
     this.#current = envelope;
+    if (this.#recent.length > 0) {
+      this.#recent[this.#recentNext] = envelope;
+      this.#recentNext = (this.#recentNext + 1) % this.#recent.length;
+    }
     this.#actor.send(event);
     this.#current = undefined;
+    if (this.status === 'running') this.#lastGood = this.#actor.getSnapshot();
     this.processed++;
     this.#host.processed.inc();
     this.#host.delivered?.(this.name, envelope);
@@ -328,7 +367,7 @@ export class ActorCell {
           const result = exec(info, params);
           if (isPromiseLike(result)) {
             result.then(undefined, (err: unknown) => {
-              this.#fail(err);
+              this.fail(err);
             });
           }
           return result;
@@ -338,10 +377,12 @@ export class ActorCell {
     };
   }
 
-  #fail(err: unknown): void {
+  /** Fails this incarnation with `err` (XState errors land here; so can the actor's own logic). */
+  fail(err: unknown): void {
     if (this.status !== 'running') return;
     this.status = 'failed';
     this.error = err;
+    this.failedOn = this.#current;
     this.#logger.error(
       {
         err,
@@ -362,6 +403,7 @@ export class ActorCell {
       name: this.name,
       incarnation: this.incarnation,
       error: err,
+      ...(this.failedOn === undefined ? {} : { message: this.failedOn }),
       at: this.#host.clock.now(),
     });
   }
@@ -413,7 +455,9 @@ export class ActorCell {
     const wire = error.toWire();
     for (const [id, subject] of this.#owed) this.#sendReply(subject, id, undefined, wire);
     this.#owed.clear();
-    for (const envelope of this.#mailbox.takeAll()) this.#refuse(envelope, reason, error);
+    const queued = this.#mailbox.takeAll();
+    if (this.#host.divert(this.name, queued, reason === 'failed-actor')) return;
+    for (const envelope of queued) this.#refuse(envelope, reason, error);
   }
 
   #notRunningReason(): DeadLetterReason {

@@ -68,7 +68,27 @@ export interface SpawnOptions {
   snapshot?: unknown;
   /** Mailbox settings for this actor. */
   mailbox?: { capacity?: number; overflow?: 'drop-newest' | 'drop-oldest' };
+  /**
+   * When this incarnation fails, hold the messages queued for it and those that arrive after, up
+   * to `capacity`, for the next incarnation under the same name (what a supervisor asks for while
+   * it backs off and restarts). Past the bound they go to dead letters (`hold-overflow`).
+   */
+  holdOnFailure?: { capacity: number };
+  /** How many of the last delivered messages to keep for failure reports. @default 10 */
+  recentMessages?: number;
 }
+
+/** Options of {@link ActorSystem.stop}. */
+export interface StopOptions {
+  /** Hold queued and arriving messages (up to `capacity`) for the next incarnation. */
+  hold?: { capacity: number };
+}
+
+/** How a graceful stop ended. */
+export type GracefulStopOutcome = 'graceful' | 'forced' | 'immediate' | 'not-running';
+
+/** The event a graceful stop sends first; a machine that handles it gets `timeoutMs` to finish. */
+export const SHUTDOWN_EVENT = 'agentvisor.shutdown';
 
 /** Options of {@link ActorSystem.tell}. */
 export interface TellOptions {
@@ -137,6 +157,10 @@ export class ActorSystem {
   readonly #watchers = new Map<string, Set<LifecycleListener>>();
   readonly #allWatchers = new Set<LifecycleListener>();
   readonly #messageTaps = new Set<MessageListener>();
+  /** Messages held for the next incarnation of a name, oldest first. */
+  readonly #holds = new Map<string, { items: Envelope[]; capacity: number }>();
+  /** Names whose current incarnation holds its messages when it fails, and how many. */
+  readonly #holdOnFailure = new Map<string, number>();
   readonly #subjectCache = new Map<string, string>();
   readonly #nextId = createIdGenerator();
   readonly #host: { -readonly [K in keyof CellHost]: CellHost[K] };
@@ -178,6 +202,14 @@ export class ActorSystem {
       nextId: this.#nextId,
       processed,
       delivered: undefined,
+      divert: (name, envelopes, failed) => {
+        const capacity = failed ? this.#holdOnFailure.get(name) : undefined;
+        const hold =
+          this.#holds.get(name) ?? (capacity === undefined ? undefined : this.#openHold(name, capacity));
+        if (hold === undefined) return false;
+        for (const envelope of envelopes) this.#holdMessage(name, hold, envelope);
+        return true;
+      },
       deadLetter: (reason, to, envelope, error) => {
         this.#deadLetter(reason, to, envelope, error);
       },
@@ -239,12 +271,20 @@ export class ActorSystem {
       input: options.input,
       snapshot: options.snapshot,
       logger,
+      recentCapacity: options.recentMessages ?? 10,
     });
+    if (options.holdOnFailure === undefined) this.#holdOnFailure.delete(name);
+    else this.#holdOnFailure.set(name, options.holdOnFailure.capacity);
     this.#cells.set(name, cell);
     if (!this.#subscriptions.has(name)) {
       this.#subscriptions.set(
         name,
         this.transport.subscribe(cell.subject, (envelope) => {
+          const hold = this.#holds.get(name);
+          if (hold !== undefined) {
+            this.#holdMessage(name, hold, envelope);
+            return;
+          }
           const current = this.#cells.get(name);
           if (current === undefined) {
             this.#deadLetter('unknown-actor', name, envelope, this.#notFound(name));
@@ -256,6 +296,12 @@ export class ActorSystem {
     }
     logger.debug({ version: template?.version }, 'spawned');
     cell.start();
+    // Messages held while the name had no live incarnation go first, in arrival order.
+    const held = this.#holds.get(name);
+    if (held !== undefined) {
+      this.#holds.delete(name);
+      for (const envelope of held.items) cell.enqueue(envelope);
+    }
     return this.ref(name);
   }
 
@@ -307,13 +353,104 @@ export class ActorSystem {
    *
    * @throws {RuntimeError} ERR_ACTOR_NOT_FOUND
    */
-  stop(name: string, reason: StopReason = 'normal'): void {
+  stop(name: string, reason: StopReason = 'normal', options: StopOptions = {}): void {
     const cell = this.#cells.get(name);
     if (cell === undefined) throw this.#notFound(name);
-    this.#cells.delete(name);
-    this.#subscriptions.get(name)?.dispose();
-    this.#subscriptions.delete(name);
+    if (options.hold !== undefined) {
+      // Keep the name (and its subscription): queued and arriving messages wait for the next incarnation.
+      if (!this.#holds.has(name)) this.#openHold(name, options.hold.capacity);
+      cell.stop(reason);
+      return;
+    }
+    this.#forget(name);
     cell.stop(reason);
+  }
+
+  /**
+   * Stops an actor gracefully: when its current state handles {@link SHUTDOWN_EVENT}, it is sent
+   * that event and given `timeoutMs` to finish (reach a final state); then, or at once when it
+   * does not handle the event, it is stopped. A child that ignores the request cannot hang its
+   * supervisor (OTP's `shutdown` timeout, then `kill`).
+   */
+  async stopGracefully(
+    name: string,
+    options: { timeoutMs: number; reason?: StopReason; hold?: { capacity: number } },
+  ): Promise<GracefulStopOutcome> {
+    const cell = this.#cells.get(name);
+    if (cell === undefined) throw this.#notFound(name);
+    const reason = options.reason ?? 'normal';
+    const stopOptions: StopOptions = options.hold === undefined ? {} : { hold: options.hold };
+    if (cell.status !== 'running') {
+      this.stop(name, reason, stopOptions);
+      return 'not-running';
+    }
+    const snapshot = cell.actor.getSnapshot() as { can?: (e: { type: string }) => boolean };
+    let handles = false;
+    try {
+      handles = typeof snapshot.can === 'function' && snapshot.can({ type: SHUTDOWN_EVENT });
+    } catch {
+      handles = false;
+    }
+    if (!handles) {
+      this.stop(name, reason, stopOptions);
+      return 'immediate';
+    }
+    const ended = new Promise<'graceful' | 'forced'>((resolve) => {
+      let timer: unknown = undefined;
+      const watch = this.watch(name, (e) => {
+        if (e.incarnation !== cell.incarnation || e.type === 'started') return;
+        watch.dispose();
+        this.clock.clearTimeout(timer);
+        resolve('graceful');
+      });
+      timer = Number.isFinite(options.timeoutMs)
+        ? this.clock.setTimeout(() => {
+            watch.dispose();
+            resolve('forced');
+          }, options.timeoutMs)
+        : undefined;
+    });
+    cell.actor.send({ type: SHUTDOWN_EVENT });
+    const outcome = await ended;
+    if (this.#cells.get(name) === cell) this.stop(name, reason, stopOptions);
+    return outcome;
+  }
+
+  /**
+   * Gives up a name: messages held for it go to dead letters (`stopped-actor`) and an actor that
+   * is no longer running is forgotten.
+   */
+  release(name: string): void {
+    const hold = this.#holds.get(name);
+    this.#holds.delete(name);
+    this.#holdOnFailure.delete(name);
+    const cell = this.#cells.get(name);
+    if (cell !== undefined && cell.status !== 'running') this.#forget(name);
+    if (hold === undefined) return;
+    const error = new RuntimeError(ErrorCode.ActorStopped, `${name} was not restarted`, { details: { name } });
+    for (const envelope of hold.items) {
+      if (envelope.replyTo !== undefined) this.#replyError(envelope, error);
+      this.#deadLetter('stopped-actor', name, envelope, error);
+    }
+  }
+
+  /** The persisted last state the actor reached without failing (what `resume` restores). */
+  lastGoodSnapshot(name: string): unknown {
+    const cell = this.#cells.get(name);
+    if (cell === undefined) throw this.#notFound(name);
+    return cell.lastGoodSnapshot();
+  }
+
+  /** The last messages delivered to the actor, oldest first (for failure reports). */
+  recentMessages(name: string): Envelope[] {
+    const cell = this.#cells.get(name);
+    if (cell === undefined) throw this.#notFound(name);
+    return cell.recentMessages();
+  }
+
+  /** Number of messages held for the next incarnation of `name`. */
+  heldCount(name: string): number {
+    return this.#holds.get(name)?.items.length ?? 0;
   }
 
   // --- messaging ---
@@ -436,6 +573,22 @@ export class ActorSystem {
         this.tell(to, type, payload, { from: name, ...options });
       },
       ask: (to, type, payload, options) => this.ask(to, type, payload, { from: name, ...options }),
+      fail: (error) => {
+        const cell = this.#cells.get(name);
+        if (cell?.incarnation === incarnation) cell.fail(error);
+      },
+      reply: (to, result) => {
+        if (to.replyTo === undefined) return;
+        this.transport.publish(to.replyTo, {
+          v: 1,
+          id: this.#nextId(),
+          type: 'error' in result && result.error !== undefined ? ReplyType.Error : ReplyType.Ok,
+          to: to.replyTo,
+          from: name,
+          correlationId: to.id,
+          payload: 'error' in result && result.error !== undefined ? result.error : result.payload,
+        });
+      },
     };
   }
 
@@ -464,6 +617,44 @@ export class ActorSystem {
       this.#subjectCache.set(name, subject);
     }
     return subject;
+  }
+
+  #forget(name: string): void {
+    this.#cells.delete(name);
+    this.#subscriptions.get(name)?.dispose();
+    this.#subscriptions.delete(name);
+  }
+
+  #openHold(name: string, capacity: number): { items: Envelope[]; capacity: number } {
+    const hold = { items: [] as Envelope[], capacity };
+    this.#holds.set(name, hold);
+    return hold;
+  }
+
+  #holdMessage(name: string, hold: { items: Envelope[]; capacity: number }, envelope: Envelope): void {
+    if (hold.items.length < hold.capacity) {
+      hold.items.push(envelope);
+      return;
+    }
+    const error = new RuntimeError(
+      ErrorCode.MailboxFull,
+      `${name} is restarting and its hold buffer is full (${hold.capacity})`,
+      { details: { name, capacity: hold.capacity } },
+    );
+    if (envelope.replyTo !== undefined) this.#replyError(envelope, error);
+    this.#deadLetter('hold-overflow', name, envelope, error);
+  }
+
+  #replyError(envelope: Envelope, error: RuntimeError): void {
+    if (envelope.replyTo === undefined) return;
+    this.transport.publish(envelope.replyTo, {
+      v: 1,
+      id: this.#nextId(),
+      type: ReplyType.Error,
+      to: envelope.replyTo,
+      correlationId: envelope.id,
+      payload: error.toWire(),
+    });
   }
 
   #notFound(name: string): RuntimeError {

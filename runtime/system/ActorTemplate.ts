@@ -2,7 +2,9 @@ import type { AnyActorLogic } from 'xstate';
 import type { z } from 'zod';
 import type { Envelope } from '../codec/index.js';
 import type { Logger } from '../telemetry/index.js';
+import type { WireError } from '../errors/index.js';
 import type { AskOptions, TellOptions } from './ActorSystem.js';
+import type { ReplyAddress } from './respond.js';
 
 /** What an actor's logic may use of the system that hosts it, bound to that actor as sender. */
 export interface ActorContext {
@@ -16,6 +18,10 @@ export interface ActorContext {
   tell(to: string, type: string, payload?: unknown, options?: TellOptions): void;
   /** Asks from this actor; resolves with the reply payload. */
   ask(to: string, type: string, payload?: unknown, options?: AskOptions): Promise<unknown>;
+  /** Fails this incarnation with `error`, as if its logic had thrown it (supervisors see `failed`). */
+  fail(error: unknown): void;
+  /** Answers a message (by its reply address) with a payload or an error. */
+  reply(to: ReplyAddress, result: { payload?: unknown; error?: WireError }): void;
 }
 
 /**

@@ -14,6 +14,7 @@ export type DeadLetterReason =
   | 'unknown-type'
   | 'unhandled'
   | 'mailbox-full'
+  | 'hold-overflow'
   | 'expired';
 
 /** A message that reached no actor, and why. */

@@ -1,3 +1,5 @@
+import type { Envelope } from '../codec/index.js';
+
 /** Why an actor stopped. `normal`: it was asked to stop; `shutdown`: its system is stopping. */
 export type StopReason = 'normal' | 'shutdown';
 
@@ -19,6 +21,8 @@ export type LifecycleEvent =
       readonly name: string;
       readonly incarnation: number;
       readonly error: unknown;
+      /** The message being processed when it failed, if any. */
+      readonly message?: Envelope;
       readonly at: number;
     }
   | {

@@ -1,4 +1,4 @@
-export { ActorSystem, createActorSystem, ActorSystemOptionsSchema } from './ActorSystem.js';
+export { ActorSystem, createActorSystem, ActorSystemOptionsSchema, SHUTDOWN_EVENT } from './ActorSystem.js';
 export type {
   ActorSystemOptions,
   ActorSystemDeps,
@@ -8,6 +8,8 @@ export type {
   ActorRef,
   ActorInfo,
   MessageListener,
+  StopOptions,
+  GracefulStopOutcome,
 } from './ActorSystem.js';
 export { isActorTemplate } from './ActorTemplate.js';
 export type { ActorTemplate, ActorContext, MessageEvent } from './ActorTemplate.js';
