@@ -10,21 +10,44 @@ import {
   STRATEGIES,
 } from '../failureClasses.js';
 
+/** The offending value as a person reads it: `"sometimes"`, `-1`, `Infinity`, `undefined`. */
+function got(value: unknown): string {
+  if (typeof value !== 'string' && (typeof value !== 'object' || value === null)) {
+    return String(value);
+  }
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return Object.prototype.toString.call(value); // a cycle
+  }
+}
+
 /** `expected one of "a" | "b", got "c"`: the message every enum field gives (policy files are read by people). */
 function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   return z.enum(values, {
     error: (issue) =>
-      `expected one of ${values.map((v) => JSON.stringify(v)).join(' | ')}, got ${JSON.stringify(issue.input)}`,
+      `expected one of ${values.map((v) => JSON.stringify(v)).join(' | ')}, got ${got(issue.input)}`,
   });
 }
 
+/** A whole number >= 0 (intensity, capacities). */
+const count = z
+  .number({ error: (i) => `expected a whole number >= 0, got ${got(i.input)}` })
+  .int({ error: (i) => `expected a whole number >= 0, got ${got(i.input)}` })
+  .nonnegative({ error: (i) => `expected a whole number >= 0, got ${got(i.input)}` });
+
+// Each check carries its own message: a schema-level `error` would also replace the checks'.
 const durationMs = z
-  .number({
-    error: (i) => (i.code === 'invalid_type' ? `expected a number of ms, got ${JSON.stringify(i.input)}` : undefined),
-  })
-  .nonnegative();
-/** A duration that may be infinite: `Infinity` in TypeScript, `infinity` in YAML/JSON. */
-const durationOrInfinity = z.union([durationMs, z.literal('infinity').transform(() => Infinity)]);
+  .number({ error: (i) => `expected a number of ms, got ${got(i.input)}` })
+  .nonnegative({ error: (i) => `expected a number of ms >= 0, got ${got(i.input)}` });
+/**
+ * A duration that may be infinite: `Infinity` in TypeScript, `infinity` (or YAML's `.inf`) in
+ * files. zod 4's `z.number()` rejects infinite numbers, hence the explicit `Infinity` literal.
+ */
+const durationOrInfinity = z.union(
+  [durationMs, z.literal(Infinity), z.literal('infinity').transform(() => Infinity)],
+  { error: (i) => `expected a number of ms or "infinity", got ${got(i.input)}` },
+);
 
 /** Backoff between restarts (beyond OTP, which restarts at once). */
 export const BackoffSchema = z
@@ -34,22 +57,36 @@ export const BackoffSchema = z
     /** Cap on any delay. @default 30_000 */
     maxMs: durationMs.default(30_000),
     /** Growth per consecutive restart. @default 2 */
-    factor: z.number().min(1).default(2),
+    factor: z
+      .number({ error: (i) => `expected a number >= 1, got ${got(i.input)}` })
+      .min(1, { error: (i) => `expected a number >= 1, got ${got(i.input)}` })
+      .default(2),
     /** Random extra fraction of each delay, 0 to 1 (never past `maxMs`). @default 0.2 */
-    jitter: z.number().min(0).max(1).default(0.2),
+    jitter: z
+      .number({ error: (i) => `expected a number from 0 to 1, got ${got(i.input)}` })
+      .min(0, { error: (i) => `expected a number from 0 to 1, got ${got(i.input)}` })
+      .max(1, { error: (i) => `expected a number from 0 to 1, got ${got(i.input)}` })
+      .default(0.2),
     /** Running this long without failing resets the delay to `minMs`. @default 30_000 */
     resetAfterMs: durationMs.default(30_000),
   })
-  .refine((b) => b.maxMs >= b.minMs, { path: ['maxMs'], message: 'must be >= minMs' });
+  .refine((b) => b.maxMs >= b.minMs, {
+    path: ['maxMs'],
+    error: (i) => {
+      const b = i.input as { minMs: number; maxMs: number };
+      return `must be >= minMs (${got(b.minMs)}), got ${got(b.maxMs)}`;
+    },
+  });
 
 /** Failure class → directive; `default` covers the classes not listed. */
-export const DecisionTableSchema = z
-  .strictObject(
-    Object.fromEntries([...FAILURE_CLASSES, 'default'].map((c) => [c, oneOf(DIRECTIVES).optional()])) as Record<
-      (typeof FAILURE_CLASSES)[number] | 'default',
-      z.ZodOptional<ReturnType<typeof oneOf<typeof DIRECTIVES>>>
-    >,
-  );
+export const DecisionTableSchema = z.strictObject(
+  Object.fromEntries(
+    [...FAILURE_CLASSES, 'default'].map((c) => [c, oneOf(DIRECTIVES).optional()]),
+  ) as Record<
+    (typeof FAILURE_CLASSES)[number] | 'default',
+    z.ZodOptional<ReturnType<typeof oneOf<typeof DIRECTIVES>>>
+  >,
+);
 
 /** What happens when an escalation to a human gets no decision. */
 export const HumanPolicySchema = z.strictObject({
@@ -66,9 +103,9 @@ const startable = z.custom<ActorTemplate | AnyActorLogic>(
 );
 
 const idSchema = z
-  .string({ error: (i) => `expected a string id, got ${JSON.stringify(i.input)}` })
-  .min(1)
-  .max(200);
+  .string({ error: (i) => `expected a string id, got ${got(i.input)}` })
+  .min(1, { error: 'expected a non-empty id' })
+  .max(200, { error: 'expected an id of at most 200 characters' });
 
 /** Fields every child spec has (OTP child spec, plus agent-specific ones). */
 const childCommon = {
@@ -84,9 +121,15 @@ const childCommon = {
 export const WorkerSpecSchema = z.strictObject({
   ...childCommon,
   /** @default 'worker' */
-  type: z.literal('worker').default('worker'),
+  type: z
+    .literal('worker', {
+      error: (i) => `expected one of "worker" | "supervisor", got ${got(i.input)}`,
+    })
+    .default('worker'),
   /** The agent to run: its name in the agent registry, or (TypeScript) the definition itself. */
-  agent: z.union([z.string().min(1), startable]),
+  agent: z.union([z.string().min(1), startable], {
+    error: (i) => `expected an agent name or an agent definition, got ${got(i.input)}`,
+  }),
   /** Actor name to spawn under. @default the id */
   name: z.string().min(1).max(512).optional(),
   /** Input of the machine. */
@@ -102,9 +145,12 @@ const supervisorFlags = {
   /** @default 'one-for-one' */
   strategy: oneOf(STRATEGIES).default('one-for-one'),
   /** Restarts allowed within `periodMs` (more gives up). @default 1 (OTP) */
-  intensity: z.number().int().nonnegative().default(1),
+  intensity: count.default(1),
   /** @default 5000 (OTP) */
-  periodMs: z.number().positive().default(5_000),
+  periodMs: z
+    .number({ error: (i) => `expected a number of ms > 0, got ${got(i.input)}` })
+    .positive({ error: (i) => `expected a number of ms > 0, got ${got(i.input)}` })
+    .default(5_000),
   /** @default 'never' (OTP) */
   autoShutdown: oneOf(AUTO_SHUTDOWNS).default('never'),
   /** Backoff between restarts; absent = restart at once (OTP). */
@@ -114,7 +160,7 @@ const supervisorFlags = {
   /** Escalations to a human. */
   human: HumanPolicySchema.prefault({}),
   /** Messages held per child while it restarts or waits for a human. @default 1000 (Pekko's stash) */
-  holdCapacity: z.number().int().nonnegative().default(1_000),
+  holdCapacity: count.default(1_000),
 };
 
 /** Input shape of a supervisor spec (recursive through `children`). */
@@ -152,7 +198,7 @@ export interface SupervisorSpec {
   intensity: number;
   periodMs: number;
   autoShutdown: (typeof AUTO_SHUTDOWNS)[number];
-  backoff: z.output<typeof BackoffSchema> | undefined;
+  backoff?: z.output<typeof BackoffSchema> | undefined;
   onFailure: z.output<typeof DecisionTableSchema>;
   human: z.output<typeof HumanPolicySchema>;
   holdCapacity: number;
@@ -178,19 +224,39 @@ export const SupervisorSpecSchema: z.ZodType<SupervisorSpec, SupervisorSpecInput
     const seen = new Set<string>();
     spec.children.forEach((child, i) => {
       if (seen.has(child.id)) {
-        ctx.addIssue({ code: 'custom', path: ['children', i, 'id'], message: `duplicate id ${JSON.stringify(child.id)}`, input: child.id });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['children', i, 'id'],
+          message: `duplicate id ${JSON.stringify(child.id)}`,
+          input: child.id,
+        });
       }
       seen.add(child.id);
       // OTP: significant is invalid for permanent children, and with auto_shutdown never.
       if (child.significant && child.restart === 'permanent') {
-        ctx.addIssue({ code: 'custom', path: ['children', i, 'significant'], message: 'a permanent child cannot be significant', input: true });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['children', i, 'significant'],
+          message: 'a permanent child cannot be significant',
+          input: true,
+        });
       }
       if (child.significant && spec.autoShutdown === 'never') {
-        ctx.addIssue({ code: 'custom', path: ['children', i, 'significant'], message: 'significant children need autoShutdown "any-significant" or "all-significant"', input: true });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['children', i, 'significant'],
+          message: 'significant children need autoShutdown "any-significant" or "all-significant"',
+          input: true,
+        });
       }
     });
     if (spec.strategy === 'dynamic' && spec.children.length !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['children'], message: `strategy "dynamic" takes exactly one child spec (the template), got ${spec.children.length}`, input: spec.children.length });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['children'],
+        message: `strategy "dynamic" takes exactly one child spec (the template), got ${spec.children.length}`,
+        input: spec.children.length,
+      });
     }
   }) as unknown as z.ZodType<SupervisorSpec, SupervisorSpecInput>;
 
@@ -202,11 +268,18 @@ export const SupervisorSpecSchema: z.ZodType<SupervisorSpec, SupervisorSpecInput
 export const ChildSpecSchema: z.ZodType<ChildSpec, ChildSpecInput> = z.lazy(() =>
   z.unknown().transform((value, ctx) => {
     const isSupervisor =
-      typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'supervisor';
+      typeof value === 'object' &&
+      value !== null &&
+      (value as { type?: unknown }).type === 'supervisor';
     const result = (isSupervisor ? SupervisorSpecSchema : WorkerSpecSchema).safeParse(value);
-    if (result.success) return result.data as ChildSpec;
+    if (result.success) return result.data;
     for (const issue of result.error.issues) {
-      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: (issue as { input?: unknown }).input });
+      ctx.addIssue({
+        code: 'custom',
+        message: issue.message,
+        path: issue.path,
+        input: issue.input,
+      });
     }
     return z.NEVER;
   }),
