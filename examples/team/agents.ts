@@ -2,7 +2,7 @@
  * The agents of the team example: a coordinator that asks two workers in parallel and combines
  * their answers. Each worker calls a (simulated) model through the `model` effect.
  */
-import { assign, setup } from 'xstate';
+import { assign, fromPromise, setup } from 'xstate';
 import { z } from 'zod';
 import { replyAddress, respond, respondTo, toWireError, type ReplyAddress } from 'agentvisor';
 import { defineAgent, type AgentEvents, type ModelClient } from 'agentvisor/actors';
@@ -30,6 +30,15 @@ export function worker(name: string, role: string, model: ModelClient) {
           events: {} as AgentEvents<typeof workerAccepts>,
         },
         actors: effects,
+        actions: {
+          // A bug on purpose: output it cannot parse throws, and the agent crashes (let it crash:
+          // its supervisor restarts it).
+          checkOutput: ({ event }) => {
+            const output = (event as unknown as { output?: { text?: string } }).output;
+            if (output?.text?.startsWith('!') === true)
+              throw new Error(`${name} could not parse the model output`);
+          },
+        },
       }).createMachine({
         id: name,
         context: { asker: undefined, question: '', deadline: undefined },
@@ -58,14 +67,17 @@ export function worker(name: string, role: string, model: ModelClient) {
               }),
               onDone: {
                 target: 'idle',
-                actions: respondTo(({ context, event }) => ({
-                  to: context.asker!,
-                  payload: {
-                    by: name,
-                    text: event.output.text,
-                    tokens: event.output.usage.outputTokens,
-                  },
-                })),
+                actions: [
+                  'checkOutput',
+                  respondTo(({ context, event }) => ({
+                    to: context.asker!,
+                    payload: {
+                      by: name,
+                      text: event.output.text,
+                      tokens: event.output.usage.outputTokens,
+                    },
+                  })),
+                ],
               },
               onError: {
                 target: 'idle',
@@ -205,3 +217,61 @@ export const coordinator = defineAgent({
       },
     }),
 });
+
+const publisherAccepts = {
+  'publish.post': z.strictObject({ text: z.string().min(1).max(2_000) }),
+} as const;
+
+/**
+ * The publisher: posts an answer through an external API (`post`). A rejected post is not
+ * handled by the machine, so the agent fails and its supervisor decides by the failure class.
+ */
+export function publisher(post: (text: string) => Promise<string>) {
+  return defineAgent({
+    name: 'publisher',
+    version: 1,
+    description: 'posts answers to an external channel',
+    accepts: publisherAccepts,
+    machine: setup({
+      types: {
+        context: {} as { asker: ReplyAddress | undefined; text: string; posted: number },
+        events: {} as AgentEvents<typeof publisherAccepts>,
+      },
+      actors: { post: fromPromise<string, { text: string }>(({ input }) => post(input.text)) },
+    }).createMachine({
+      id: 'publisher',
+      context: { asker: undefined, text: '', posted: 0 },
+      initial: 'idle',
+      states: {
+        idle: {
+          on: {
+            'publish.post': {
+              target: 'posting',
+              actions: assign({
+                asker: ({ event }) => replyAddress(event),
+                text: ({ event }) => event.payload.text,
+              }),
+            },
+          },
+        },
+        posting: {
+          // No onError: a failed post fails the agent, and supervision takes over.
+          invoke: {
+            src: 'post',
+            input: ({ context }) => ({ text: context.text }),
+            onDone: {
+              target: 'idle',
+              actions: [
+                assign({ posted: ({ context }) => context.posted + 1 }),
+                respondTo(({ context, event }) => ({
+                  to: context.asker!,
+                  payload: { url: event.output },
+                })),
+              ],
+            },
+          },
+        },
+      },
+    }),
+  });
+}

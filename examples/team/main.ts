@@ -2,13 +2,17 @@
  * agentvisor, the team example: the embedded default (one process, in-process transport,
  * simulated models, no server, no API key).
  *
- * It shows: agents as XState machines hosted as actors; a coordinator that asks two workers in
- * parallel; deadlines that travel with a task and cut it short; messages that fail their schema
- * refused before any machine sees them; a busy agent reporting what it cannot handle; dead
- * letters for what reached no one. It prints a timeline and a summary, and exits 0.
+ * It shows: agents as XState machines hosted as actors under a supervision tree read from
+ * desk.yaml; a coordinator that asks two workers in parallel; deadlines that travel with a task
+ * and cut it short; messages that fail their schema refused before any machine sees them; a busy
+ * agent reporting what it cannot handle; dead letters for what reached no one; a worker crash that
+ * restarts its whole one-for-all team after a backoff while a message waits for it; and an
+ * authentication failure escalated to a person, who decides, and the agent carries on. It prints a
+ * timeline and a summary, and exits 0.
  */
 import {
   createActorSystem,
+  createLogger,
   isRuntimeError,
   metricValue,
   systemClock,
@@ -16,7 +20,8 @@ import {
   type Envelope,
 } from 'agentvisor';
 import { createSimulatedModel } from 'agentvisor/actors';
-import { coordinator, worker } from './agents.js';
+import { createSupervisionTree, loadPolicyFile, withFailureClass } from 'agentvisor/supervisors';
+import { coordinator, publisher, worker } from './agents.js';
 
 const clock = systemClock;
 const start = clock.monotonic();
@@ -30,7 +35,10 @@ const note = (who: string, what: string) => {
 
 console.log('agentvisor team example: a coordinator asks a researcher and a critic in parallel\n');
 
-const system = createActorSystem({ namespace: 'team-example' }, { clock });
+const system = createActorSystem(
+  { namespace: 'team-example' },
+  { clock, logger: createLogger({ level: process.env['AGENTVISOR_LOG_LEVEL'] ?? 'silent' }) },
+);
 
 // --- what to watch: every delivered message, lifecycle event and dead letter ---
 const show = (value: unknown) => {
@@ -57,7 +65,13 @@ const researcherModel = createSimulatedModel({
   name: 'sim-researcher',
   seed: 11,
   latencyMs: [40, 90],
-  script: ({ messages }) => `evidence on "${messages.at(-1)?.content ?? ''}" from 3 sources`,
+  script: ({ messages }) => {
+    const question = messages.at(-1)?.content ?? '';
+    // A model glitch the researcher cannot parse: it crashes on it (see agents.ts).
+    return question.includes('(garbled)')
+      ? '!%$# garbled'
+      : `evidence on "${question}" from 3 sources`;
+  },
 });
 const criticModel = createSimulatedModel({
   name: 'sim-critic',
@@ -65,9 +79,57 @@ const criticModel = createSimulatedModel({
   latencyMs: [30, 70],
   script: ({ messages }) => `weakest point of "${messages.at(-1)?.content ?? ''}" is sample size`,
 });
-system.spawn('researcher', worker('researcher', 'researcher', researcherModel));
-system.spawn('critic', worker('critic', 'critic', criticModel));
-system.spawn('coordinator', coordinator);
+// The external channel the publisher posts to; its key gets revoked mid-run.
+let keyValid = true;
+let posts = 0;
+const post = (text: string): Promise<string> => {
+  if (!keyValid) {
+    return Promise.reject(withFailureClass(new Error('401: API key revoked'), 'auth'));
+  }
+  posts++;
+  note('channel', `posted "${text.slice(0, 40)}"`);
+  return Promise.resolve(`https://channel.example/posts/${posts}`);
+};
+
+// --- the tree: policy as data, agents by name ---
+const policy = await loadPolicyFile(new URL('./desk.yaml', import.meta.url).pathname);
+const tree = await createSupervisionTree(system, policy, {
+  agents: {
+    coordinator,
+    publisher: publisher(post),
+    researcher: worker('researcher', 'researcher', researcherModel),
+    critic: worker('critic', 'critic', criticModel),
+  },
+});
+tree.onEvent((e) => {
+  switch (e.type) {
+    case 'child-failed':
+      note(
+        'supervisor',
+        `${e.supervisor}: ${e.child} failed (${e.failureClass}) -> ${e.directive}`,
+      );
+      return;
+    case 'restart-scheduled':
+      note('supervisor', `${e.supervisor}: restart [${e.targets.join(', ')}] in ${e.delayMs} ms`);
+      return;
+    case 'child-stopped':
+      note('supervisor', `${e.supervisor}: stopped ${e.child} (${e.how})`);
+      return;
+    case 'child-parked':
+      note('supervisor', `${e.supervisor}: parked ${e.child}, escalation ${e.escalation} opened`);
+      return;
+    case 'escalation-decided':
+      note('supervisor', `${e.supervisor}: ${e.child} decision "${e.decision}" by ${e.decidedBy}`);
+      return;
+    case 'gave-up':
+      note('supervisor', `${e.supervisor}: gave up`);
+      return;
+    case 'child-started':
+    case 'child-exited':
+    case 'auto-shutdown':
+      return;
+  }
+});
 
 async function task(question: unknown, timeoutMs = 2_000): Promise<void> {
   note('main', `ask coordinator team.task ${show(question)} (timeout ${timeoutMs} ms)`);
@@ -108,11 +170,69 @@ await new Promise<void>((resolve) => clock.setTimeout(resolve, 120));
 // 5. A message to an actor that does not exist goes to dead letters, counted and logged.
 system.tell('archivist', 'archive.put', { doc: 'notes' }, { from: 'main' });
 
+// 6. A model glitch crashes the researcher. Its team is one-for-all: the critic is stopped too,
+//    and both restart together after the team's backoff (150 ms). The task fails fast.
+await task('(garbled) What is retrieval-augmented generation?');
+// 7. Meanwhile a question for the researcher arrives during the backoff: it is held, not lost,
+//    and the new incarnation answers it.
+note('main', 'ask researcher directly while it restarts');
+const direct = (await system.ask(
+  'researcher',
+  'work.request',
+  { question: 'Is the team back?' },
+  { from: 'main', timeoutMs: 2_000 },
+)) as { text: string };
+note('main', `researcher answered after its restart: ${direct.text}`);
+
+// 8. The channel revokes the publisher's key. An auth failure is not something a restart fixes:
+//    the policy sends it to a person, with the whole context, and parks the publisher.
+keyValid = false;
+const opened = new Promise<string>((resolve) => {
+  const sub = tree.escalations.onOpened((e) => {
+    sub.dispose();
+    resolve(e.id);
+  });
+});
+await system
+  .ask('publisher', 'publish.post', { text: 'Caching LLM calls: worth it' }, { from: 'main' })
+  .catch((err: unknown) => {
+    note('main', `publish refused: ${isRuntimeError(err) ? err.code : String(err)}`);
+  });
+const escalationId = await opened;
+const escalation = await tree.escalations.get(escalationId);
+if (escalation !== undefined) {
+  note(
+    'human',
+    `escalation ${escalation.id}: ${escalation.child.id} failed (${escalation.failureClass})`,
+  );
+  note('human', `  error: ${escalation.errorChain.map((e) => e.message).join(' <- ')}`);
+  note(
+    'human',
+    `  failed message: ${escalation.failedMessage?.type ?? '-'}; last messages: ${escalation.lastMessages.length}`,
+  );
+  note(
+    'human',
+    `  due by: +${Math.round(escalation.dueAt - escalation.raisedAt)} ms; default: ${escalation.defaultDecision}`,
+  );
+}
+// The person rotates the key and decides: retry the failed step from the last good state.
+keyValid = true;
+await tree.escalations.resolve(
+  escalationId,
+  { type: 'retry' },
+  { by: 'operator', note: 'key rotated' },
+);
+await new Promise<void>((resolve) => clock.setTimeout(resolve, 20));
+
 const status = (await system.ask('coordinator', 'team.status', undefined, { from: 'main' })) as {
   completed: number;
 };
 const snapshot = system.metrics.snapshot();
 const actors = system.list();
+const children = tree.root.whichChildren();
+const teamChildren = tree.find('team')?.whichChildren() ?? [];
+const escalations = await tree.escalations.list();
+await tree.stop();
 await system.shutdown();
 
 console.log('\nsummary');
@@ -125,6 +245,18 @@ for (const d of deadLetters) reasons.set(d.reason, (reasons.get(d.reason) ?? 0) 
 console.log(
   `  dead letters:                       ${deadLetters.length} (${[...reasons].map(([r, n]) => `${r}: ${n}`).join(', ')})`,
 );
-for (const a of actors)
-  console.log(`  actor ${a.name.padEnd(12)} ${a.status}, processed ${a.processed}`);
+for (const a of actors) {
+  console.log(
+    `  actor ${a.name.padEnd(12)} ${a.status}, incarnation ${a.incarnation}, processed ${a.processed}`,
+  );
+}
+for (const c of [...children, ...teamChildren]) {
+  console.log(`  child ${c.id.padEnd(12)} ${c.status}, restarts ${c.restarts}`);
+}
+const decided = escalations.map(
+  (e) =>
+    `${e.child.id}: ${e.resolution?.decision.type ?? 'open'} by ${e.resolution?.decidedBy ?? '-'}`,
+);
+console.log(`  escalations:                        ${escalations.length} (${decided.join(', ')})`);
+console.log(`  posts published:                    ${posts}`);
 console.log(`  timeline lines:                     ${lines.length}`);

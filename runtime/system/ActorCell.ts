@@ -80,8 +80,13 @@ export class ActorCell {
   #current: Envelope | undefined;
   /** The message that was being processed when the actor failed, if any. */
   failedOn: Envelope | undefined;
-  /** The snapshot after the last message that was processed without failing. */
-  #lastGood: unknown;
+  /**
+   * The state before the last delivered message, and that message: the start of the step in
+   * progress. A failure (during the message, or later in what it started, such as an invoked
+   * call without onError) is a failure of that step; resume and retry restart from here.
+   */
+  #stepBefore: unknown;
+  #stepMessage: Envelope | undefined;
   /** The last delivered messages, oldest first once full (a ring). */
   readonly #recent: (Envelope | undefined)[];
   #recentNext = 0;
@@ -131,14 +136,18 @@ export class ActorCell {
     } catch (err) {
       this.fail(err);
     }
-    this.#lastGood = this.#actor.getSnapshot();
+    this.#stepBefore = this.#actor.getSnapshot();
   }
 
-  /** The persisted form of the last state reached without failing (restored by `resume`). */
+  /**
+   * The persisted state before the step that failed (or, while running, before the last
+   * message): what `resume` and `retry` restore.
+   */
   lastGoodSnapshot(): unknown {
     const logic = this.#settings.logic as { getPersistedSnapshot?: (s: unknown) => unknown };
-    if (this.#lastGood === undefined || typeof logic.getPersistedSnapshot !== 'function') return undefined;
-    return logic.getPersistedSnapshot(this.#lastGood);
+    if (this.#stepBefore === undefined || typeof logic.getPersistedSnapshot !== 'function')
+      return undefined;
+    return logic.getPersistedSnapshot(this.#stepBefore);
   }
 
   /** The last delivered messages, oldest first. */
@@ -274,6 +283,8 @@ export class ActorCell {
     }
     if (envelope.replyTo !== undefined) this.#owed.set(envelope.id, envelope.replyTo);
     const before = this.#actor.getSnapshot() as Snapshot;
+    this.#stepBefore = before;
+    this.#stepMessage = envelope;
     this.#current = envelope;
     if (this.#recent.length > 0) {
       this.#recent[this.#recentNext] = envelope;
@@ -281,7 +292,6 @@ export class ActorCell {
     }
     this.#actor.send(event);
     this.#current = undefined;
-    if (this.status === 'running') this.#lastGood = this.#actor.getSnapshot();
     this.processed++;
     this.#host.processed.inc();
     this.#host.delivered?.(this.name, envelope);
@@ -382,7 +392,8 @@ export class ActorCell {
     if (this.status !== 'running') return;
     this.status = 'failed';
     this.error = err;
-    this.failedOn = this.#current;
+    // The step that failed: the message in progress, or the last one, whose work failed later.
+    this.failedOn = this.#current ?? this.#stepMessage;
     this.#logger.error(
       {
         err,

@@ -76,6 +76,8 @@ export interface SpawnOptions {
   holdOnFailure?: { capacity: number };
   /** How many of the last delivered messages to keep for failure reports. @default 10 */
   recentMessages?: number;
+  /** Messages delivered first, before any held for this name (a supervisor's retry of a failed message). */
+  prepend?: readonly Envelope[];
 }
 
 /** Options of {@link ActorSystem.stop}. */
@@ -205,7 +207,8 @@ export class ActorSystem {
       divert: (name, envelopes, failed) => {
         const capacity = failed ? this.#holdOnFailure.get(name) : undefined;
         const hold =
-          this.#holds.get(name) ?? (capacity === undefined ? undefined : this.#openHold(name, capacity));
+          this.#holds.get(name) ??
+          (capacity === undefined ? undefined : this.#openHold(name, capacity));
         if (hold === undefined) return false;
         for (const envelope of envelopes) this.#holdMessage(name, hold, envelope);
         return true;
@@ -297,6 +300,8 @@ export class ActorSystem {
     logger.debug({ version: template?.version }, 'spawned');
     cell.start();
     // Messages held while the name had no live incarnation go first, in arrival order.
+    if (options.prepend !== undefined)
+      for (const envelope of options.prepend) cell.enqueue(envelope);
     const held = this.#holds.get(name);
     if (held !== undefined) {
       this.#holds.delete(name);
@@ -385,11 +390,11 @@ export class ActorSystem {
       return 'not-running';
     }
     const snapshot = cell.actor.getSnapshot() as { can?: (e: { type: string }) => boolean };
-    let handles = false;
+    let handles: boolean;
     try {
       handles = typeof snapshot.can === 'function' && snapshot.can({ type: SHUTDOWN_EVENT });
     } catch {
-      handles = false;
+      handles = false; // a throwing guard: treat as not handled, stop at once
     }
     if (!handles) {
       this.stop(name, reason, stopOptions);
@@ -427,7 +432,9 @@ export class ActorSystem {
     const cell = this.#cells.get(name);
     if (cell !== undefined && cell.status !== 'running') this.#forget(name);
     if (hold === undefined) return;
-    const error = new RuntimeError(ErrorCode.ActorStopped, `${name} was not restarted`, { details: { name } });
+    const error = new RuntimeError(ErrorCode.ActorStopped, `${name} was not restarted`, {
+      details: { name },
+    });
     for (const envelope of hold.items) {
       if (envelope.replyTo !== undefined) this.#replyError(envelope, error);
       this.#deadLetter('stopped-actor', name, envelope, error);
@@ -582,11 +589,11 @@ export class ActorSystem {
         this.transport.publish(to.replyTo, {
           v: 1,
           id: this.#nextId(),
-          type: 'error' in result && result.error !== undefined ? ReplyType.Error : ReplyType.Ok,
+          type: result.error === undefined ? ReplyType.Ok : ReplyType.Error,
           to: to.replyTo,
           from: name,
           correlationId: to.id,
-          payload: 'error' in result && result.error !== undefined ? result.error : result.payload,
+          payload: result.error ?? result.payload,
         });
       },
     };
@@ -631,7 +638,11 @@ export class ActorSystem {
     return hold;
   }
 
-  #holdMessage(name: string, hold: { items: Envelope[]; capacity: number }, envelope: Envelope): void {
+  #holdMessage(
+    name: string,
+    hold: { items: Envelope[]; capacity: number },
+    envelope: Envelope,
+  ): void {
     if (hold.items.length < hold.capacity) {
       hold.items.push(envelope);
       return;

@@ -1,4 +1,9 @@
-export { ActorSystem, createActorSystem, ActorSystemOptionsSchema, SHUTDOWN_EVENT } from './ActorSystem.js';
+export {
+  ActorSystem,
+  createActorSystem,
+  ActorSystemOptionsSchema,
+  SHUTDOWN_EVENT,
+} from './ActorSystem.js';
 export type {
   ActorSystemOptions,
   ActorSystemDeps,

@@ -47,6 +47,12 @@ describe('RuntimeError', () => {
       CircuitOpen: 'ERR_CIRCUIT_OPEN',
       RestartIntensity: 'ERR_RESTART_INTENSITY',
       CheckpointVersion: 'ERR_CHECKPOINT_VERSION',
+      ChildNotFound: 'ERR_CHILD_NOT_FOUND',
+      ChildConflict: 'ERR_CHILD_CONFLICT',
+      EscalationNotFound: 'ERR_ESCALATION_NOT_FOUND',
+      EscalationClosed: 'ERR_ESCALATION_CLOSED',
+      InvalidDecision: 'ERR_INVALID_DECISION',
+      UnknownAgent: 'ERR_UNKNOWN_AGENT',
       Unknown: 'ERR_UNKNOWN',
     });
     expect(new Set(allCodes).size).toBe(allCodes.length);

@@ -1,0 +1,934 @@
+import { setup, type AnyActorLogic } from 'xstate';
+import {
+  ErrorCode,
+  RuntimeError,
+  isActorTemplate,
+  toWireError,
+  type ActorContext,
+  type ActorSystem,
+  type ActorTemplate,
+  type Clock,
+  type Disposable,
+  type Envelope,
+  type LifecycleEvent,
+  type Logger,
+} from 'agentvisor';
+import { BackoffTracker } from './backoff.js';
+import { classifyFailure, decideDirective } from './classifyFailure.js';
+import type { Escalation, EscalationService, HumanDecision } from './escalation/index.js';
+import type { FailureClass } from './failureClasses.js';
+import { PoisonDetector } from './poisonDetector.js';
+import type { ChildSpec, SupervisorSpec, WorkerSpec } from './policy/index.js';
+import { recordRestart } from './restartIntensity.js';
+import type { SupervisorEvent } from './SupervisorEvent.js';
+
+/** What a child looks like from outside (`whichChildren`). */
+export interface ChildInfo {
+  readonly id: string;
+  /** Actor name the child runs under. */
+  readonly name: string;
+  readonly type: 'worker' | 'supervisor';
+  /**
+   * - `running`; `restarting` (stopped, waiting for its backoff or siblings);
+   * - `parked` (waiting for a human; messages held);
+   * - `terminated` (spec kept, no process: stopped by decision, or exited and not restarted).
+   */
+  readonly status: ChildStatus;
+  readonly incarnation: number;
+  /** Restarts of this child since the supervisor started. */
+  readonly restarts: number;
+  readonly restart: ChildSpec['restart'];
+  readonly significant: boolean;
+}
+
+/** Status of a child. */
+export type ChildStatus = 'running' | 'restarting' | 'parked' | 'terminated';
+
+/** OTP `count_children`. */
+export interface ChildCounts {
+  readonly specs: number;
+  readonly active: number;
+  readonly supervisors: number;
+  readonly workers: number;
+}
+
+/** Everything a supervisor needs besides its spec; shared by a whole tree. */
+export interface SupervisorDeps {
+  readonly system: ActorSystem;
+  /** Agents a policy refers to by name. */
+  readonly agents: Readonly<Record<string, ActorTemplate | AnyActorLogic>>;
+  readonly escalations: EscalationService;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Jitter source. @default Math.random */
+  readonly random: () => number;
+  readonly classify: (error: unknown) => FailureClass;
+  /** Receives every event of every supervisor in the tree. */
+  readonly emit: (event: SupervisorEvent) => void;
+}
+
+interface ChildRecord {
+  spec: ChildSpec;
+  readonly name: string;
+  status: ChildStatus;
+  incarnation: number;
+  restarts: number;
+  backoff: BackoffTracker | undefined;
+  /** The nested supervisor, for supervisor children. */
+  sub: Supervisor | undefined;
+  watch: Disposable | undefined;
+  /** Set while the supervisor itself stops this child, so its exit is not taken as a failure. */
+  stopping: boolean;
+  timer: unknown;
+}
+
+/** Why a supervisor ended. */
+export type SupervisorExit =
+  { readonly type: 'normal' } | { readonly type: 'failed'; readonly error: RuntimeError };
+
+const SUPERVISOR_EXIT = 'agentvisor.supervisor.exit';
+
+/**
+ * An OTP supervisor hosted as an actor: it starts its children in order, watches them, and on a
+ * child's exit applies its strategy (one-for-one, one-for-all, rest-for-one, dynamic), restart
+ * types, restart intensity and, beyond OTP, backoff, failure classes with a decision table, and
+ * escalation to a human. Operations are serialised, as in OTP's gen_server loop.
+ *
+ * Divergence from OTP, on purpose: a supervisor that gives up exits *abnormally* (it fails with
+ * ERR_RESTART_INTENSITY), so a `transient` parent child still restarts it; OTP exits with
+ * `shutdown` there and the escalation is silently lost (anchors-actors.md, "Gotcha").
+ */
+export class Supervisor {
+  readonly id: string;
+  readonly name: string;
+  readonly #spec: SupervisorSpec;
+  readonly #deps: SupervisorDeps;
+  readonly #logger: Logger;
+  readonly #children: ChildRecord[] = [];
+  readonly #poison = new PoisonDetector();
+  readonly #onExit: ((exit: SupervisorExit) => void) | undefined;
+  #history: number[] = [];
+  #ops: Promise<unknown> = Promise.resolve();
+  #status: 'idle' | 'running' | 'stopping' | 'stopped' | 'failed' = 'idle';
+  #context: ActorContext | undefined;
+  #dynamicSeq = 0;
+
+  constructor(
+    spec: SupervisorSpec,
+    deps: SupervisorDeps,
+    options: { name?: string; onExit?: (exit: SupervisorExit) => void } = {},
+  ) {
+    this.id = spec.id;
+    this.name = options.name ?? spec.id;
+    this.#spec = spec;
+    this.#deps = deps;
+    this.#onExit = options.onExit;
+    this.#logger = deps.logger.child({ supervisor: this.name });
+    if (spec.strategy !== 'dynamic') {
+      for (const child of spec.children) this.#children.push(this.#record(child, child.id));
+    }
+  }
+
+  /** The spec this supervisor runs. */
+  get spec(): SupervisorSpec {
+    return this.#spec;
+  }
+
+  /** `running` while it supervises; `failed` after it gave up. */
+  get status(): string {
+    return this.#status;
+  }
+
+  // --- lifecycle ---
+
+  /**
+   * Spawns the supervisor's own actor and starts its children in list order (OTP). A child that
+   * fails to start is handled like a child that failed.
+   */
+  start(): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#status !== 'idle') return;
+      this.#status = 'running';
+      this.#deps.system.spawn(this.name, this.#template(), { mailbox: { capacity: 1_000 } });
+      for (const child of this.#children) await this.#startChild(child, undefined);
+    });
+  }
+
+  /**
+   * Stops the children in reverse start order, each within its shutdown time then forcibly, and
+   * then the supervisor's actor. Held messages of its children go to dead letters.
+   */
+  shutdown(): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#status === 'stopped' || this.#status === 'idle') return;
+      await this.#stopAllChildren();
+      this.#status = 'stopped';
+      this.#stopOwnActor();
+    });
+  }
+
+  // --- introspection (OTP which_children / count_children) ---
+
+  /** The children, in start order, with their states and restart counts. */
+  whichChildren(): ChildInfo[] {
+    return this.#children.map((c) => ({
+      id: c.spec.id,
+      name: c.name,
+      type: c.spec.type,
+      status: c.status,
+      incarnation: c.incarnation,
+      restarts: c.restarts,
+      restart: c.spec.restart,
+      significant: c.spec.significant,
+    }));
+  }
+
+  /** Counts of specs, active children, and children by type. */
+  countChildren(): ChildCounts {
+    return {
+      specs: this.#children.length,
+      active: this.#children.filter((c) => c.status === 'running').length,
+      supervisors: this.#children.filter((c) => c.spec.type === 'supervisor').length,
+      workers: this.#children.filter((c) => c.spec.type === 'worker').length,
+    };
+  }
+
+  /** The nested supervisor with `id` anywhere below this one, or this one. */
+  find(id: string): Supervisor | undefined {
+    if (this.id === id) return this;
+    for (const c of this.#children) {
+      const found = c.sub?.find(id);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  // --- dynamic API (OTP start_child, terminate_child, restart_child, delete_child) ---
+
+  /**
+   * Adds and starts a child. For a `dynamic` supervisor, starts a new instance of the template
+   * (`id`, `name` and `input` optional); otherwise `spec` is a full child spec.
+   *
+   * @throws {RuntimeError} ERR_CHILD_CONFLICT when the id is taken.
+   */
+  startChild(spec: Partial<WorkerSpec> & { id?: string }): Promise<ChildInfo> {
+    return this.#serial(async () => {
+      this.#mustRun();
+      let child: ChildSpec;
+      if (this.#spec.strategy === 'dynamic') {
+        const template = this.#spec.children[0] as ChildSpec;
+        const id = spec.id ?? `${template.id}-${++this.#dynamicSeq}`;
+        child = {
+          ...template,
+          id,
+          ...(spec.input === undefined ? {} : { input: spec.input }),
+        };
+        if (spec.name !== undefined && child.type === 'worker')
+          child = { ...child, name: spec.name };
+      } else {
+        child = spec as ChildSpec;
+      }
+      if (this.#children.some((c) => c.spec.id === child.id)) {
+        throw new RuntimeError(
+          ErrorCode.ChildConflict,
+          `${this.name} already has a child ${child.id}`,
+          {
+            details: { supervisor: this.name, child: child.id },
+          },
+        );
+      }
+      const name = child.type === 'worker' ? (child.name ?? child.id) : child.id;
+      const record = this.#record(child, name);
+      this.#children.push(record);
+      await this.#startChild(record, undefined);
+      return this.#info(record);
+    });
+  }
+
+  /**
+   * Stops a child and keeps its spec (OTP terminate_child); a temporary child, or any child of a
+   * dynamic supervisor, is removed.
+   *
+   * @throws {RuntimeError} ERR_CHILD_NOT_FOUND
+   */
+  terminateChild(id: string): Promise<void> {
+    return this.#serial(async () => {
+      const child = this.#child(id);
+      await this.#stopChild(child, { hold: false, how: 'terminated' });
+      child.status = 'terminated';
+      if (child.spec.restart === 'temporary' || this.#spec.strategy === 'dynamic')
+        this.#remove(child);
+    });
+  }
+
+  /**
+   * Starts a terminated child again (OTP restart_child).
+   *
+   * @throws {RuntimeError} ERR_CHILD_NOT_FOUND; ERR_CHILD_CONFLICT when it is running, or for a
+   *   dynamic supervisor (OTP: `{error, simple_one_for_one}`).
+   */
+  restartChild(id: string): Promise<ChildInfo> {
+    return this.#serial(async () => {
+      this.#mustRun();
+      this.#notDynamic('restart_child');
+      const child = this.#child(id);
+      if (child.status !== 'terminated') {
+        throw new RuntimeError(
+          ErrorCode.ChildConflict,
+          `${id} is ${child.status}; only a terminated child can be restarted`,
+          {
+            details: { child: id, status: child.status },
+          },
+        );
+      }
+      await this.#startChild(child, undefined);
+      return this.#info(child);
+    });
+  }
+
+  /**
+   * Removes a terminated child's spec (OTP delete_child).
+   *
+   * @throws {RuntimeError} ERR_CHILD_NOT_FOUND; ERR_CHILD_CONFLICT when it is not terminated, or
+   *   for a dynamic supervisor.
+   */
+  deleteChild(id: string): Promise<void> {
+    return this.#serial(() => {
+      this.#notDynamic('delete_child');
+      const child = this.#child(id);
+      if (child.status !== 'terminated') {
+        throw new RuntimeError(
+          ErrorCode.ChildConflict,
+          `${id} is ${child.status}; terminate it before deleting it`,
+          {
+            details: { child: id, status: child.status },
+          },
+        );
+      }
+      this.#remove(child);
+      return Promise.resolve();
+    });
+  }
+
+  // --- the supervisor's own actor ---
+
+  /** The supervisor as an actor: answers the message API and can exit normally or fail. */
+  #template(): ActorTemplate {
+    return {
+      version: 1,
+      createLogic: (context) => {
+        this.#context = context;
+        return setup({}).createMachine({
+          id: `supervisor:${this.name}`,
+          initial: 'running',
+          states: {
+            running: {
+              on: {
+                [SUPERVISOR_EXIT]: 'exited',
+                '*': {
+                  actions: ({ event }) => {
+                    this.#onMessage(event as unknown as Envelope);
+                  },
+                },
+              },
+            },
+            exited: { type: 'final' },
+          },
+        });
+      },
+    };
+  }
+
+  /** The message API: `supervisor.which-children`, `…count-children`, `…start-child`, `…terminate-child`, `…restart-child`, `…delete-child`. */
+  #onMessage(envelope: Envelope): void {
+    const payload = (envelope.payload ?? {}) as { id?: string } & Partial<WorkerSpec>;
+    const answer = (work: () => unknown) => {
+      void Promise.resolve()
+        .then(work)
+        .then(
+          (result) => {
+            this.#context?.reply(envelope, { payload: result });
+          },
+          (err: unknown) => {
+            this.#context?.reply(envelope, { error: toWireError(err) });
+          },
+        );
+    };
+    switch (envelope.type) {
+      case 'supervisor.which-children':
+        answer(() => this.whichChildren());
+        return;
+      case 'supervisor.count-children':
+        answer(() => this.countChildren());
+        return;
+      case 'supervisor.start-child':
+        answer(() => this.startChild(payload));
+        return;
+      case 'supervisor.terminate-child':
+        answer(() => this.terminateChild(String(payload.id)));
+        return;
+      case 'supervisor.restart-child':
+        answer(() => this.restartChild(String(payload.id)));
+        return;
+      case 'supervisor.delete-child':
+        answer(() => this.deleteChild(String(payload.id)));
+        return;
+      default:
+        answer(() => {
+          throw new RuntimeError(
+            ErrorCode.UnknownMessageType,
+            `${this.name} does not accept ${envelope.type}`,
+            {
+              details: { type: envelope.type },
+            },
+          );
+        });
+    }
+  }
+
+  #stopOwnActor(): void {
+    const info = this.#deps.system.describe(this.name);
+    if (info !== undefined) this.#deps.system.stop(this.name, 'normal');
+  }
+
+  // --- starting and stopping children ---
+
+  #record(spec: ChildSpec, name: string): ChildRecord {
+    return {
+      spec,
+      name,
+      status: 'terminated',
+      incarnation: 0,
+      restarts: 0,
+      backoff:
+        this.#spec.backoff === undefined ? undefined : new BackoffTracker(this.#spec.backoff),
+      sub: undefined,
+      watch: undefined,
+      stopping: false,
+      timer: undefined,
+    };
+  }
+
+  /** Starts one child; `from` restores a snapshot (resume, retry) and may prepend messages. */
+  async #startChild(
+    child: ChildRecord,
+    from: { snapshot?: unknown; prepend?: readonly Envelope[] } | undefined,
+  ): Promise<void> {
+    const { system } = this.#deps;
+    child.stopping = false;
+    child.timer = undefined;
+    child.watch?.dispose();
+    child.watch = system.watch(child.name, (event) => {
+      this.#onLifecycle(child, event);
+    });
+    try {
+      if (child.spec.type === 'supervisor') {
+        const sub = new Supervisor(child.spec, this.#deps, { name: child.name });
+        child.sub = sub;
+        child.status = 'running';
+        await sub.start();
+        child.incarnation = system.describe(child.name)?.incarnation ?? child.incarnation + 1;
+      } else {
+        const logic = this.#resolveAgent(child.spec);
+        child.status = 'running';
+        system.spawn(child.name, logic, {
+          holdOnFailure: { capacity: this.#spec.holdCapacity },
+          ...(child.spec.input === undefined ? {} : { input: child.spec.input }),
+          ...(from?.snapshot === undefined ? {} : { snapshot: from.snapshot }),
+          ...(from?.prepend === undefined ? {} : { prepend: from.prepend }),
+        });
+        child.incarnation = system.describe(child.name)?.incarnation ?? child.incarnation + 1;
+      }
+      child.backoff?.started(this.#deps.clock.monotonic());
+      this.#emit({ type: 'child-started', child: child.spec.id, incarnation: child.incarnation });
+    } catch (err) {
+      // A start that throws (unknown agent, name taken) is a failure of the child like any other.
+      this.#logger.error({ err, child: child.spec.id }, 'child failed to start');
+      child.status = 'running';
+      this.#onLifecycle(child, {
+        type: 'failed',
+        name: child.name,
+        incarnation: child.incarnation,
+        error: err,
+        at: this.#deps.clock.now(),
+      });
+    }
+  }
+
+  #resolveAgent(spec: WorkerSpec): ActorTemplate | AnyActorLogic {
+    if (typeof spec.agent !== 'string') return spec.agent;
+    const agent = this.#deps.agents[spec.agent];
+    if (agent === undefined) {
+      throw new RuntimeError(
+        ErrorCode.UnknownAgent,
+        `No agent named ${spec.agent} in the registry (child ${spec.id})`,
+        {
+          details: { agent: spec.agent, child: spec.id, known: Object.keys(this.#deps.agents) },
+        },
+      );
+    }
+    return isActorTemplate(agent) ? agent : agent;
+  }
+
+  /** Stops one child within its shutdown time, then forcibly; `hold` keeps its messages for a restart. */
+  async #stopChild(child: ChildRecord, options: { hold: boolean; how: string }): Promise<void> {
+    const { system } = this.#deps;
+    if (child.timer !== undefined) {
+      this.#deps.clock.clearTimeout(child.timer);
+      child.timer = undefined;
+    }
+    if (child.status !== 'running') {
+      if (!options.hold) system.release(child.name);
+      return;
+    }
+    child.stopping = true;
+    let how = options.how;
+    if (child.sub !== undefined) {
+      await child.sub.shutdown();
+      child.sub = undefined;
+    } else if (system.describe(child.name)?.status === 'running') {
+      const outcome = await system.stopGracefully(child.name, {
+        timeoutMs: child.spec.shutdownMs,
+        ...(options.hold ? { hold: { capacity: this.#spec.holdCapacity } } : {}),
+      });
+      how = `${how} (${outcome})`;
+    }
+    if (!options.hold) system.release(child.name);
+    child.status = 'terminated';
+    this.#emit({
+      type: 'child-stopped',
+      child: child.spec.id,
+      incarnation: child.incarnation,
+      how,
+    });
+  }
+
+  /** OTP: stop children in reverse start order. */
+  async #stopAllChildren(): Promise<void> {
+    for (const child of [...this.#children].reverse()) {
+      await this.#stopChild(child, { hold: false, how: 'shutdown' });
+      child.watch?.dispose();
+    }
+  }
+
+  // --- reacting to children ---
+
+  #onLifecycle(child: ChildRecord, event: LifecycleEvent): void {
+    if (event.type === 'started') return;
+    void this.#serial(async () => {
+      if (this.#status !== 'running') return;
+      if (!this.#children.includes(child) || child.status !== 'running' || child.stopping) return;
+      if (event.incarnation !== child.incarnation && event.incarnation !== 0) return;
+      switch (event.type) {
+        case 'failed':
+          await this.#onFailed(child, event.error, 'message' in event ? event.message : undefined);
+          return;
+        case 'done':
+          await this.#onExited(child, 'normal');
+          return;
+        case 'stopped':
+          await this.#onExited(child, 'shutdown');
+          return;
+      }
+    });
+  }
+
+  /** A child ended without failing: `normal` (final state) or `shutdown` (stopped by someone else). */
+  async #onExited(child: ChildRecord, reason: 'normal' | 'shutdown'): Promise<void> {
+    this.#emit({
+      type: 'child-exited',
+      child: child.spec.id,
+      incarnation: child.incarnation,
+      reason,
+    });
+    // OTP: permanent always restarts; transient and temporary do not on a normal/shutdown exit.
+    if (child.spec.restart === 'permanent') {
+      await this.#restart(child, undefined, undefined);
+      return;
+    }
+    child.status = 'terminated';
+    this.#deps.system.release(child.name);
+    if (child.spec.restart === 'temporary') this.#remove(child);
+    await this.#significantEnded(child);
+  }
+
+  async #onFailed(
+    child: ChildRecord,
+    error: unknown,
+    message: Envelope | undefined,
+  ): Promise<void> {
+    const { clock } = this.#deps;
+    const poison = this.#poison.record(message, error, clock.monotonic());
+    const failureClass: FailureClass = poison ? 'poison' : this.#deps.classify(error);
+    const directive = decideDirective(this.#spec.onFailure, failureClass);
+    this.#emit({
+      type: 'child-failed',
+      child: child.spec.id,
+      incarnation: child.incarnation,
+      failureClass,
+      directive,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    switch (directive) {
+      case 'restart':
+        if (child.spec.restart === 'temporary') {
+          // OTP: a temporary child is never restarted; its spec goes away.
+          child.status = 'terminated';
+          this.#deps.system.release(child.name);
+          this.#remove(child);
+          await this.#significantEnded(child);
+          return;
+        }
+        await this.#restart(child, failureClass, error);
+        return;
+      case 'resume': {
+        // Keep the state it had before the failing message; that message is dropped.
+        if (await this.#exceeded(child, failureClass, error)) return;
+        const snapshot = this.#deps.system.lastGoodSnapshot(child.name);
+        child.restarts++;
+        await this.#startChild(child, snapshot === undefined ? undefined : { snapshot });
+        return;
+      }
+      case 'stop':
+        child.status = 'terminated';
+        this.#deps.system.release(child.name);
+        if (child.spec.restart === 'temporary') this.#remove(child);
+        await this.#significantEnded(child);
+        return;
+      case 'escalate':
+        await this.#giveUp(
+          new RuntimeError(
+            ErrorCode.RestartIntensity,
+            `${this.name} escalates the failure of ${child.spec.id}`,
+            {
+              cause: error,
+              details: {
+                supervisor: this.name,
+                child: child.spec.id,
+                failureClass,
+                escalated: true,
+              },
+            },
+          ),
+          child,
+          failureClass,
+        );
+        return;
+      case 'human':
+        await this.#park(child, failureClass, error, message);
+        return;
+    }
+  }
+
+  /** Counts a restart; when the intensity is exceeded, gives up and returns true. */
+  async #exceeded(
+    child: ChildRecord,
+    failureClass: FailureClass | undefined,
+    error: unknown,
+  ): Promise<boolean> {
+    const { history, exceeded } = recordRestart(
+      this.#history,
+      this.#deps.clock.monotonic(),
+      this.#spec,
+    );
+    this.#history = history;
+    if (!exceeded) return false;
+    await this.#giveUp(
+      new RuntimeError(
+        ErrorCode.RestartIntensity,
+        `${this.name} gave up: more than ${this.#spec.intensity} restarts within ${this.#spec.periodMs} ms`,
+        {
+          cause: error,
+          details: {
+            supervisor: this.name,
+            child: child.spec.id,
+            intensity: this.#spec.intensity,
+            periodMs: this.#spec.periodMs,
+            ...(failureClass === undefined ? {} : { failureClass }),
+          },
+        },
+      ),
+      child,
+      failureClass,
+    );
+    return true;
+  }
+
+  /** Restarts `child` and, per the strategy, its siblings, after the child's backoff delay. */
+  async #restart(
+    child: ChildRecord,
+    failureClass: FailureClass | undefined,
+    error: unknown,
+  ): Promise<void> {
+    if (await this.#exceeded(child, failureClass, error)) return;
+    const { clock } = this.#deps;
+    const index = this.#children.indexOf(child);
+    const reach =
+      this.#spec.strategy === 'one-for-all'
+        ? [...this.#children]
+        : this.#spec.strategy === 'rest-for-one'
+          ? this.#children.slice(index)
+          : [child];
+    // Siblings in reach stop in reverse start order, their messages held for their restart.
+    for (const sibling of [...reach].reverse()) {
+      if (sibling === child) continue;
+      await this.#stopChild(sibling, {
+        hold: sibling.spec.restart !== 'temporary',
+        how: `restart of ${child.spec.id}`,
+      });
+    }
+    // OTP: temporary siblings are never restarted, even when a sibling's failure took them down.
+    const targets = reach.filter((c) => c === child || c.spec.restart !== 'temporary');
+    for (const sibling of reach) {
+      if (sibling !== child && sibling.spec.restart === 'temporary') {
+        this.#deps.system.release(sibling.name);
+        this.#remove(sibling);
+      }
+    }
+    for (const target of targets) target.status = 'restarting';
+    child.restarts++;
+    const delayMs =
+      child.backoff === undefined
+        ? 0
+        : child.backoff.nextDelay(clock.monotonic(), this.#deps.random);
+    this.#emit({
+      type: 'restart-scheduled',
+      child: child.spec.id,
+      incarnation: child.incarnation,
+      targets: targets.map((t) => t.spec.id),
+      delayMs,
+      failureClass,
+    });
+    const run = () =>
+      this.#serial(async () => {
+        if (this.#status !== 'running') return;
+        for (const target of targets) {
+          if (target.status !== 'restarting' || !this.#children.includes(target)) continue;
+          await this.#startChild(target, undefined);
+        }
+      });
+    if (delayMs <= 0) {
+      void run();
+      return;
+    }
+    child.timer = clock.setTimeout(() => {
+      child.timer = undefined;
+      void run();
+    }, delayMs);
+  }
+
+  /** The child waits for a person: not restarted, its messages held, an escalation opened. */
+  async #park(
+    child: ChildRecord,
+    failureClass: FailureClass,
+    error: unknown,
+    message: Envelope | undefined,
+  ): Promise<void> {
+    const { system, escalations } = this.#deps;
+    child.status = 'parked';
+    const info = system.describe(child.name);
+    const lastGood = info === undefined ? undefined : system.lastGoodSnapshot(child.name);
+    const record = await escalations.open(
+      {
+        supervisor: this.name,
+        child: {
+          id: child.spec.id,
+          name: child.name,
+          incarnation: child.incarnation,
+          spec: child.spec,
+        },
+        failureClass,
+        errorChain: errorChain(error),
+        restartHistory: [...this.#history],
+        lastCheckpoint:
+          lastGood === undefined ? undefined : { kind: 'last-good-snapshot', snapshot: lastGood },
+        lastMessages: info === undefined ? [] : system.recentMessages(child.name),
+        ...(message === undefined ? {} : { failedMessage: message }),
+        defaultDecision: this.#spec.human.default,
+        deadlineMs: this.#spec.human.deadlineMs,
+      },
+      (escalation, decision) => this.#serial(() => this.#decide(child, escalation, decision)),
+    );
+    this.#emit({
+      type: 'child-parked',
+      child: child.spec.id,
+      incarnation: child.incarnation,
+      escalation: record.id,
+    });
+  }
+
+  /** Acts on a person's (or the deadline's) decision about a parked child. */
+  async #decide(
+    child: ChildRecord,
+    escalation: Escalation,
+    decision: HumanDecision,
+  ): Promise<void> {
+    this.#emit({
+      type: 'escalation-decided',
+      child: child.spec.id,
+      escalation: escalation.id,
+      decision: decision.type,
+      decidedBy: escalation.resolution?.decidedBy ?? 'human',
+    });
+    if (this.#status !== 'running' || child.status !== 'parked' || !this.#children.includes(child))
+      return;
+    const snapshot =
+      escalation.lastCheckpoint?.kind === 'last-good-snapshot'
+        ? escalation.lastCheckpoint.snapshot
+        : undefined;
+    const failed = escalation.failedMessage;
+    switch (decision.type) {
+      case 'retry':
+        await this.#startChild(child, {
+          ...(snapshot === undefined ? {} : { snapshot }),
+          ...(failed === undefined ? {} : { prepend: [failed] }),
+        });
+        return;
+      case 'resume':
+        await this.#startChild(
+          child,
+          snapshot === undefined
+            ? undefined
+            : { snapshot: withContext(snapshot, decision.context) },
+        );
+        return;
+      case 'skip':
+        await this.#startChild(child, snapshot === undefined ? undefined : { snapshot });
+        if (failed?.replyTo !== undefined)
+          this.#context?.reply(failed, { payload: decision.result });
+        return;
+      case 'restart-fresh':
+        await this.#startChild(child, undefined);
+        return;
+      case 'stop':
+        child.status = 'terminated';
+        this.#deps.system.release(child.name);
+        if (child.spec.restart === 'temporary') this.#remove(child);
+        await this.#significantEnded(child);
+        return;
+    }
+  }
+
+  /** OTP auto_shutdown: a significant child ended by itself. */
+  async #significantEnded(child: ChildRecord): Promise<void> {
+    if (!child.spec.significant || this.#spec.autoShutdown === 'never') return;
+    const significant = this.#children.filter((c) => c.spec.significant);
+    const allEnded = significant.every((c) => c.status === 'terminated');
+    if (this.#spec.autoShutdown === 'any-significant' || allEnded) {
+      this.#emit({ type: 'auto-shutdown', child: child.spec.id });
+      await this.#stopAllChildren();
+      this.#status = 'stopped';
+      // A normal exit: the parent treats it as one (a transient parent child is not restarted).
+      this.#deps.system.tell(this.name, SUPERVISOR_EXIT);
+      this.#onExit?.({ type: 'normal' });
+    }
+  }
+
+  /** Restart intensity exceeded (or an escalate directive): stop everything, then fail. */
+  async #giveUp(
+    error: RuntimeError,
+    child: ChildRecord,
+    failureClass: FailureClass | undefined,
+  ): Promise<void> {
+    if (this.#status !== 'running') return;
+    this.#status = 'failed';
+    this.#emit({
+      type: 'gave-up',
+      child: child.spec.id,
+      failureClass,
+      restarts: this.#history.length,
+    });
+    this.#logger.error({ err: error, child: child.spec.id, failureClass }, `${this.name} gave up`);
+    await this.#stopAllChildren();
+    this.#onExit?.({ type: 'failed', error });
+    // The parent sees an abnormal exit (never `shutdown`: see the class comment).
+    this.#context?.fail(error);
+  }
+
+  // --- helpers ---
+
+  #serial<T>(work: () => Promise<T> | T): Promise<T> {
+    const next = this.#ops.then(work);
+    this.#ops = next.catch((err: unknown) => {
+      this.#logger.debug({ err }, 'supervisor operation failed');
+    });
+    return next;
+  }
+
+  #emit(event: DistributiveOmit<SupervisorEvent, 'supervisor' | 'at'>): void {
+    const full = { ...event, supervisor: this.name, at: this.#deps.clock.now() } as SupervisorEvent;
+    this.#logger.info(
+      { supervisorEvent: full },
+      `${full.type} ${'child' in full ? full.child : ''}`,
+    );
+    this.#deps.emit(full);
+  }
+
+  #child(id: string): ChildRecord {
+    const child = this.#children.find((c) => c.spec.id === id);
+    if (child === undefined) {
+      throw new RuntimeError(ErrorCode.ChildNotFound, `${this.name} has no child ${id}`, {
+        details: { supervisor: this.name, child: id },
+      });
+    }
+    return child;
+  }
+
+  #remove(child: ChildRecord): void {
+    const i = this.#children.indexOf(child);
+    if (i >= 0) this.#children.splice(i, 1);
+    child.watch?.dispose();
+  }
+
+  #info(child: ChildRecord): ChildInfo {
+    return this.whichChildren().find((c) => c.id === child.spec.id) as ChildInfo;
+  }
+
+  #mustRun(): void {
+    if (this.#status !== 'running') {
+      throw new RuntimeError(ErrorCode.Closed, `${this.name} is ${this.#status}`, {
+        details: { supervisor: this.name },
+      });
+    }
+  }
+
+  #notDynamic(operation: string): void {
+    if (this.#spec.strategy === 'dynamic') {
+      throw new RuntimeError(
+        ErrorCode.ChildConflict,
+        `${operation} is not available on a dynamic supervisor (OTP simple_one_for_one)`,
+        {
+          details: { supervisor: this.name, operation },
+        },
+      );
+    }
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** The error and its causes, outermost first, in wire form. */
+function errorChain(error: unknown): ReturnType<typeof toWireError>[] {
+  const chain: ReturnType<typeof toWireError>[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 8; depth++) {
+    const wire = toWireError(current);
+    chain.push({
+      code: wire.code,
+      message: wire.message,
+      ...(wire.details === undefined ? {} : { details: wire.details }),
+    });
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return chain;
+}
+
+/** A persisted XState snapshot with `context` fields replaced (a person's edit). */
+function withContext(snapshot: unknown, context: Record<string, unknown> | undefined): unknown {
+  if (context === undefined || typeof snapshot !== 'object' || snapshot === null) return snapshot;
+  const s = snapshot as { context?: Record<string, unknown> };
+  return { ...s, context: { ...s.context, ...context } };
+}
+
+/** The default classifier. */
+export const defaultClassify = classifyFailure;

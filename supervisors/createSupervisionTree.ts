@@ -1,0 +1,129 @@
+import type { AnyActorLogic } from 'xstate';
+import type { ActorSystem, ActorTemplate, Disposable, Logger } from 'agentvisor';
+import { classifyFailure } from './classifyFailure.js';
+import {
+  EscalationService,
+  createMemoryEscalationStore,
+  type EscalationStore,
+  type HumanDecision,
+} from './escalation/index.js';
+import type { FailureClass } from './failureClasses.js';
+import { parsePolicy, type Policy, type PolicyInput } from './policy/index.js';
+import { Supervisor, type SupervisorExit } from './Supervisor.js';
+import type { SupervisorEvent, SupervisorEventListener } from './SupervisorEvent.js';
+
+/** Capabilities of a supervision tree; all optional except the system. */
+export interface SupervisionTreeDeps {
+  /** Agents a policy refers to by name (`agent: researcher`). @default {} */
+  agents?: Readonly<Record<string, ActorTemplate | AnyActorLogic>>;
+  /** Where escalations to humans are kept. @default a memory store */
+  escalationStore?: EscalationStore;
+  /** Jitter source for backoff. @default Math.random */
+  random?: () => number;
+  /** Error → failure class. @default classifyFailure */
+  classify?: (error: unknown) => FailureClass;
+}
+
+/** A running supervision tree. */
+export interface SupervisionTree {
+  /** The root supervisor (whichChildren, startChild, …). */
+  readonly root: Supervisor;
+  /** The validated policy. */
+  readonly policy: Policy;
+  /** List, show and resolve escalations; `onOpened` fires when one opens. */
+  readonly escalations: EscalationService;
+  /** The supervisor with `id` anywhere in the tree. */
+  find(id: string): Supervisor | undefined;
+  /** Every supervisor decision, from every level. */
+  onEvent(listener: SupervisorEventListener): Disposable;
+  /** Stops the whole tree, children in reverse start order at every level. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a supervision tree from a policy (the object form, or one read with `loadPolicyFile`)
+ * on an actor system. The root's own escalation goes to a human, never nowhere: when the root
+ * gives up, an escalation for the root is opened, and `retry`/`restart-fresh` start it again.
+ *
+ * @throws {RuntimeError} ERR_INVALID_OPTIONS naming each bad field of the policy.
+ * @example
+ * const tree = await createSupervisionTree(system, { root: { id: 'desk', children: [{ id: 'w', agent: worker }] } });
+ */
+export async function createSupervisionTree(
+  system: ActorSystem,
+  policyInput: PolicyInput | Policy,
+  deps: SupervisionTreeDeps = {},
+): Promise<SupervisionTree> {
+  const policy = parsePolicy(policyInput);
+  const listeners = new Set<SupervisorEventListener>();
+  const logger: Logger = system.logger.child({ tree: policy.root.id });
+  const escalations = new EscalationService(deps.escalationStore ?? createMemoryEscalationStore(), {
+    clock: system.clock,
+  });
+  const emit = (event: SupervisorEvent) => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        logger.error({ err }, 'supervisor event listener threw');
+      }
+    }
+  };
+  const supervisorDeps = {
+    system,
+    agents: deps.agents ?? {},
+    escalations,
+    clock: system.clock,
+    logger,
+    random: deps.random ?? Math.random,
+    classify: deps.classify ?? classifyFailure,
+    emit,
+  };
+
+  let root: Supervisor;
+  const startRoot = async (): Promise<void> => {
+    root = new Supervisor(policy.root, supervisorDeps, { onExit });
+    await root.start();
+  };
+  // The root has no parent: its giving up goes to a person.
+  function onExit(exit: SupervisorExit): void {
+    if (exit.type !== 'failed') return;
+    const cause = exit.error;
+    void escalations.open(
+      {
+        supervisor: '(root)',
+        child: { id: policy.root.id, name: policy.root.id, incarnation: 0, spec: policy.root },
+        failureClass: classifyFailure(cause),
+        errorChain: [cause.toWire()],
+        restartHistory: [],
+        lastCheckpoint: undefined,
+        lastMessages: [],
+        defaultDecision: policy.root.human.default,
+        deadlineMs: policy.root.human.deadlineMs,
+      },
+      async (_record, decision: HumanDecision) => {
+        if (decision.type === 'stop') return;
+        system.release(policy.root.id);
+        await startRoot();
+      },
+    );
+  }
+  await startRoot();
+
+  return {
+    get root() {
+      return root;
+    },
+    policy,
+    escalations,
+    find: (id) => root.find(id),
+    onEvent(listener) {
+      listeners.add(listener);
+      return { dispose: () => listeners.delete(listener) };
+    },
+    async stop() {
+      await root.shutdown();
+      escalations.dispose();
+    },
+  };
+}

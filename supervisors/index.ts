@@ -1,0 +1,83 @@
+/**
+ * Supervision trees with OTP semantics, plus what agents need: backoff, failure classes, decision
+ * tables and escalation to a human. Policies are data (YAML, JSON or the same object in TypeScript).
+ *
+ * @example
+ * import { createSupervisionTree, loadPolicyFile } from 'agentvisor/supervisors';
+ * const tree = await createSupervisionTree(system, await loadPolicyFile('desk.yaml'), { agents });
+ */
+export { Supervisor, defaultClassify } from './Supervisor.js';
+export type {
+  ChildInfo,
+  ChildStatus,
+  ChildCounts,
+  SupervisorDeps,
+  SupervisorExit,
+} from './Supervisor.js';
+export { createSupervisionTree } from './createSupervisionTree.js';
+export type { SupervisionTree, SupervisionTreeDeps } from './createSupervisionTree.js';
+export type { SupervisorEvent, SupervisorEventListener } from './SupervisorEvent.js';
+export {
+  FAILURE_CLASSES,
+  DIRECTIVES,
+  HUMAN_DECISIONS,
+  RESTART_TYPES,
+  STRATEGIES,
+  AUTO_SHUTDOWNS,
+  DEFAULT_DECISIONS,
+} from './failureClasses.js';
+export type {
+  FailureClass,
+  Directive,
+  HumanDecisionType,
+  RestartType,
+  Strategy,
+  AutoShutdown,
+} from './failureClasses.js';
+export { recordRestart } from './restartIntensity.js';
+export { backoffDelay, BackoffTracker } from './backoff.js';
+export { classifyFailure, withFailureClass, decideDirective } from './classifyFailure.js';
+export { PoisonDetector } from './poisonDetector.js';
+export {
+  PolicySchema,
+  SupervisorSpecSchema,
+  ChildSpecSchema,
+  WorkerSpecSchema,
+  BackoffSchema,
+  DecisionTableSchema,
+  HumanPolicySchema,
+  parsePolicy,
+  parsePolicyText,
+  loadPolicyFile,
+  lintPolicy,
+} from './policy/index.js';
+export type {
+  Policy,
+  PolicyInput,
+  SupervisorSpec,
+  SupervisorSpecInput,
+  ChildSpec,
+  ChildSpecInput,
+  WorkerSpec,
+  PolicyFormat,
+  LoadPolicyFileOptions,
+  PolicyLint,
+  PolicyLintPath,
+  PolicyLintWarning,
+  PolicyLintCode,
+} from './policy/index.js';
+export {
+  EscalationSchema,
+  HumanDecisionSchema,
+  EscalationService,
+  createMemoryEscalationStore,
+  specAsData,
+} from './escalation/index.js';
+export type {
+  Escalation,
+  EscalationStatus,
+  EscalationResolution,
+  EscalationStore,
+  EscalationFilter,
+  HumanDecision,
+} from './escalation/index.js';
