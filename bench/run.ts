@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { assign, createActor, emit, setup } from 'xstate';
 
 // The library as users run it: compiled by `npm run build` (the script builds first). Running the
@@ -12,6 +13,9 @@ import { assign, createActor, emit, setup } from 'xstate';
 const { createActorSystem, respond } = (await import(
   new URL('../dist/runtime/index.js', import.meta.url).href
 )) as typeof import('agentvisor');
+const { createSupervisionTree } = (await import(
+  new URL('../dist/supervisors/index.js', import.meta.url).href
+)) as typeof import('agentvisor/supervisors');
 
 const N = Number(process.env['BENCH_N'] ?? 200_000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 7);
@@ -119,6 +123,60 @@ async function handMadeAsk(n: number): Promise<number> {
   return (n / ms) * 1000;
 }
 
+/** A worker that crashes on `crash` and answers `get`. */
+const crashy = setup({
+  types: { context: {} as { count: number }, events: {} as { type: 'crash' } | { type: 'get' } },
+  actions: {
+    boom: () => {
+      throw new Error('crash');
+    },
+  },
+}).createMachine({
+  context: { count: 0 },
+  on: { crash: { actions: 'boom' }, get: { actions: respond(({ context }) => context.count) } },
+});
+
+/**
+ * Wall time from a supervised child's crash to its restarted incarnation answering a message
+ * (no backoff: OTP's immediate restart), beside creating and starting a fresh XState actor.
+ */
+async function crashToProcessing(
+  rounds: number,
+): Promise<{ restart: number[]; rawStart: number[] }> {
+  const system = createActorSystem();
+  const tree = await createSupervisionTree(system, {
+    root: {
+      id: 'root',
+      intensity: rounds * 2,
+      periodMs: 1_000_000,
+      children: [{ id: 'w', agent: crashy }],
+    },
+  });
+  const restart: number[] = [];
+  const rawStart: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now();
+    system.tell('w', 'crash');
+    await system.ask('w', 'get'); // held during the restart, answered by the new incarnation
+    restart.push(performance.now() - t0);
+    const t1 = performance.now();
+    const a = createActor(crashy);
+    a.subscribe({ error: () => undefined });
+    a.start();
+    a.send({ type: 'get' });
+    rawStart.push(performance.now() - t1);
+    a.stop();
+  }
+  await tree.stop();
+  await system.shutdown();
+  return { restart, rawStart };
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? 0;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? 0;
@@ -181,12 +239,22 @@ async function main(): Promise<void> {
     '|---|---|---|---|',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
+  await crashToProcessing(50);
+  const crash = await crashToProcessing(500);
+  const crashTable = [
+    '| figure | median | p99 |',
+    '|---|---|---|',
+    `| supervised crash → restarted incarnation answers a message (no backoff) | ${median(crash.restart).toFixed(3)} ms | ${percentile(crash.restart, 0.99).toFixed(3)} ms |`,
+    `| raw: create + start a fresh XState actor and send it one event | ${median(crash.rawStart).toFixed(3)} ms | ${percentile(crash.rawStart, 0.99).toFixed(3)} ms |`,
+  ].join('\n');
+  console.log(crashTable);
+
   const header = `Run ${new Date().toISOString()} on ${os.cpus()[0]?.model ?? 'unknown cpu'} (${os.cpus().length} cores), Node ${process.version}; ${ROUNDS} rounds of ${N.toLocaleString('en-US')} messages (asks: ${(N / 4).toLocaleString('en-US')}).`;
   console.log(header);
   console.log(table);
   writeFileSync(
     new URL('./RESULTS.md', import.meta.url),
-    `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios are what to compare between runs; absolute figures move with the machine.\n\n${header}\n\n## Local actor system\n\n${table}\n`,
+    `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios are what to compare between runs; absolute figures move with the machine.\n\n${header}\n\n## Local actor system\n\n${table}\n\n## Supervision (wall time, 500 crashes)\n\n${crashTable}\n`,
   );
 }
 

@@ -857,6 +857,26 @@ export class Supervisor {
 
   #emit(event: DistributiveOmit<SupervisorEvent, 'supervisor' | 'at'>): void {
     const full = { ...event, supervisor: this.name, at: this.#deps.clock.now() } as SupervisorEvent;
+    const { metrics } = this.#deps.system;
+    if (full.type === 'restart-scheduled') {
+      metrics
+        .counter(
+          'agentvisor_supervisor_restarts_total',
+          'Restarts scheduled by supervisors, by failure class',
+        )
+        .inc({ supervisor: this.name, class: full.failureClass ?? 'exit' });
+    } else if (full.type === 'child-parked' || full.type === 'escalation-decided') {
+      metrics
+        .gauge('agentvisor_escalations_open', 'Escalations waiting for a person')
+        .set(this.#deps.escalations.openCount());
+    } else if (full.type === 'gave-up') {
+      metrics
+        .counter(
+          'agentvisor_supervisor_gave_up_total',
+          'Supervisors that exceeded their restart intensity',
+        )
+        .inc({ supervisor: this.name });
+    }
     this.#logger.info(
       { supervisorEvent: full },
       `${full.type} ${'child' in full ? full.child : ''}`,

@@ -331,4 +331,98 @@ describe('Supervisor', () => {
     await tree.stop();
     await system.shutdown();
   });
+
+  it('dead-letters, counts and answers what overflows the hold buffer during a backoff', async () => {
+    const { system, tree, clock, deadLetters, settle } = await setupTree({
+      id: 'root',
+      intensity: 5,
+      holdCapacity: 2,
+      backoff: { minMs: 1_000, maxMs: 1_000, jitter: 0 },
+      children: [{ id: 'a', agent: 'worker' }],
+    });
+    system.tell('a', 'work.crash');
+    await settle();
+    system.tell('a', 'work.add', { n: 1 });
+    system.tell('a', 'work.add', { n: 2 });
+    system.tell('a', 'work.add', { n: 3 });
+    const refused = await system.ask('a', 'work.get').catch((e: unknown) => e);
+    expect(isRuntimeError(refused, 'ERR_MAILBOX_FULL')).toBe(true);
+    expect(deadLetters.map((d) => [d.reason, d.envelope?.type])).toEqual([
+      ['hold-overflow', 'work.add'],
+      ['hold-overflow', 'work.get'],
+    ]);
+    expect(system.deadLetters.count('hold-overflow')).toBe(2);
+    await clock.advance(1_000);
+    await settle();
+    await expect(system.ask('a', 'work.get')).resolves.toEqual({ total: 3, seen: [1, 2] });
+    await tree.stop();
+    await system.shutdown();
+  });
+
+  it.each([
+    ['retry', 'the failed message is delivered again', { type: 'retry' }, { total: 0, seen: [] }],
+    [
+      'restart-fresh',
+      'starts from the initial state',
+      { type: 'restart-fresh' },
+      { total: 0, seen: [] },
+    ],
+    [
+      'skip',
+      'keeps the state, drops the message',
+      { type: 'skip', result: 'done by hand' },
+      { total: 10, seen: [10] },
+    ],
+  ])('acts on a %s decision: %s', async (_name, _why, decision, expected) => {
+    const { system, tree, settle, events } = await setupTree({
+      id: 'root',
+      onFailure: { auth: 'human' },
+      children: [{ id: 'w', agent: 'worker' }],
+    });
+    system.tell('w', 'work.add', { n: 10 });
+    system.tell('w', 'work.crash', { reason: 'denied', failureClass: 'auth' });
+    await settle();
+    const [record] = await tree.escalations.list({ status: 'open' });
+    if (decision.type === 'retry') {
+      // The retried message is delivered again and fails again the same way: now it is poison,
+      // so it is dropped (resume) instead of going back to a person.
+      await tree.escalations.resolve(record!.id, decision);
+      await settle();
+      const failures = events.filter((e) => e.type === 'child-failed');
+      expect(failures.map((e) => [e.failureClass, e.directive])).toEqual([
+        ['auth', 'human'],
+        ['poison', 'resume'],
+      ]);
+      await expect(system.ask('w', 'work.get')).resolves.toEqual({ total: 10, seen: [10] });
+      await tree.stop();
+      await system.shutdown();
+      return;
+    }
+    await tree.escalations.resolve(record!.id, decision);
+    await settle();
+    const expectedState = decision.type === 'restart-fresh' ? expected : { total: 10, seen: [10] };
+    await expect(system.ask('w', 'work.get')).resolves.toEqual(expectedState);
+    expect(system.metrics.snapshot()['agentvisor_escalations_open']?.series[0]?.value).toBe(0);
+    await tree.stop();
+    await system.shutdown();
+  });
+
+  it('counts restarts by failure class', async () => {
+    const { system, tree, settle } = await setupTree({
+      id: 'root',
+      intensity: 5,
+      children: [{ id: 'a', agent: 'worker' }],
+    });
+    system.tell('a', 'work.crash', { reason: 'x', failureClass: 'transient' });
+    await settle();
+    system.tell('a', 'work.crash', { reason: 'y' });
+    await settle();
+    const series = system.metrics.snapshot()['agentvisor_supervisor_restarts_total']?.series ?? [];
+    expect(series.map((s) => [s.labels['class'], s.value])).toEqual([
+      ['transient', 1],
+      ['bug', 1],
+    ]);
+    await tree.stop();
+    await system.shutdown();
+  });
 });
