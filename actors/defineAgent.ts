@@ -1,7 +1,19 @@
 import type { AnyStateMachine } from 'xstate';
 import { z } from 'zod';
-import { parseOptions, type ActorContext, type ActorTemplate, type MessageEvent } from 'agentvisor';
-import { createEffects, type AgentEffects } from './effects/index.js';
+import {
+  parseOptions,
+  type ActorContext,
+  type ActorTemplate,
+  type CheckpointMigration,
+  type CheckpointPolicy,
+  type MessageEvent,
+} from 'agentvisor';
+import {
+  createEffects,
+  type AgentEffects,
+  type ApprovalBroker,
+  type ToolDefinition,
+} from './effects/index.js';
 import type { ModelClient } from './models/index.js';
 
 /** Payload schemas of the messages an agent accepts, by message type. */
@@ -32,6 +44,14 @@ export interface AgentConfig<TAccepts extends Accepts, TMachine extends AnyState
   readonly accepts: TAccepts;
   /** Models the agent may call through the `model` effect, by name. @default {} */
   readonly models?: Readonly<Record<string, ModelClient>>;
+  /** Tools the agent may call through the `tool` effect, by name. @default {} */
+  readonly tools?: Readonly<Record<string, ToolDefinition>>;
+  /** Where the `human` effect asks a person. */
+  readonly approvals?: ApprovalBroker;
+  /** When a durable incarnation checkpoints (used by `spawnDurable` callers and supervisors). */
+  readonly checkpoint?: CheckpointPolicy;
+  /** Migrates checkpoints written by other versions of the machine. */
+  readonly migrate?: CheckpointMigration;
   /** The machine, or a factory that builds it from the effects of each incarnation. */
   readonly machine: TMachine | ((context: AgentBuildContext) => TMachine);
 }
@@ -46,6 +66,10 @@ export interface AgentDefinition<
   readonly version: number | string;
   readonly description: string | undefined;
   readonly accepts: TAccepts;
+  /** Checkpoint policy of durable incarnations. */
+  readonly checkpoint: CheckpointPolicy | undefined;
+  /** Migration of checkpoints from other machine versions. */
+  readonly migrate: CheckpointMigration | undefined;
   /** @internal the type of the machine, for inference only */
   readonly machineType?: TMachine;
 }
@@ -106,9 +130,18 @@ export function defineAgent<TAccepts extends Accepts, TMachine extends AnyStateM
     version: config.version,
     description: config.description,
     accepts: config.accepts,
+    checkpoint: config.checkpoint,
+    migrate: config.migrate,
     createLogic(self: ActorContext) {
       if (typeof machine !== 'function') return machine;
-      return machine({ effects: createEffects(self, models), self });
+      return machine({
+        effects: createEffects(self, {
+          models,
+          tools: config.tools ?? {},
+          approvals: config.approvals,
+        }),
+        self,
+      });
     },
   };
 }

@@ -12,8 +12,21 @@ export type {
   AgentEvents,
   Accepts,
 } from './defineAgent.js';
-export { createEffects } from './effects/index.js';
-export type { AgentEffects, AskInput, ModelInput } from './effects/index.js';
+export { createEffects, runEffect, createApprovalBroker } from './effects/index.js';
+export type {
+  AgentEffects,
+  AskInput,
+  ModelInput,
+  ToolInput,
+  HumanInput,
+  TimerInput,
+  ToolDefinition,
+  EffectSources,
+  EffectSafety,
+  ApprovalBroker,
+  ApprovalRequest,
+  ApprovalDecision,
+} from './effects/index.js';
 export { createSimulatedModel } from './models/index.js';
 export type {
   ModelClient,

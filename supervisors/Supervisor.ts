@@ -7,6 +7,10 @@ import {
   type ActorContext,
   type ActorSystem,
   type ActorTemplate,
+  type CheckpointMigration,
+  type CheckpointPolicy,
+  type CheckpointStore,
+  type Journal,
   type Clock,
   type Disposable,
   type Envelope,
@@ -65,6 +69,8 @@ export interface SupervisorDeps {
   readonly classify: (error: unknown) => FailureClass;
   /** Receives every event of every supervisor in the tree. */
   readonly emit: (event: SupervisorEvent) => void;
+  /** Where durable workers keep checkpoints and journals; absent: workers are in memory only. */
+  readonly persistence?: { readonly store: CheckpointStore; readonly journal: Journal } | undefined;
 }
 
 interface ChildRecord {
@@ -431,12 +437,38 @@ export class Supervisor {
       } else {
         const logic = this.#resolveAgent(child.spec);
         child.status = 'running';
-        system.spawn(child.name, logic, {
+        const options = {
           holdOnFailure: { capacity: this.#spec.holdCapacity },
           ...(child.spec.input === undefined ? {} : { input: child.spec.input }),
           ...(from?.snapshot === undefined ? {} : { snapshot: from.snapshot }),
           ...(from?.prepend === undefined ? {} : { prepend: from.prepend }),
-        });
+        };
+        const persistence = this.#deps.persistence;
+        if (persistence === undefined) {
+          system.spawn(child.name, logic, options);
+        } else {
+          // Durable: restart from the newest checkpoint + journal (the default for agents), or
+          // fresh when the spec says so or a decision supplies the state (resume, retry).
+          const fresh =
+            from?.snapshot !== undefined ||
+            (child.spec.restartFrom === 'fresh' && child.incarnation > 0);
+          const agent = logic as {
+            version?: number | string;
+            checkpoint?: CheckpointPolicy;
+            migrate?: CheckpointMigration;
+          };
+          await system.spawnDurable(child.name, logic, {
+            ...options,
+            persistence: {
+              ...persistence,
+              machineId: child.name,
+              machineVersion: agent.version ?? 1,
+              ...(agent.checkpoint === undefined ? {} : { policy: agent.checkpoint }),
+              ...(agent.migrate === undefined ? {} : { migrate: agent.migrate }),
+              from: fresh ? 'fresh' : 'latest',
+            },
+          });
+        }
         child.incarnation = system.describe(child.name)?.incarnation ?? child.incarnation + 1;
       }
       child.backoff?.started(this.#deps.clock.monotonic());

@@ -1,5 +1,12 @@
 import type { AnyActorLogic } from 'xstate';
-import type { ActorSystem, ActorTemplate, Disposable, Logger } from 'agentvisor';
+import type {
+  ActorSystem,
+  ActorTemplate,
+  CheckpointStore,
+  Disposable,
+  Journal,
+  Logger,
+} from 'agentvisor';
 import { classifyFailure } from './classifyFailure.js';
 import {
   EscalationService,
@@ -22,6 +29,12 @@ export interface SupervisionTreeDeps {
   random?: () => number;
   /** Error → failure class. @default classifyFailure */
   classify?: (error: unknown) => FailureClass;
+  /**
+   * Checkpoint store and journal for the workers: with them every worker is durable and
+   * restarts from its checkpoint (`restartFrom: checkpoint`, the default) without redoing
+   * completed effects. Without them workers live in memory and restart fresh.
+   */
+  persistence?: { store: CheckpointStore; journal: Journal };
 }
 
 /** A running supervision tree. */
@@ -78,6 +91,7 @@ export async function createSupervisionTree(
     random: deps.random ?? Math.random,
     classify: deps.classify ?? classifyFailure,
     emit,
+    persistence: deps.persistence,
   };
 
   let root: Supervisor;

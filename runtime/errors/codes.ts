@@ -64,6 +64,20 @@ export const ErrorCode = {
   /** An agent name a policy refers to is not in the agent registry. */
   UnknownAgent: 'ERR_UNKNOWN_AGENT',
 
+  // --- persistence ---
+  /** A checkpoint or journal write lost a compare-and-set: another writer got there first (fencing). */
+  PersistenceConflict: 'ERR_PERSISTENCE_CONFLICT',
+  /** Stored data that fails its checksum, does not decode, or fails its schema. */
+  CorruptData: 'ERR_CORRUPT_DATA',
+  /** A value over what the store accepts (e.g. the server's max payload). */
+  ValueTooLarge: 'ERR_VALUE_TOO_LARGE',
+  /** The store could not be reached or failed. */
+  StoreUnavailable: 'ERR_STORE_UNAVAILABLE',
+  /** A message whose id the actor has already processed (redelivered); not processed again. */
+  DuplicateMessage: 'ERR_DUPLICATE_MESSAGE',
+  /** An effect started before a crash and has no recorded outcome; it is neither idempotent nor verifiable. */
+  UncertainEffect: 'ERR_UNCERTAIN_EFFECT',
+
   /** An error crossed the wire with a code this version does not know. */
   Unknown: 'ERR_UNKNOWN',
 } as const;

@@ -4,6 +4,7 @@ import { scheduleMacrotask, type Clock } from '../clock/index.js';
 import { type Envelope, ReplyType } from '../codec/index.js';
 import { ErrorCode, RuntimeError, type WireError } from '../errors/index.js';
 import type { BoundCounter, Logger } from '../telemetry/index.js';
+import type { Persister } from '../persistence/index.js';
 import type { Transport } from '../transport/index.js';
 import type { DeadLetterReason } from './DeadLetters.js';
 import type { ActorStatus, LifecycleEvent, StopReason } from './Lifecycle.js';
@@ -44,7 +45,12 @@ export interface CellSettings {
   readonly logger: Logger;
   /** How many of the last delivered messages to keep for failure reports. */
   readonly recentCapacity: number;
+  /** Durable actors: journaling, checkpoints, dedupe. */
+  readonly persistence: Persister | undefined;
 }
+
+/** Messages journaled together (one append) by a durable actor. */
+const DURABLE_BATCH = 64;
 
 interface ExecutableAction {
   type: string;
@@ -76,6 +82,10 @@ export class ActorCell {
   /** Asks delivered to the machine and not answered yet: id → reply subject. */
   readonly #owed = new Map<string, string>();
   #scheduled = false;
+  /** True while journaled messages are replayed after a restore: no replies, no reports. */
+  #replaying = false;
+  /** True while a message is being handed to the machine (its transitions are that message's step). */
+  #inMessage = false;
   /** The message being processed, so a failure can name the message that caused it. */
   #current: Envelope | undefined;
   /** The message that was being processed when the actor failed, if any. */
@@ -87,6 +97,8 @@ export class ActorCell {
    */
   #stepBefore: unknown;
   #stepMessage: Envelope | undefined;
+  /** Journal sequence of `#stepMessage` (durable actors). */
+  #stepSeq: number | undefined;
   /** The last delivered messages, oldest first once full (a ring). */
   readonly #recent: (Envelope | undefined)[];
   #recentNext = 0;
@@ -121,7 +133,24 @@ export class ActorCell {
     this.#actor.on(REPLY_EVENT, (emitted) => {
       this.#reply(emitted as unknown as ReplyEmitted);
     });
+    const persistence = settings.persistence;
+    if (persistence !== undefined) {
+      persistence.bind(this.incarnation, (err) => {
+        this.fail(err);
+      });
+      // A transition no message caused (an effect's result arriving) is a settled step.
+      this.#actor.subscribe({
+        next: () => {
+          if (!this.#inMessage && !this.#replaying && this.status === 'running') {
+            persistence.settled(this.#persisted);
+          }
+        },
+        error: () => undefined,
+      });
+    }
   }
+
+  readonly #persisted = (): unknown => this.#actor.getPersistedSnapshot();
 
   /** Starts the XState actor (which may fail at once, e.g. a bad restored snapshot). */
   start(): void {
@@ -159,6 +188,65 @@ export class ActorCell {
       if (e !== undefined) out.push(e);
     }
     return out;
+  }
+
+  /**
+   * Recovery: the journaled messages after the checkpoint go through the machine again, in
+   * order, each followed by the effects it started whose outcomes are recorded (the ledger
+   * answers them; nothing runs twice). Replies and reports went out the first time.
+   */
+  async replay(
+    items: readonly { readonly seq: number; readonly envelope: Envelope }[],
+  ): Promise<void> {
+    const persistence = this.#settings.persistence;
+    if (persistence === undefined || items.length === 0) return;
+    this.#replaying = true;
+    try {
+      for (const { seq, envelope } of items) {
+        if (!this.#isRunning()) break;
+        persistence.ledger.step = seq;
+        this.#stepSeq = seq;
+        this.#process(envelope, envelope);
+        persistence.replayed(seq);
+        await this.#quiesce();
+      }
+    } finally {
+      this.#replaying = false;
+    }
+  }
+
+  /** Lets recorded effect outcomes reach the machine: until its snapshot stops changing. */
+  async #quiesce(): Promise<void> {
+    let last: unknown = undefined;
+    let still = 0;
+    for (let round = 0; round < 1_000 && still < 8; round++) {
+      await Promise.resolve();
+      const now: unknown = this.#actor.getSnapshot();
+      still = now === last ? still + 1 : 0;
+      last = now;
+    }
+  }
+
+  /** Writes a checkpoint now (durable actors only); resolves with its revision. */
+  checkpointNow(): Promise<number> {
+    const persistence = this.#settings.persistence;
+    if (persistence === undefined) {
+      return Promise.reject(
+        new RuntimeError(
+          ErrorCode.InvalidOptions,
+          `${this.name} is not durable (spawn it with spawnDurable)`,
+          {
+            details: { actor: this.name },
+          },
+        ),
+      );
+    }
+    return persistence.checkpointNow(this.#persisted);
+  }
+
+  /** Re-reads the status (it changes inside calls that TypeScript's narrowing cannot see). */
+  #isRunning(): boolean {
+    return this.status === 'running';
   }
 
   /** Number of messages waiting. */
@@ -204,7 +292,8 @@ export class ActorCell {
     this.#mailbox.push(envelope);
     if (!this.#scheduled) {
       this.#scheduled = true;
-      queueMicrotask(this.#drain);
+      if (this.#settings.persistence === undefined) queueMicrotask(this.#drain);
+      else void this.#drainDurable(this.#settings.persistence);
     }
   }
 
@@ -225,6 +314,78 @@ export class ActorCell {
   };
 
   #deliver(envelope: Envelope): void {
+    const event = this.#admit(envelope);
+    if (event !== undefined) this.#process(envelope, event);
+  }
+
+  /**
+   * A durable actor's mailbox: a batch is admitted, deduplicated on processed ids, journaled in
+   * one fenced append (write-ahead), then processed one by one; checkpoints follow the policy.
+   */
+  async #drainDurable(persistence: Persister): Promise<void> {
+    await Promise.resolve(); // let the sender's turn finish, as the in-memory path does
+    try {
+      while (this.status === 'running' && this.#mailbox.size > 0) {
+        const batch: { envelope: Envelope; event: Envelope }[] = [];
+        const ids = new Set<string>();
+        while (batch.length < DURABLE_BATCH) {
+          const envelope = this.#mailbox.shift();
+          if (envelope === undefined) break;
+          if (persistence.isProcessed(envelope.id) || ids.has(envelope.id)) {
+            this.#refuse(
+              envelope,
+              'duplicate',
+              new RuntimeError(
+                ErrorCode.DuplicateMessage,
+                `${this.name} already processed ${envelope.id}`,
+                {
+                  details: { actor: this.name, id: envelope.id },
+                },
+              ),
+            );
+            continue;
+          }
+          const event = this.#admit(envelope);
+          if (event !== undefined) {
+            ids.add(envelope.id);
+            batch.push({ envelope, event });
+          }
+        }
+        if (batch.length === 0) continue;
+        let seqs: number[];
+        try {
+          seqs = await persistence.journalMessages(batch.map((b) => b.envelope));
+        } catch (err) {
+          // Not journaled, so not processed: the actor fails (a fenced append means another
+          // writer owns it) and the batch is answered like the rest of its mailbox.
+          for (const b of batch) this.#mailbox.push(b.envelope);
+          this.fail(err);
+          return;
+        }
+        for (let i = 0; i < batch.length; i++) {
+          const b = batch[i] as { envelope: Envelope; event: Envelope };
+          if (!this.#isRunning()) {
+            this.#refuse(b.envelope, this.#notRunningReason(), this.#notRunningError(b.envelope));
+            continue;
+          }
+          persistence.ledger.step = seqs[i] as number;
+          this.#stepSeq = seqs[i];
+          this.#process(b.envelope, b.event);
+          if (this.#isRunning())
+            persistence.applied(b.envelope.id, seqs[i] as number, this.#persisted);
+        }
+      }
+    } finally {
+      this.#scheduled = false;
+      if (this.status === 'running' && this.#mailbox.size > 0) {
+        this.#scheduled = true;
+        void this.#drainDurable(persistence);
+      }
+    }
+  }
+
+  /** Checks deadline and payload schema; refuses (dead letter, error reply) or returns the event. */
+  #admit(envelope: Envelope): Envelope | undefined {
     if (envelope.deadline !== undefined && envelope.deadline < this.#host.clock.now()) {
       this.#refuse(
         envelope,
@@ -237,7 +398,7 @@ export class ActorCell {
           },
         ),
       );
-      return;
+      return undefined;
     }
     let event = envelope;
     const accepts = this.#settings.accepts;
@@ -255,7 +416,7 @@ export class ActorCell {
             },
           ),
         );
-        return;
+        return undefined;
       }
       const parsed = schema.safeParse(envelope.payload);
       if (!parsed.success) {
@@ -277,21 +438,30 @@ export class ActorCell {
             },
           ),
         );
-        return;
+        return undefined;
       }
       if (parsed.data !== envelope.payload) event = { ...envelope, payload: parsed.data };
     }
-    if (envelope.replyTo !== undefined) this.#owed.set(envelope.id, envelope.replyTo);
+    return event;
+  }
+
+  /** Hands an admitted message to the machine and reports it if the current state ignores it. */
+  #process(envelope: Envelope, event: Envelope): void {
+    if (envelope.replyTo !== undefined && !this.#replaying)
+      this.#owed.set(envelope.id, envelope.replyTo);
     const before = this.#actor.getSnapshot() as Snapshot;
     this.#stepBefore = before;
     this.#stepMessage = envelope;
     this.#current = envelope;
+    this.#inMessage = true;
     if (this.#recent.length > 0) {
       this.#recent[this.#recentNext] = envelope;
       this.#recentNext = (this.#recentNext + 1) % this.#recent.length;
     }
     this.#actor.send(event);
+    this.#inMessage = false;
     this.#current = undefined;
+    if (this.#replaying) return;
     this.processed++;
     this.#host.processed.inc();
     this.#host.delivered?.(this.name, envelope);
@@ -333,6 +503,7 @@ export class ActorCell {
   // --- replies ---
 
   #reply(emitted: ReplyEmitted): void {
+    if (this.#replaying) return; // answered the first time
     const to = emitted.to as ReplyEmitted['to'] | undefined;
     if (to?.replyTo === undefined) return; // answering a tell: nobody waits for it
     this.#owed.delete(to.id);
@@ -394,6 +565,9 @@ export class ActorCell {
     this.error = err;
     // The step that failed: the message in progress, or the last one, whose work failed later.
     this.failedOn = this.#current ?? this.#stepMessage;
+    if (this.failedOn !== undefined && this.#stepSeq !== undefined && !this.#replaying) {
+      this.#settings.persistence?.markFailed(this.#stepSeq);
+    }
     this.#logger.error(
       {
         err,

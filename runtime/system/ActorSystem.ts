@@ -17,6 +17,7 @@ import {
   type Subjects,
   type Transport,
 } from '../transport/index.js';
+import { Persister, type PersistenceOptions, type Recovered } from '../persistence/index.js';
 import { ActorCell, type CellHost } from './ActorCell.js';
 import { isActorTemplate, type ActorContext, type ActorTemplate } from './ActorTemplate.js';
 import { DeadLetters, type DeadLetterReason } from './DeadLetters.js';
@@ -159,6 +160,8 @@ export class ActorSystem {
   readonly #watchers = new Map<string, Set<LifecycleListener>>();
   readonly #allWatchers = new Set<LifecycleListener>();
   readonly #messageTaps = new Set<MessageListener>();
+  /** The persister of each durable name's latest incarnation. */
+  readonly #persisters = new Map<string, Persister>();
   /** Messages held for the next incarnation of a name, oldest first. */
   readonly #holds = new Map<string, { items: Envelope[]; capacity: number }>();
   /** Names whose current incarnation holds its messages when it fails, and how many. */
@@ -244,6 +247,56 @@ export class ActorSystem {
    *   for a bad name or mailbox; ERR_CLOSED when the system is stopping.
    */
   spawn(name: string, logic: AnyActorLogic | ActorTemplate, options: SpawnOptions = {}): ActorRef {
+    this.#checkSpawn(name);
+    return this.#spawn(name, logic, options, undefined);
+  }
+
+  /**
+   * Hosts a durable actor: its messages are journaled before they are processed, its state is
+   * checkpointed by policy, and it starts from its newest valid checkpoint plus the journal after
+   * it (messages that arrive meanwhile wait, in order). A message id it already processed is
+   * not processed again.
+   *
+   * @throws {RuntimeError} ERR_CHECKPOINT_VERSION for a checkpoint of another machine version
+   *   without a migration; ERR_CORRUPT_DATA for an unreadable journal; as `spawn` otherwise.
+   */
+  async spawnDurable(
+    name: string,
+    logic: AnyActorLogic | ActorTemplate,
+    options: SpawnOptions & { persistence: PersistenceOptions },
+  ): Promise<ActorRef> {
+    this.#checkSpawn(name);
+    const capacity = options.mailbox?.capacity ?? this.#config.mailbox.capacity;
+    // Messages that arrive during recovery wait in a hold, in order, like during a restart.
+    if (!this.#holds.has(name)) this.#openHold(name, capacity);
+    this.#ensureSubscription(name);
+    // The previous incarnation's last writes (a failure note, a checkpoint) land first.
+    await this.#persisters.get(name)?.settle();
+    const persister = new Persister(name, options.persistence, {
+      clock: this.clock,
+      logger: this.logger.child({ actor: name }),
+    });
+    let recovered: Recovered;
+    try {
+      recovered = await persister.recover();
+    } catch (err) {
+      this.release(name);
+      throw err;
+    }
+    this.#checkSpawn(name);
+    const spawnOptions: SpawnOptions =
+      recovered.snapshot === undefined ? options : { ...options, snapshot: recovered.snapshot };
+    this.#persisters.set(name, persister);
+    const ref = this.#spawn(name, logic, spawnOptions, persister);
+    const cell = this.#cells.get(name);
+    if (cell !== undefined) {
+      await cell.replay(recovered.replay);
+      this.#releaseHold(name, cell);
+    }
+    return ref;
+  }
+
+  #checkSpawn(name: string): void {
     if (this.#state !== 'running')
       throw new RuntimeError(ErrorCode.Closed, `Actor system is ${this.#state}`);
     parseOptions(SpawnNameSchema, name, 'actor name');
@@ -253,6 +306,14 @@ export class ActorSystem {
         details: { name, incarnation: existing.incarnation },
       });
     }
+  }
+
+  #spawn(
+    name: string,
+    logic: AnyActorLogic | ActorTemplate,
+    options: SpawnOptions,
+    persistence: Persister | undefined,
+  ): ActorRef {
     const mailbox = parseOptions(
       ActorSystemOptionsSchema.shape.mailbox,
       { ...this.#config.mailbox, ...options.mailbox },
@@ -262,7 +323,7 @@ export class ActorSystem {
     this.#incarnations.set(name, incarnation);
     const logger = this.logger.child({ actor: name, incarnation });
     const template = isActorTemplate(logic) ? logic : undefined;
-    const context = this.#contextFor(name, incarnation, logger);
+    const context = this.#contextFor(name, incarnation, logger, persistence);
     const cell = new ActorCell(this.#host, {
       name,
       subject: this.#subject(name),
@@ -275,14 +336,34 @@ export class ActorSystem {
       snapshot: options.snapshot,
       logger,
       recentCapacity: options.recentMessages ?? 10,
+      persistence,
     });
     if (options.holdOnFailure === undefined) this.#holdOnFailure.delete(name);
     else this.#holdOnFailure.set(name, options.holdOnFailure.capacity);
     this.#cells.set(name, cell);
+    this.#ensureSubscription(name);
+    logger.debug({ version: template?.version }, 'spawned');
+    cell.start();
+    // Messages held while the name had no live incarnation go first, in arrival order.
+    if (options.prepend !== undefined)
+      for (const envelope of options.prepend) cell.enqueue(envelope);
+    // A durable actor replays its journal first; its held messages follow the replay.
+    if (persistence === undefined) this.#releaseHold(name, cell);
+    return this.ref(name);
+  }
+
+  #releaseHold(name: string, cell: ActorCell): void {
+    const held = this.#holds.get(name);
+    if (held === undefined) return;
+    this.#holds.delete(name);
+    for (const envelope of held.items) cell.enqueue(envelope);
+  }
+
+  #ensureSubscription(name: string): void {
     if (!this.#subscriptions.has(name)) {
       this.#subscriptions.set(
         name,
-        this.transport.subscribe(cell.subject, (envelope) => {
+        this.transport.subscribe(this.#subject(name), (envelope) => {
           const hold = this.#holds.get(name);
           if (hold !== undefined) {
             this.#holdMessage(name, hold, envelope);
@@ -297,17 +378,6 @@ export class ActorSystem {
         }),
       );
     }
-    logger.debug({ version: template?.version }, 'spawned');
-    cell.start();
-    // Messages held while the name had no live incarnation go first, in arrival order.
-    if (options.prepend !== undefined)
-      for (const envelope of options.prepend) cell.enqueue(envelope);
-    const held = this.#holds.get(name);
-    if (held !== undefined) {
-      this.#holds.delete(name);
-      for (const envelope of held.items) cell.enqueue(envelope);
-    }
-    return this.ref(name);
   }
 
   /** A reference to the actor named `name` (which need not exist yet). */
@@ -455,6 +525,17 @@ export class ActorSystem {
     return cell.recentMessages();
   }
 
+  /**
+   * Writes a checkpoint of a durable actor now (on demand: API, CLI, before a risky step).
+   *
+   * @throws {RuntimeError} ERR_ACTOR_NOT_FOUND; ERR_INVALID_OPTIONS when the actor is not durable.
+   */
+  checkpoint(name: string): Promise<number> {
+    const cell = this.#cells.get(name);
+    if (cell === undefined) return Promise.reject(this.#notFound(name));
+    return cell.checkpointNow();
+  }
+
   /** Number of messages held for the next incarnation of `name`. */
   heldCount(name: string): number {
     return this.#holds.get(name)?.items.length ?? 0;
@@ -571,11 +652,19 @@ export class ActorSystem {
 
   // --- internals ---
 
-  #contextFor(name: string, incarnation: number, logger: Logger): ActorContext {
+  #contextFor(
+    name: string,
+    incarnation: number,
+    logger: Logger,
+    persistence: Persister | undefined,
+  ): ActorContext {
     return {
       name,
       incarnation,
       logger,
+      clock: this.clock,
+      ledger: persistence?.ledger,
+      checkpoint: () => this.checkpoint(name),
       tell: (to, type, payload, options) => {
         this.tell(to, type, payload, { from: name, ...options });
       },

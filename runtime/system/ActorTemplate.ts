@@ -2,7 +2,9 @@ import type { AnyActorLogic } from 'xstate';
 import type { z } from 'zod';
 import type { Envelope } from '../codec/index.js';
 import type { Logger } from '../telemetry/index.js';
+import type { Clock } from '../clock/index.js';
 import type { WireError } from '../errors/index.js';
+import type { EffectLedger } from '../persistence/index.js';
 import type { AskOptions, TellOptions } from './ActorSystem.js';
 import type { ReplyAddress } from './respond.js';
 
@@ -14,6 +16,12 @@ export interface ActorContext {
   readonly incarnation: number;
   /** The actor's logger (bindings: actor, incarnation). */
   readonly logger: Logger;
+  /** The system's clock (durable timers, deadlines). */
+  readonly clock: Clock;
+  /** The effect ledger of a durable actor (`spawnDurable`); undefined otherwise. */
+  readonly ledger: EffectLedger | undefined;
+  /** Writes a checkpoint now (durable actors; e.g. before an uncertain side effect). */
+  checkpoint(): Promise<number>;
   /** Sends a message from this actor (at most once). */
   tell(to: string, type: string, payload?: unknown, options?: TellOptions): void;
   /** Asks from this actor; resolves with the reply payload. */

@@ -15,6 +15,7 @@ export type DeadLetterReason =
   | 'unhandled'
   | 'mailbox-full'
   | 'hold-overflow'
+  | 'duplicate'
   | 'expired';
 
 /** A message that reached no actor, and why. */

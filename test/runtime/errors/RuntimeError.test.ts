@@ -53,6 +53,12 @@ describe('RuntimeError', () => {
       EscalationClosed: 'ERR_ESCALATION_CLOSED',
       InvalidDecision: 'ERR_INVALID_DECISION',
       UnknownAgent: 'ERR_UNKNOWN_AGENT',
+      PersistenceConflict: 'ERR_PERSISTENCE_CONFLICT',
+      CorruptData: 'ERR_CORRUPT_DATA',
+      ValueTooLarge: 'ERR_VALUE_TOO_LARGE',
+      StoreUnavailable: 'ERR_STORE_UNAVAILABLE',
+      DuplicateMessage: 'ERR_DUPLICATE_MESSAGE',
+      UncertainEffect: 'ERR_UNCERTAIN_EFFECT',
       Unknown: 'ERR_UNKNOWN',
     });
     expect(new Set(allCodes).size).toBe(allCodes.length);

@@ -1,0 +1,160 @@
+import { ErrorCode, RuntimeError, toWireError, type WireError } from '../errors/index.js';
+import type { JournalEntry, JournalEvent } from './Journal.js';
+
+/** A recorded effect outcome. */
+export type EffectOutcome =
+  | { readonly ok: true; readonly output: unknown }
+  | { readonly ok: false; readonly error: WireError };
+
+/** What the ledger knows of an effect key. */
+export type EffectRecord =
+  | { readonly state: 'new' }
+  /** Started before a crash, no outcome: it may or may not have happened. */
+  | { readonly state: 'uncertain'; readonly intentSeq: number }
+  | { readonly state: 'done'; readonly outcome: EffectOutcome; readonly outcomeSeq: number };
+
+/** @internal How the ledger writes to the journal (through the actor's fenced persister). */
+export interface LedgerWriter {
+  append(events: readonly JournalEvent[]): Promise<number[]>;
+  now(): number;
+}
+
+/**
+ * The effect ledger of one durable actor (DESIGN.md "Effects and the ledger"), kept in its
+ * journal: an effect is identified by a key derived from the actor's history (the journal
+ * sequence of the step that invoked it, and the invoke id), never from a process-local counter,
+ * so the same effect gets the same key after a restore. Running one: look the key up → a
+ * recorded outcome is returned without running anything; an intent without an outcome is
+ * uncertain; otherwise record the intent, run, record the outcome, deliver it.
+ */
+export class EffectLedger {
+  readonly #writer: LedgerWriter;
+  readonly #intents = new Map<string, number>();
+  readonly #outcomes = new Map<string, { outcome: EffectOutcome; seq: number }>();
+  /** Effects running now, by invoke (child) id → key (intentSeq once recorded). Saved in checkpoints. */
+  readonly #active = new Map<string, { key: string; intentSeq: number | undefined }>();
+  /** Keys of effects that were running when the restored checkpoint was taken, by child id. */
+  #restored = new Map<string, string>();
+  /** Journal sequence of the step being processed (message or effect outcome). */
+  step = 0;
+
+  /** @internal */
+  constructor(writer: LedgerWriter) {
+    this.#writer = writer;
+  }
+
+  /** @internal Loads intents and outcomes read back from the journal during recovery. */
+  load(entries: readonly JournalEntry[], restoredActive: Readonly<Record<string, string>>): void {
+    for (const { seq, event } of entries) {
+      const data = event.data as { key?: unknown } | undefined;
+      if (typeof data?.key !== 'string') continue;
+      if (event.kind === 'effect-intent') this.#intents.set(data.key, seq);
+      if (event.kind === 'effect-outcome')
+        this.#outcomes.set(data.key, {
+          outcome: (event.data as { outcome: EffectOutcome }).outcome,
+          seq,
+        });
+    }
+    this.#restored = new Map(Object.entries(restoredActive));
+  }
+
+  /** The key of the effect invoked as `childId`: restored if it was running at the checkpoint, else from the current step. */
+  keyFor(childId: string): string {
+    const restored = this.#restored.get(childId);
+    let key: string;
+    if (restored !== undefined) {
+      this.#restored.delete(childId);
+      key = restored;
+    } else {
+      key = `${this.step}/${childId}`;
+    }
+    // Registered at once (synchronously, when XState starts the invoked child): a checkpoint
+    // taken from now on carries the key, so a restore re-runs the effect under the same key.
+    this.#active.set(childId, { key, intentSeq: this.#intents.get(key) });
+    return key;
+  }
+
+  /** What is recorded for `key`. */
+  lookup(key: string): EffectRecord {
+    const done = this.#outcomes.get(key);
+    if (done !== undefined) return { state: 'done', outcome: done.outcome, outcomeSeq: done.seq };
+    const intent = this.#intents.get(key);
+    if (intent !== undefined) return { state: 'uncertain', intentSeq: intent };
+    return { state: 'new' };
+  }
+
+  /** Records that an effect is about to run (before any side effect). */
+  async intent(childId: string, key: string, effect: string, input: unknown): Promise<void> {
+    const existing = this.#intents.get(key);
+    if (existing !== undefined) {
+      this.#active.set(childId, { key, intentSeq: existing });
+      return;
+    }
+    const [seq] = await this.#writer.append([
+      {
+        id: `i:${key}`,
+        kind: 'effect-intent',
+        at: this.#writer.now(),
+        data: { key, effect, input },
+      },
+    ]);
+    this.#intents.set(key, seq as number);
+    this.#active.set(childId, { key, intentSeq: seq });
+  }
+
+  /** Records an effect's outcome (before it is delivered to the machine); returns its sequence. */
+  async outcome(
+    childId: string,
+    key: string,
+    effect: string,
+    outcome: EffectOutcome,
+  ): Promise<number> {
+    const existing = this.#outcomes.get(key);
+    if (existing !== undefined) return existing.seq;
+    const [seq] = await this.#writer.append([
+      {
+        id: `o:${key}`,
+        kind: 'effect-outcome',
+        at: this.#writer.now(),
+        data: { key, effect, outcome },
+      },
+    ]);
+    this.#outcomes.set(key, { outcome, seq: seq as number });
+    this.#active.delete(childId);
+    return seq as number;
+  }
+
+  /** Marks a running effect as gone without an outcome (its invoking state was left). */
+  abandon(childId: string): void {
+    this.#active.delete(childId);
+  }
+
+  /** Effects running now (child id → key), saved in a checkpoint. */
+  activeEffects(): Record<string, string> {
+    return Object.fromEntries([...this.#active].map(([id, a]) => [id, a.key]));
+  }
+
+  /** The lowest journal sequence a running effect's intent sits at (journal truncation keeps it). */
+  lowestActiveSeq(): number | undefined {
+    let low: number | undefined;
+    for (const a of this.#active.values()) {
+      if (a.intentSeq !== undefined)
+        low = low === undefined ? a.intentSeq : Math.min(low, a.intentSeq);
+    }
+    return low;
+  }
+}
+
+/** The error an uncertain, non-idempotent, unverifiable effect raises: failure class `uncertain-effect`. */
+export function uncertainEffect(effect: string, key: string, actor: string): RuntimeError {
+  return new RuntimeError(
+    ErrorCode.UncertainEffect,
+    `${effect} ${key} of ${actor} started before a crash and has no recorded outcome; it is not idempotent and has no verify: a person must decide`,
+    { details: { effect, key, actor, failureClass: 'uncertain-effect' } },
+  );
+}
+
+/** The outcome of a thrown error, for the ledger. */
+export function failedOutcome(error: unknown): EffectOutcome {
+  return { ok: false, error: toWireError(error) };
+}

@@ -1,0 +1,435 @@
+import { z } from 'zod';
+import type { Clock } from '../clock/index.js';
+import { validateEnvelope, type Envelope } from '../codec/index.js';
+import { ErrorCode, RuntimeError, isRuntimeError, parseOptions } from '../errors/index.js';
+import type { Logger } from '../telemetry/index.js';
+import { CHECKPOINT_VERSION, type Checkpoint } from './Checkpoint.js';
+import type { CheckpointStore } from './CheckpointStore.js';
+import { EffectLedger } from './EffectLedger.js';
+import type { Journal, JournalEntry, JournalEvent } from './Journal.js';
+
+/** When an actor writes a checkpoint (DESIGN.md "Checkpoints and the journal"). */
+export const CheckpointPolicySchema = z.strictObject({
+  /** After every N messages processed. @default 1 */
+  everySteps: z.number().int().positive().default(1),
+  /** Also after each settled step: a transition not caused by a message (an effect's result). @default true */
+  onSettled: z.boolean().default(true),
+  /** Also at least this often while the actor changes (0: off). @default 0 */
+  intervalMs: z.number().nonnegative().default(0),
+  /** Also when the snapshot grows past this many bytes since the last checkpoint (0: off). @default 0 */
+  maxJournalBytes: z.number().nonnegative().default(0),
+  /** Checkpoints kept; journal entries older than the oldest kept one are truncated. @default 3 */
+  keep: z.number().int().positive().default(3),
+  /** Processed message ids remembered for dedupe. @default 1000 */
+  processedIds: z.number().int().nonnegative().default(1_000),
+});
+
+/** What callers pass. */
+export type CheckpointPolicy = z.input<typeof CheckpointPolicySchema>;
+
+/** A declared migration: a checkpoint written by another machine version → a snapshot for this one. */
+export type CheckpointMigration = (checkpoint: Checkpoint) => unknown;
+
+/** Persistence settings of one durable actor. */
+export interface PersistenceOptions {
+  readonly store: CheckpointStore;
+  readonly journal: Journal;
+  readonly machineId: string;
+  readonly machineVersion: number | string;
+  readonly policy?: CheckpointPolicy;
+  /** Migrates checkpoints of other versions; without it they are refused (ERR_CHECKPOINT_VERSION). */
+  readonly migrate?: CheckpointMigration;
+  /**
+   * Where to start from: the newest valid checkpoint (default), a fresh state (journal and
+   * checkpoints of the name are then left untouched but ignored), or a given checkpoint (fork).
+   */
+  readonly from?: 'latest' | 'fresh' | { readonly checkpoint: Checkpoint };
+}
+
+/** The result of recovery: what to create the actor with and what to replay. */
+export interface Recovered {
+  readonly snapshot: unknown;
+  /** Journaled messages after the checkpoint, to replay in order (their replies suppressed). */
+  readonly replay: readonly { readonly seq: number; readonly envelope: Envelope }[];
+  /** Effects recorded in the journal (intent/outcome) after the checkpoint, by key. */
+  readonly checkpointRevision: number;
+  readonly journalSeq: number;
+}
+
+const MESSAGE_PREFIX = 'm:';
+
+/**
+ * Where recovery reads the journal from: after the checkpoint's position, or earlier when the
+ * ledger needs the intents of effects still running when it was taken.
+ */
+function readFromOf(checkpoint: Checkpoint | undefined): number {
+  const afterSeq = checkpoint?.journalSeq ?? 0;
+  return Math.min(afterSeq, (checkpoint?.effectsFromSeq ?? afterSeq + 1) - 1);
+}
+
+/** Sequences of messages an actor failed on, from the failure notes in its journal. */
+function failedSeqs(entries: readonly JournalEntry[]): Set<number> {
+  return new Set(
+    entries.flatMap((e) => {
+      const seq = (e.event.data as { failedSeq?: unknown } | undefined)?.failedSeq;
+      return e.event.kind === 'note' && typeof seq === 'number' ? [seq] : [];
+    }),
+  );
+}
+
+/**
+ * The persistence of one durable actor: write-ahead journaling of its messages, checkpoints by
+ * policy (coalesced: while one is written, only the newest pending snapshot follows), retention
+ * and journal truncation, processed-id dedupe, and recovery (newest valid checkpoint + the
+ * journal after it). Fenced: every journal append carries the last sequence this writer saw, and
+ * every checkpoint put the last revision, so a stale owner is refused rather than corrupting state.
+ */
+export class Persister {
+  readonly actor: string;
+  readonly #options: PersistenceOptions;
+  readonly #policy: z.output<typeof CheckpointPolicySchema>;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  #lastSeq = 0;
+  #revision = 0;
+  #applied = 0;
+  #stepsSince = 0;
+  #lastCheckpointAt = 0;
+  #processed: string[] = [];
+  readonly #processedSet = new Set<string>();
+  #dirty = false;
+  #background: Promise<void> = Promise.resolve();
+  #snapshot: (() => unknown) | undefined;
+  #writing: Promise<void> | undefined;
+  #incarnation = 0;
+  #failed: ((error: unknown) => void) | undefined;
+  /** The effect ledger, kept in this actor's journal through the same fenced appends. */
+  readonly ledger: EffectLedger;
+
+  constructor(actor: string, options: PersistenceOptions, deps: { clock: Clock; logger: Logger }) {
+    this.actor = actor;
+    this.#options = options;
+    this.#policy = parseOptions(CheckpointPolicySchema, options.policy ?? {}, 'checkpoint policy');
+    this.#clock = deps.clock;
+    this.#logger = deps.logger;
+    this.ledger = new EffectLedger({
+      append: (events) => this.#append(events),
+      now: () => this.#clock.now(),
+    });
+  }
+
+  /** Every append of this writer is fenced on the last sequence it saw. */
+  async #append(events: readonly JournalEvent[]): Promise<number[]> {
+    const seqs = await this.#options.journal.append(this.actor, events, {
+      expectedLastSeq: this.#lastSeq,
+    });
+    this.#lastSeq = Math.max(this.#lastSeq, ...seqs);
+    return seqs;
+  }
+
+  /** Journal sequence of the last message applied to the actor's state. */
+  get journalSeq(): number {
+    return this.#applied;
+  }
+
+  /** Revision of the last checkpoint this writer wrote or restored. */
+  get revision(): number {
+    return this.#revision;
+  }
+
+  /** @internal Wires the owning incarnation: its number, and how to fail it on a fenced write. */
+  bind(incarnation: number, fail: (error: unknown) => void): void {
+    this.#incarnation = incarnation;
+    this.#failed = fail;
+  }
+
+  // --- recovery ---
+
+  /**
+   * Finds the state to start from: the newest valid checkpoint (corrupt newer ones are skipped
+   * and logged), migrated or refused when another machine version wrote it, plus the journaled
+   * messages after it.
+   *
+   * @throws {RuntimeError} ERR_CHECKPOINT_VERSION for another version without a migration.
+   */
+  async recover(): Promise<Recovered> {
+    const { store, journal, from = 'latest' } = this.#options;
+    this.#lastSeq = await journal.lastSeq(this.actor);
+    if (from === 'fresh') {
+      this.#revision = (await store.latest(this.actor))?.revision ?? 0;
+      this.#applied = this.#lastSeq;
+      return {
+        snapshot: undefined,
+        replay: [],
+        checkpointRevision: this.#revision,
+        journalSeq: this.#applied,
+      };
+    }
+    let checkpoint: Checkpoint | undefined;
+    if (from === 'latest') {
+      const latest = await store.latest(this.actor);
+      for (const skipped of latest?.skipped ?? []) {
+        this.#logger.warn(
+          { err: skipped.error, revision: skipped.revision },
+          'skipped a corrupt checkpoint',
+        );
+      }
+      checkpoint = latest?.checkpoint;
+      this.#revision = latest?.revision ?? 0;
+    } else {
+      checkpoint = from.checkpoint;
+      this.#revision = (await store.latest(this.actor))?.revision ?? 0;
+    }
+    let entries = from === 'latest' ? await journal.read(this.actor, readFromOf(checkpoint)) : [];
+    // A message its actor failed on is not replayed (it would fail again): as in OTP, the
+    // crashing message goes with the crashed process; a person's `retry` re-sends it. When the
+    // newest checkpoint already holds that step's state (it failed later, in an effect), recovery
+    // starts from an older retained checkpoint taken before it.
+    const failed = failedSeqs(entries);
+    const firstFailed = Math.min(...failed);
+    if (from === 'latest' && checkpoint !== undefined && checkpoint.journalSeq >= firstFailed) {
+      const older = await this.#checkpointBefore(firstFailed);
+      if (older === undefined) {
+        this.#logger.warn(
+          { failedSeq: firstFailed },
+          'no retained checkpoint before the failed step; restoring the newest',
+        );
+      } else {
+        checkpoint = older;
+        entries = await journal.read(this.actor, readFromOf(checkpoint));
+        for (const seq of failedSeqs(entries)) failed.add(seq);
+      }
+    }
+    const snapshot = checkpoint === undefined ? undefined : this.#migrate(checkpoint);
+    const afterSeq = checkpoint?.journalSeq ?? 0;
+    for (const id of checkpoint?.processedIds ?? []) this.#remember(id);
+    this.ledger.load(entries, from === 'latest' ? (checkpoint?.effects ?? {}) : {});
+    const replay = entries
+      .filter((e) => e.seq > afterSeq && !failed.has(e.seq))
+      .flatMap((entry) => this.#messageOf(entry));
+    for (const r of replay) this.#remember(r.envelope.id);
+    this.#applied = replay.at(-1)?.seq ?? afterSeq;
+    if (from !== 'latest') this.#applied = this.#lastSeq;
+    return { snapshot, replay, checkpointRevision: this.#revision, journalSeq: afterSeq };
+  }
+
+  /** The newest retained checkpoint whose journal position is before `seq`. */
+  async #checkpointBefore(seq: number): Promise<Checkpoint | undefined> {
+    const infos = await this.#options.store.list(this.actor);
+    for (const info of [...infos].reverse()) {
+      if (info.journalSeq >= seq) continue;
+      try {
+        const found = await this.#options.store.get(this.actor, info.revision);
+        if (found !== undefined) return found.checkpoint;
+      } catch (err) {
+        this.#logger.warn({ err, revision: info.revision }, 'skipped a corrupt checkpoint');
+      }
+    }
+    return undefined;
+  }
+
+  #migrate(checkpoint: Checkpoint): unknown {
+    const { machineVersion, migrate } = this.#options;
+    if (checkpoint.machineVersion === machineVersion) return checkpoint.snapshot;
+    if (migrate === undefined) {
+      throw new RuntimeError(
+        ErrorCode.CheckpointVersion,
+        `Checkpoint of ${this.actor} was written by version ${String(checkpoint.machineVersion)}; this is ${String(machineVersion)} and declares no migration`,
+        {
+          details: {
+            actor: this.actor,
+            found: checkpoint.machineVersion,
+            expected: machineVersion,
+          },
+        },
+      );
+    }
+    return migrate(checkpoint);
+  }
+
+  #messageOf(entry: JournalEntry): { seq: number; envelope: Envelope }[] {
+    if (entry.event.kind !== 'message') return [];
+    const valid = validateEnvelope(entry.event.data);
+    if (!valid.ok) {
+      // A journaled message that no longer validates: stop recovery rather than skip it.
+      throw new RuntimeError(
+        ErrorCode.CorruptData,
+        `Journal of ${this.actor} holds an invalid message at ${entry.seq}`,
+        {
+          cause: valid.error,
+          details: { actor: this.actor, seq: entry.seq },
+        },
+      );
+    }
+    return [{ seq: entry.seq, envelope: valid.value }];
+  }
+
+  // --- live operation ---
+
+  /** True when a message with this id was processed already (it is then skipped, not redone). */
+  isProcessed(id: string): boolean {
+    return this.#processedSet.has(id);
+  }
+
+  /**
+   * Journals messages before they are processed (write-ahead), fenced on the last sequence this
+   * writer saw; resolves with each message's sequence.
+   */
+  async journalMessages(envelopes: readonly Envelope[]): Promise<number[]> {
+    if (envelopes.length === 0) return [];
+    const at = this.#clock.now();
+    return this.#append(
+      envelopes.map((envelope) => ({
+        // Per incarnation: a message retried by a later incarnation is a new journal entry.
+        id: `${MESSAGE_PREFIX}${this.#incarnation}:${envelope.id}`,
+        kind: 'message' as const,
+        at,
+        data: envelope,
+      })),
+    );
+  }
+
+  /**
+   * Records that the actor failed on the message at `seq`, so recovery does not replay it.
+   * The next incarnation's recovery waits for this write (see {@link settle}).
+   */
+  markFailed(seq: number): void {
+    const write = this.#append([
+      {
+        id: `f:${this.#incarnation}:${seq}`,
+        kind: 'note',
+        at: this.#clock.now(),
+        data: { failedSeq: seq },
+      },
+    ]).then(
+      () => undefined,
+      (err: unknown) => {
+        this.#logger.error({ err, seq }, 'could not record the failed message');
+      },
+    );
+    this.#background = this.#background.then(() => write);
+  }
+
+  /** Resolves when this writer's background writes (checkpoints, failure marks) are done. */
+  async settle(): Promise<void> {
+    await this.#background;
+    await this.flush();
+  }
+
+  /** Marks a replayed message as applied (recovery; no checkpoint scheduled). */
+  replayed(seq: number): void {
+    this.#applied = seq;
+  }
+
+  /** Records that the message at `seq` was applied; checkpoints when the policy says so. */
+  applied(id: string, seq: number, snapshot: () => unknown): void {
+    this.#applied = Math.max(this.#applied, seq);
+    this.#remember(id);
+    this.#stepsSince++;
+    if (this.#stepsSince >= this.#policy.everySteps || this.#intervalDue())
+      this.#schedule(snapshot);
+  }
+
+  /** A transition not caused by a message (an effect's result): checkpoint when `onSettled`. */
+  settled(snapshot: () => unknown): void {
+    if (this.#policy.onSettled || this.#intervalDue()) this.#schedule(snapshot);
+  }
+
+  /** Writes a checkpoint now (on demand, or before an uncertain side effect); resolves when stored. */
+  async checkpointNow(snapshot: () => unknown): Promise<number> {
+    this.#schedule(snapshot);
+    await this.flush();
+    return this.#revision;
+  }
+
+  /** Resolves when every scheduled checkpoint is written. */
+  async flush(): Promise<void> {
+    while (this.#writing !== undefined) await this.#writing;
+  }
+
+  #intervalDue(): boolean {
+    return (
+      this.#policy.intervalMs > 0 &&
+      this.#clock.monotonic() - this.#lastCheckpointAt >= this.#policy.intervalMs
+    );
+  }
+
+  /**
+   * Coalescing: a write captures the snapshot and the journal position together when it starts
+   * (between two deliveries, so they agree); steps that arrive while a write is in flight make
+   * one more write, not one each. A burst of N steps costs two writes.
+   */
+  #schedule(snapshot: () => unknown): void {
+    this.#snapshot = snapshot;
+    this.#dirty = true;
+    this.#stepsSince = 0;
+    if (this.#writing === undefined) this.#writing = this.#writeLoop();
+  }
+
+  #capture(snapshot: () => unknown): Checkpoint {
+    const effectsFromSeq = this.ledger.lowestActiveSeq();
+    return {
+      effects: this.ledger.activeEffects(),
+      ...(effectsFromSeq === undefined ? {} : { effectsFromSeq }),
+      v: CHECKPOINT_VERSION,
+      actor: this.actor,
+      machineId: this.#options.machineId,
+      machineVersion: this.#options.machineVersion,
+      snapshot: snapshot(),
+      journalSeq: this.#applied,
+      processedIds: [...this.#processed],
+      incarnation: this.#incarnation,
+      createdAt: this.#clock.now(),
+    };
+  }
+
+  async #writeLoop(): Promise<void> {
+    try {
+      while (this.#dirty && this.#snapshot !== undefined) {
+        this.#dirty = false;
+        const checkpoint = this.#capture(this.#snapshot);
+        const { revision } = await this.#options.store.put(checkpoint, {
+          expectedRevision: this.#revision,
+        });
+        this.#revision = revision;
+        this.#lastCheckpointAt = this.#clock.monotonic();
+        await this.#retain();
+      }
+    } catch (err) {
+      this.#dirty = false;
+      if (isRuntimeError(err, ErrorCode.PersistenceConflict)) {
+        // Another writer owns this actor now: stop rather than fight it.
+        this.#logger.error({ err }, 'checkpoint refused: another writer owns this actor');
+        this.#failed?.(err);
+      } else {
+        this.#logger.error({ err }, 'checkpoint write failed');
+        this.#failed?.(err);
+      }
+    } finally {
+      this.#writing = undefined;
+    }
+  }
+
+  /** Keeps `keep` checkpoints and truncates the journal before the oldest kept one. */
+  async #retain(): Promise<void> {
+    const { store, journal } = this.#options;
+    await store.retain(this.actor, this.#policy.keep);
+    const oldest = (await store.list(this.actor))[0];
+    if (oldest === undefined || oldest.journalSeq === 0) return;
+    // Keep what recovery from the oldest kept checkpoint needs: messages after it, and the
+    // intents of effects that were running when it was taken.
+    const kept = await store.get(this.actor, oldest.revision);
+    const before = Math.min(oldest.journalSeq + 1, kept?.checkpoint.effectsFromSeq ?? Infinity);
+    await journal.truncateBefore(this.actor, before);
+  }
+
+  #remember(id: string): void {
+    if (this.#policy.processedIds === 0 || this.#processedSet.has(id)) return;
+    this.#processed.push(id);
+    this.#processedSet.add(id);
+    if (this.#processed.length > this.#policy.processedIds) {
+      const dropped = this.#processed.shift();
+      if (dropped !== undefined) this.#processedSet.delete(dropped);
+    }
+  }
+}

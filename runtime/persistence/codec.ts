@@ -1,0 +1,99 @@
+import { ErrorCode, RuntimeError, formatPath } from '../errors/index.js';
+import { decodeValue, encodeValue } from '../codec/index.js';
+import { CheckpointSchema, type Checkpoint } from './Checkpoint.js';
+import { JournalEventSchema, type JournalEvent } from './Journal.js';
+
+/** Checkpoints larger than this are refused by default (under NATS's 1 MiB max payload). */
+export const DEFAULT_MAX_CHECKPOINT_BYTES = 1_000_000;
+
+/**
+ * Encodes a checkpoint with the shared msgpackr configuration.
+ *
+ * @throws {RuntimeError} ERR_VALUE_TOO_LARGE over `maxBytes`; ERR_INVALID_MESSAGE when not encodable.
+ */
+export function encodeCheckpoint(
+  checkpoint: Checkpoint,
+  maxBytes = DEFAULT_MAX_CHECKPOINT_BYTES,
+): Uint8Array {
+  const encoded = encodeValue(checkpoint, { maxBytes: Number.MAX_SAFE_INTEGER });
+  if (!encoded.ok) throw encoded.error;
+  if (encoded.value.byteLength > maxBytes) {
+    throw new RuntimeError(
+      ErrorCode.ValueTooLarge,
+      `Checkpoint of ${checkpoint.actor} is ${encoded.value.byteLength} bytes, over the maximum of ${maxBytes}`,
+      { details: { actor: checkpoint.actor, size: encoded.value.byteLength, maxBytes } },
+    );
+  }
+  return encoded.value;
+}
+
+/**
+ * Decodes and validates a checkpoint read from a store.
+ *
+ * @throws {RuntimeError} ERR_CORRUPT_DATA (with `details.where`) when it does not decode or validate.
+ */
+export function decodeCheckpoint(bytes: Uint8Array, where: string): Checkpoint {
+  const decoded = decodeValue(bytes, { maxBytes: Number.MAX_SAFE_INTEGER });
+  if (!decoded.ok) {
+    throw new RuntimeError(ErrorCode.CorruptData, `Checkpoint at ${where} does not decode`, {
+      cause: decoded.error,
+      details: { where },
+    });
+  }
+  return validate(CheckpointSchema, decoded.value, `Checkpoint at ${where}`, where);
+}
+
+/** Encodes a journal event. @throws ERR_VALUE_TOO_LARGE over `maxBytes`. */
+export function encodeJournalEvent(
+  event: JournalEvent,
+  maxBytes = DEFAULT_MAX_CHECKPOINT_BYTES,
+): Uint8Array {
+  const encoded = encodeValue(event, { maxBytes: Number.MAX_SAFE_INTEGER });
+  if (!encoded.ok) throw encoded.error;
+  if (encoded.value.byteLength > maxBytes) {
+    throw new RuntimeError(
+      ErrorCode.ValueTooLarge,
+      `Journal event ${event.id} is ${encoded.value.byteLength} bytes, over ${maxBytes}`,
+      {
+        details: { id: event.id, size: encoded.value.byteLength, maxBytes },
+      },
+    );
+  }
+  return encoded.value;
+}
+
+/** Decodes and validates a journal event. @throws ERR_CORRUPT_DATA */
+export function decodeJournalEvent(bytes: Uint8Array, where: string): JournalEvent {
+  const decoded = decodeValue(bytes, { maxBytes: Number.MAX_SAFE_INTEGER });
+  if (!decoded.ok) {
+    throw new RuntimeError(ErrorCode.CorruptData, `Journal event at ${where} does not decode`, {
+      cause: decoded.error,
+      details: { where },
+    });
+  }
+  return validate(JournalEventSchema, decoded.value, `Journal event at ${where}`, where);
+}
+
+function validate<T>(
+  schema: {
+    safeParse(
+      v: unknown,
+    ):
+      | { success: true; data: T }
+      | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+  },
+  value: unknown,
+  what: string,
+  where: string,
+): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+  throw new RuntimeError(
+    ErrorCode.CorruptData,
+    `${what} fails its schema: ${issues[0]?.path ?? ''} ${issues[0]?.message ?? ''}`,
+    {
+      details: { where, issues },
+    },
+  );
+}
