@@ -115,6 +115,8 @@ export {
   CheckpointPolicySchema,
   MemoryCheckpointStore,
   MemoryJournal,
+  FileCheckpointStore,
+  FileJournal,
   Persister,
   encodeCheckpoint,
   decodeCheckpoint,

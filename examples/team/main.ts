@@ -22,6 +22,7 @@ import {
 import { createSimulatedModel } from 'agentvisor/actors';
 import { createSupervisionTree, loadPolicyFile, withFailureClass } from 'agentvisor/supervisors';
 import { coordinator, publisher, worker } from './agents.js';
+import { crashAndResume } from './crashResume.js';
 
 const clock = systemClock;
 const start = clock.monotonic();
@@ -224,6 +225,10 @@ await tree.escalations.resolve(
 );
 await new Promise<void>((resolve) => clock.setTimeout(resolve, 20));
 
+// 9. A durable agent's process is killed while a tool call is in flight; a new process resumes
+//    it from its checkpoint and journal. The model call it had completed is not made again.
+const durable = await crashAndResume(clock, note);
+
 const status = (await system.ask('coordinator', 'team.status', undefined, { from: 'main' })) as {
   completed: number;
 };
@@ -259,4 +264,7 @@ const decided = escalations.map(
 );
 console.log(`  escalations:                        ${escalations.length} (${decided.join(', ')})`);
 console.log(`  posts published:                    ${posts}`);
+console.log(
+  `  durable writer: model calls ${durable.modelCalls}, articles published ${durable.publishes}`,
+);
 console.log(`  timeline lines:                     ${lines.length}`);

@@ -61,14 +61,17 @@ const isMarker = (m: SubjectMessage): boolean => m.header(KV_OPERATION) !== '';
  * sequence of the message: it increases per actor but is shared with the other actors. Puts with
  * `expectedRevision` are compare-and-set on the server (expected last subject sequence), so a
  * zombie owner holding an old revision is refused with ERR_PERSISTENCE_CONFLICT. Every value read
- * back is decoded and validated; `latest` skips corrupt ones.
+ * back is decoded and validated; `latest` skips corrupt ones. As in the file store, the
+ * compare-and-set is against the newest value, corrupt or not: after `latest` skipped some, the
+ * token to pass is `skipped[0]?.revision ?? revision`.
  *
- * Deletes: `delete(actor)` purges the actor's key. `delete(actor, revision)` deletes that stream
- * message; when it is the newest, a KV delete marker is written above it first, because
- * nats-server 2.9 (file storage) loses track of a subject's last message once that message is
- * deleted (`latest` and compare-and-set would then see no value while older ones remain). The
- * marker is passed over by every read, and a put whose `expectedRevision` is the newest checkpoint
- * below it succeeds; the marker counts against `keep` until the next put removes it.
+ * Deletes: `delete(actor)` purges the actor's key (no tombstone left). `delete(actor, revision)`
+ * deletes that stream message; when it is the newest, a KV delete marker is written above it
+ * first, because nats-server 2.9 (file storage) loses track of a subject's last message once that
+ * message is deleted (`latest` and compare-and-set would then see nothing while older values
+ * remain). Reads pass over the marker; a put whose `expectedRevision` is the newest checkpoint
+ * below it succeeds and removes it. Otherwise it stays, in one of the key's `keep` history slots,
+ * until `retain` or `delete` purges it.
  *
  * The connection belongs to the caller: `close()` does not close it.
  *

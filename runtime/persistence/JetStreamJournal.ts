@@ -152,7 +152,7 @@ export class JetStreamJournal implements Journal {
       if (top === undefined || top.seq <= afterSeq) return [];
       const messages = await this.#nats('read', actor, () =>
         readSubject(this.#access, subject, {
-          afterSeq: Math.max(0, Math.floor(afterSeq)),
+          afterSeq: Number.isNaN(afterSeq) ? 0 : Math.max(0, Math.floor(afterSeq)),
           untilSeq: top.seq,
           limit,
           accept: (m) => markerLastSeq(m) === undefined,
@@ -176,13 +176,15 @@ export class JetStreamJournal implements Journal {
         this.#nats('truncate', actor, () =>
           this.#access.jsm.streams.purge(this.#access.stream, { filter: subject, seq }),
         );
+      const before = Math.ceil(beforeSeq); // the purge takes whole sequences
+      if (!(before > 1)) return; // sequences start at 1: nothing is below
       // Loops only while other writers append in between.
       for (;;) {
         const top = await this.#nats('read', actor, () => lastMessage(this.#access, subject));
-        if (top === undefined || beforeSeq <= 1) return;
+        if (top === undefined) return;
         // `seq` purges below it only: the newest message stays.
-        if (beforeSeq <= top.seq || markerLastSeq(top) !== undefined) {
-          await purgeBelow(Math.min(beforeSeq, top.seq));
+        if (before <= top.seq || markerLastSeq(top) !== undefined) {
+          await purgeBelow(Math.min(before, top.seq));
           return;
         }
         const marker = await this.#publishMarker(actor, subject, top.seq);

@@ -16,8 +16,13 @@ export const CheckpointPolicySchema = z.strictObject({
   onSettled: z.boolean().default(true),
   /** Also at least this often while the actor changes (0: off). @default 0 */
   intervalMs: z.number().nonnegative().default(0),
-  /** Also when the snapshot grows past this many bytes since the last checkpoint (0: off). @default 0 */
+  /**
+   * Also when the messages journaled since the last checkpoint exceed this many bytes, so replay
+   * after a crash stays bounded (0: off). @default 0
+   */
   maxJournalBytes: z.number().nonnegative().default(0),
+  /** Also when the process heap exceeds this many bytes: state on disk before memory runs out (0: off). @default 0 */
+  maxHeapBytes: z.number().nonnegative().default(0),
   /** Checkpoints kept; journal entries older than the oldest kept one are truncated. @default 3 */
   keep: z.number().int().positive().default(3),
   /** Processed message ids remembered for dedupe. @default 1000 */
@@ -67,6 +72,21 @@ function readFromOf(checkpoint: Checkpoint | undefined): number {
   return Math.min(afterSeq, (checkpoint?.effectsFromSeq ?? afterSeq + 1) - 1);
 }
 
+/** A cheap size estimate of a message (JSON length of its payload plus headers). */
+function approximateSize(envelope: Envelope): number {
+  try {
+    const json: string | undefined = stringify(envelope.payload);
+    return (json === undefined ? 0 : json.length) + 64;
+  } catch {
+    return 64;
+  }
+}
+
+/** JSON.stringify, typed as it behaves: undefined for undefined, functions and symbols. */
+function stringify(value: unknown): string | undefined {
+  return JSON.stringify(value);
+}
+
 /** Sequences of messages an actor failed on, from the failure notes in its journal. */
 function failedSeqs(entries: readonly JournalEntry[]): Set<number> {
   return new Set(
@@ -98,6 +118,8 @@ export class Persister {
   #processed: string[] = [];
   readonly #processedSet = new Set<string>();
   #dirty = false;
+  /** Approximate bytes of messages journaled since the last checkpoint (for maxJournalBytes). */
+  #bytesSince = 0;
   #background: Promise<void> = Promise.resolve();
   #snapshot: (() => unknown) | undefined;
   #writing: Promise<void> | undefined;
@@ -278,6 +300,9 @@ export class Persister {
   async journalMessages(envelopes: readonly Envelope[]): Promise<number[]> {
     if (envelopes.length === 0) return [];
     const at = this.#clock.now();
+    if (this.#policy.maxJournalBytes > 0) {
+      for (const envelope of envelopes) this.#bytesSince += approximateSize(envelope);
+    }
     return this.#append(
       envelopes.map((envelope) => ({
         // Per incarnation: a message retried by a later incarnation is a new journal entry.
@@ -326,7 +351,7 @@ export class Persister {
     this.#applied = Math.max(this.#applied, seq);
     this.#remember(id);
     this.#stepsSince++;
-    if (this.#stepsSince >= this.#policy.everySteps || this.#intervalDue())
+    if (this.#stepsSince >= this.#policy.everySteps || this.#intervalDue() || this.#sizeDue())
       this.#schedule(snapshot);
   }
 
@@ -345,6 +370,13 @@ export class Persister {
   /** Resolves when every scheduled checkpoint is written. */
   async flush(): Promise<void> {
     while (this.#writing !== undefined) await this.#writing;
+  }
+
+  /** Size and memory triggers: journal bytes since the last checkpoint, process heap. */
+  #sizeDue(): boolean {
+    const { maxJournalBytes, maxHeapBytes } = this.#policy;
+    if (maxJournalBytes > 0 && this.#bytesSince >= maxJournalBytes) return true;
+    return maxHeapBytes > 0 && process.memoryUsage().heapUsed >= maxHeapBytes;
   }
 
   #intervalDue(): boolean {
@@ -393,6 +425,7 @@ export class Persister {
         });
         this.#revision = revision;
         this.#lastCheckpointAt = this.#clock.monotonic();
+        this.#bytesSince = 0;
         await this.#retain();
       }
     } catch (err) {

@@ -15,6 +15,8 @@ export function encodeCheckpoint(
   checkpoint: Checkpoint,
   maxBytes = DEFAULT_MAX_CHECKPOINT_BYTES,
 ): Uint8Array {
+  // Validated on write too: what a store accepts must read back (else every later read fails).
+  refuseInvalid(CheckpointSchema, checkpoint, `Checkpoint of ${checkpoint.actor}`);
   const encoded = encodeValue(checkpoint, { maxBytes: Number.MAX_SAFE_INTEGER });
   if (!encoded.ok) throw encoded.error;
   if (encoded.value.byteLength > maxBytes) {
@@ -48,6 +50,7 @@ export function encodeJournalEvent(
   event: JournalEvent,
   maxBytes = DEFAULT_MAX_CHECKPOINT_BYTES,
 ): Uint8Array {
+  refuseInvalid(JournalEventSchema, event, `Journal event ${event.id}`);
   const encoded = encodeValue(event, { maxBytes: Number.MAX_SAFE_INTEGER });
   if (!encoded.ok) throw encoded.error;
   if (encoded.value.byteLength > maxBytes) {
@@ -94,6 +97,32 @@ function validate<T>(
     `${what} fails its schema: ${issues[0]?.path ?? ''} ${issues[0]?.message ?? ''}`,
     {
       details: { where, issues },
+    },
+  );
+}
+
+/** Refuses a record that would not read back: ERR_INVALID_MESSAGE naming the field. */
+function refuseInvalid(
+  schema: {
+    safeParse(v: unknown): {
+      success: boolean;
+      error?: { issues: { path: PropertyKey[]; message: string }[] };
+    };
+  },
+  value: unknown,
+  what: string,
+): void {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return;
+  const issues = (parsed.error?.issues ?? []).map((i) => ({
+    path: formatPath(i.path),
+    message: i.message,
+  }));
+  throw new RuntimeError(
+    ErrorCode.InvalidMessage,
+    `${what} is invalid: ${issues[0]?.path ?? ''} ${issues[0]?.message ?? ''}`,
+    {
+      details: { issues },
     },
   );
 }

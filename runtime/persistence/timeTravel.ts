@@ -69,8 +69,12 @@ function summarize(entry: JournalEntry): string {
     }
     case 'effect-intent':
       return `started ${String(data?.['effect'])} ${String(data?.['key'])}: ${short(data?.['input'])}`;
-    case 'effect-outcome':
-      return `${String(data?.['effect'])} ${String(data?.['key'])} ${data?.['ok'] === false ? 'failed' : 'returned'}: ${short(data?.['ok'] === false ? data['error'] : data?.['output'])}`;
+    case 'effect-outcome': {
+      const outcome = data?.['outcome'] as
+        { ok?: boolean; output?: unknown; error?: unknown } | undefined;
+      const ok = outcome?.ok !== false;
+      return `${String(data?.['effect'])} ${String(data?.['key'])} ${ok ? 'returned' : 'failed'}: ${short(ok ? outcome?.output : outcome.error)}`;
+    }
     case 'state':
     case 'supervisor':
     case 'note':

@@ -31,5 +31,12 @@ describe('examples/team (npm start)', () => {
     expect(out).toContain('refused: ERR_INVALID_MESSAGE');
     expect(out).toContain('refused: ERR_TIMEOUT');
     expect(out).toContain('unknown-actor: archive.put for archivist [ERR_ACTOR_NOT_FOUND]');
+    // Supervision: a one-for-all restart after backoff, and a human decision acted on.
+    expect(out).toMatch(/team: restart \[researcher, critic\] in 150 ms/);
+    expect(out).toContain('researcher answered after its restart');
+    expect(out).toMatch(/publisher decision "retry" by human/);
+    expect(out).toContain('posts published:                    1');
+    // Durability: resumed in a new process without repeating the model call.
+    expect(out).toContain('durable writer: model calls 1, articles published 1');
   });
 });
