@@ -7,12 +7,19 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { assign, createActor, emit, setup } from 'xstate';
+import { measurePersistence } from './persistence.js';
 
 // The library as users run it: compiled by `npm run build` (the script builds first). Running the
 // TypeScript sources through tsx would add its keep-names helpers to our side only.
 const { createActorSystem, respond } = (await import(
   new URL('../dist/runtime/index.js', import.meta.url).href
 )) as typeof import('agentvisor');
+const lib = (await import(
+  new URL('../dist/runtime/index.js', import.meta.url).href
+)) as typeof import('agentvisor');
+const { startNatsServer } = (await import(
+  new URL('../dist/runtime/testing/index.js', import.meta.url).href
+)) as typeof import('agentvisor/testing');
 const { createSupervisionTree } = (await import(
   new URL('../dist/supervisors/index.js', import.meta.url).href
 )) as typeof import('agentvisor/supervisors');
@@ -249,12 +256,34 @@ async function main(): Promise<void> {
   ].join('\n');
   console.log(crashTable);
 
+  const server = await startNatsServer();
+  let persistenceTable: string;
+  try {
+    const rows = await measurePersistence(
+      lib,
+      server.url,
+      Number(process.env['BENCH_STEPS'] ?? 300),
+    );
+    persistenceTable = [
+      '| store | figure | ours | raw layer (same run) | ratio |',
+      '|---|---|---|---|---|',
+      ...rows.map((r) =>
+        r.rawMsPerStep === undefined
+          ? `| ${r.store} | ${r.figure} | ${r.msPerStep.toFixed(1)} ms | | |`
+          : `| ${r.store} | ${r.figure} | ${r.msPerStep.toFixed(3)} ms/step | ${r.rawMsPerStep.toFixed(3)} ms/step | ${(r.msPerStep / r.rawMsPerStep).toFixed(2)}x |`,
+      ),
+    ].join('\n');
+  } finally {
+    await server.stop();
+  }
+  console.log(persistenceTable);
+
   const header = `Run ${new Date().toISOString()} on ${os.cpus()[0]?.model ?? 'unknown cpu'} (${os.cpus().length} cores), Node ${process.version}; ${ROUNDS} rounds of ${N.toLocaleString('en-US')} messages (asks: ${(N / 4).toLocaleString('en-US')}).`;
   console.log(header);
   console.log(table);
   writeFileSync(
     new URL('./RESULTS.md', import.meta.url),
-    `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios are what to compare between runs; absolute figures move with the machine.\n\n${header}\n\n## Local actor system\n\n${table}\n\n## Supervision (wall time, 500 crashes)\n\n${crashTable}\n`,
+    `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios are what to compare between runs; absolute figures move with the machine.\n\n${header}\n\n## Local actor system\n\n${table}\n\n## Supervision (wall time, 500 crashes)\n\n${crashTable}\n\n## Durability (wall time; raw = journal append + checkpoint write done by hand on the same store; goal <= 1.5x)\n\n${persistenceTable}\n`,
   );
 }
 

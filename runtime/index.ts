@@ -117,6 +117,8 @@ export {
   MemoryJournal,
   FileCheckpointStore,
   FileJournal,
+  JetStreamCheckpointStore,
+  JetStreamJournal,
   Persister,
   encodeCheckpoint,
   decodeCheckpoint,

@@ -13,6 +13,8 @@ export interface ToolDefinition<TInput = unknown, TOutput = unknown> {
   readonly idempotent?: boolean;
   /** Tells whether a run that may have happened before a crash did (by idempotency key). */
   readonly verify?: EffectSafety['verify'];
+  /** Checkpoint before each run. @default true when not idempotent */
+  readonly checkpointBefore?: boolean;
   /** Runs the tool; pass `idempotencyKey` to the remote side where it supports one. */
   readonly run: (
     input: TInput,
@@ -148,6 +150,7 @@ export function createEffects(self: ActorContext, sources: EffectSources): Agent
       const safety: EffectSafety = {
         idempotent: tool.idempotent ?? false,
         ...(tool.verify === undefined ? {} : { verify: tool.verify }),
+        ...(tool.checkpointBefore === undefined ? {} : { checkpointBefore: tool.checkpointBefore }),
       };
       return runEffect(
         self,

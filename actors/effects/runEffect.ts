@@ -17,6 +17,11 @@ export interface EffectSafety {
   readonly verify?: (
     idempotencyKey: string,
   ) => Promise<{ done: true; output: unknown } | { done: false }>;
+  /**
+   * Write a checkpoint before running (the "before an uncertain side effect" trigger), so the
+   * state that led to it is on disk however the call ends. @default true when not idempotent
+   */
+  readonly checkpointBefore?: boolean;
 }
 
 /**
@@ -58,6 +63,7 @@ export async function runEffect<TOutput>(
       throw uncertainEffect(effect, key, self.name);
     }
   }
+  if (safety.checkpointBefore ?? !safety.idempotent) await self.checkpoint();
   await ledger.intent(childId, key, effect, input);
   let output: TOutput;
   try {
