@@ -46,6 +46,8 @@ export async function runEffect<TOutput>(
   const idempotencyKey = `${self.name}/${key}`;
   const recorded = ledger.lookup(key);
   if (recorded.state === 'done') {
+    // During recovery, wait until the replay reaches this outcome's place in the journal.
+    await ledger.whenReplayed(recorded.outcomeSeq);
     ledger.step = recorded.outcomeSeq;
     return deliver(recorded.outcome) as TOutput;
   }
@@ -69,8 +71,11 @@ export async function runEffect<TOutput>(
   try {
     output = await run(idempotencyKey);
   } catch (err) {
-    ledger.step = await ledger.outcome(childId, key, effect, failedOutcome(err));
-    throw err;
+    const outcome = failedOutcome(err);
+    ledger.step = await ledger.outcome(childId, key, effect, outcome);
+    // The machine sees the error as a replay would rebuild it (its wire form), so a branch on
+    // it takes the same path live and after a restore.
+    return deliver(outcome) as never;
   }
   ledger.step = await ledger.outcome(childId, key, effect, { ok: true, output });
   return output;

@@ -37,6 +37,9 @@ export class EffectLedger {
   #restored = new Map<string, string>();
   /** Journal sequence of the step being processed (message or effect outcome). */
   step = 0;
+  /** During recovery: recorded outcomes at or below this journal position may be delivered. */
+  #replayCursor = Infinity;
+  readonly #gates: { seq: number; open: () => void }[] = [];
 
   /** @internal */
   constructor(writer: LedgerWriter) {
@@ -56,6 +59,29 @@ export class EffectLedger {
         });
     }
     this.#restored = new Map(Object.entries(restoredActive));
+  }
+
+  /** @internal Recovery starts: hold recorded outcomes until the replay reaches them. */
+  holdReplay(): void {
+    this.#replayCursor = 0;
+  }
+
+  /** @internal The replay reached journal position `seq` (exclusive): deliver outcomes before it. */
+  releaseReplay(seq: number): void {
+    this.#replayCursor = seq;
+    for (let i = this.#gates.length - 1; i >= 0; i--) {
+      const gate = this.#gates[i] as { seq: number; open: () => void };
+      if (gate.seq < seq) {
+        this.#gates.splice(i, 1);
+        gate.open();
+      }
+    }
+  }
+
+  /** Resolves when a recorded outcome at `seq` may be delivered (at once outside recovery). */
+  whenReplayed(seq: number): Promise<void> | undefined {
+    if (seq < this.#replayCursor) return undefined;
+    return new Promise((open) => this.#gates.push({ seq, open }));
   }
 
   /** The key of the effect invoked as `childId`: restored if it was running at the checkpoint, else from the current step. */

@@ -226,6 +226,9 @@ export class Persister {
     const afterSeq = checkpoint?.journalSeq ?? 0;
     for (const id of checkpoint?.processedIds ?? []) this.#remember(id);
     this.ledger.load(entries, from === 'latest' ? (checkpoint?.effects ?? {}) : {});
+    // Effects restored as running deliver their recorded outcomes only when the replay reaches
+    // them (the cell releases them in journal order).
+    this.ledger.holdReplay();
     const replay = entries
       .filter((e) => e.seq > afterSeq && !failed.has(e.seq))
       .flatMap((entry) => this.#messageOf(entry));
@@ -339,6 +342,13 @@ export class Persister {
   async settle(): Promise<void> {
     await this.#background;
     await this.flush();
+  }
+
+  /** A message's step begins: its position counts as applied from now on (see the cell). */
+  beginStep(seq: number, id: string): void {
+    this.#applied = Math.max(this.#applied, seq);
+    this.#remember(id);
+    this.ledger.step = seq;
   }
 
   /** Marks a replayed message as applied (recovery; no checkpoint scheduled). */

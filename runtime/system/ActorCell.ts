@@ -199,18 +199,26 @@ export class ActorCell {
     items: readonly { readonly seq: number; readonly envelope: Envelope }[],
   ): Promise<void> {
     const persistence = this.#settings.persistence;
-    if (persistence === undefined || items.length === 0) return;
+    if (persistence === undefined) return;
+    const { ledger } = persistence;
     this.#replaying = true;
     try {
+      // Journal order, effects included: an effect that was running at the checkpoint delivers
+      // its recorded outcome where the outcome sits in the journal, before later messages.
       for (const { seq, envelope } of items) {
         if (!this.#isRunning()) break;
-        persistence.ledger.step = seq;
+        ledger.releaseReplay(seq);
+        await this.#quiesce();
+        ledger.step = seq;
         this.#stepSeq = seq;
         this.#process(envelope, envelope);
         persistence.replayed(seq);
         await this.#quiesce();
       }
+      ledger.releaseReplay(Infinity);
+      await this.#quiesce();
     } finally {
+      ledger.releaseReplay(Infinity);
       this.#replaying = false;
     }
   }
@@ -368,7 +376,9 @@ export class ActorCell {
             this.#refuse(b.envelope, this.#notRunningReason(), this.#notRunningError(b.envelope));
             continue;
           }
-          persistence.ledger.step = seqs[i] as number;
+          // The step starts: a checkpoint taken during it (before an effect) already holds
+          // this message, so its journal position must too.
+          persistence.beginStep(seqs[i] as number, b.envelope.id);
           this.#stepSeq = seqs[i];
           this.#process(b.envelope, b.event);
           if (this.#isRunning())
