@@ -36,3 +36,24 @@ export type {
   TokenUsage,
   SimulatedModelOptions,
 } from './models/index.js';
+export { createOpenAIClient, OpenAIClientOptionsSchema } from './models/index.js';
+export type {
+  ToolCall,
+  ModelTool,
+  ToolChoice,
+  ResponseFormat,
+  FinishReason,
+  ModelDelta,
+  CompleteOptions,
+  OpenAIClientOptions,
+  OpenAIClientDeps,
+} from './models/index.js';
+export { SimulatedModelOptionsSchema } from './models/index.js';
+export type {
+  Fault,
+  FaultPlan,
+  FaultRule,
+  FaultWhen,
+  SimulatedCall,
+  SimulatedAnswer,
+} from './models/index.js';

@@ -2,21 +2,12 @@
  * Failure classes (DESIGN.md "Failure classes"): one classification serves retries, breakers and
  * supervisors alike.
  */
-export const FAILURE_CLASSES = [
-  'transient',
-  'rate-limit',
-  'auth',
-  'invalid-request',
-  'invalid-output',
-  'budget',
-  'poison',
-  'uncertain-effect',
-  'safety',
-  'bug',
-] as const;
+import type { FailureClass } from 'agentvisor';
 
-/** One of {@link FAILURE_CLASSES}. */
-export type FailureClass = (typeof FAILURE_CLASSES)[number];
+// The classes themselves live in the runtime (runtime/resilience), shared by retries, breakers
+// and supervisors.
+export { FAILURE_CLASSES } from 'agentvisor';
+export type { FailureClass } from 'agentvisor';
 
 /**
  * What a supervisor does about a failed child:

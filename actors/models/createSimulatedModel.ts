@@ -1,66 +1,355 @@
-import { type Clock, systemClock } from 'agentvisor';
-import type { ChatMessage, ModelClient, ModelRequest, ModelResponse } from './ModelClient.js';
+import { z } from 'zod';
+import { type Clock, parseOptions, systemClock } from 'agentvisor';
+import type {
+  ChatMessage,
+  CompleteOptions,
+  ModelClient,
+  ModelRequest,
+  ModelResponse,
+} from './ModelClient.js';
+import { connectionError, statusError, timeoutError } from './internal/modelErrors.js';
+import { toModelResponse, type RawAnswer, type RawToolCall } from './internal/toModelResponse.js';
 
-/** Options of {@link createSimulatedModel}. */
-export interface SimulatedModelOptions {
-  /** Model name reported in responses. @default 'sim-1' */
-  name?: string;
-  /** Seed of the deterministic generator: same seed and script, same answers and latencies. @default 1 */
-  seed?: number;
-  /** Answers the last user message; the default echoes a short deterministic summary. */
-  script?: (request: ModelRequest, call: number) => string;
-  /** Latency range of a call in ms, drawn from the seeded generator. @default [20, 80] */
-  latencyMs?: readonly [number, number];
+/** What a script answers: text, or text and tool calls. */
+export type SimulatedAnswer =
+  | string
+  | {
+      readonly text?: string;
+      readonly toolCalls?: readonly { readonly name: string; readonly arguments?: unknown }[];
+    };
+
+/**
+ * A fault the simulated model injects into a call. Each fails the way the OpenAI-compatible HTTP
+ * client fails on the real thing (same codes, `details.status`, `details.failureClass`,
+ * `details.retryAfterMs`), because the same functions build the errors and parse the answers:
+ * - `latency`: answers normally, after `ms` instead of the drawn latency;
+ * - `hang`: never answers; rejects with `signal.reason` once the caller aborts;
+ * - `timeout`: ERR_TIMEOUT (`transient`) after `afterMs`, as the client's own call timeout;
+ * - `rate-limit`: HTTP 429 (`rate-limit`) with `details.retryAfterMs`;
+ * - `server-error`: HTTP 5xx (`transient`), 503 unless `status` says otherwise;
+ * - `connection-reset`: ERR_MODEL_CONNECTION (`transient`), as a socket reset;
+ * - `malformed-json`: text that is cut-off JSON; with JSON output requested, ERR_MODEL_OUTPUT
+ *   (`invalid-output`);
+ * - `schema-violation`: valid JSON that does not fit the requested schema (wrong types, a
+ *   required field missing); the agent's validation turns it into `invalid-output`;
+ * - `hallucinated-tool`: a call to a tool not offered in the request (`name`, or a made-up one).
+ */
+export type Fault =
+  | { readonly type: 'latency'; readonly ms: number }
+  | { readonly type: 'hang' }
+  | { readonly type: 'timeout'; readonly afterMs?: number | undefined }
+  | { readonly type: 'rate-limit'; readonly retryAfterMs?: number | undefined }
+  | {
+      readonly type: 'server-error';
+      readonly status?: number | undefined;
+      readonly retryAfterMs?: number | undefined;
+    }
+  | { readonly type: 'connection-reset' }
+  | { readonly type: 'malformed-json' }
+  | { readonly type: 'schema-violation' }
+  | { readonly type: 'hallucinated-tool'; readonly name?: string | undefined };
+
+/** A call as a fault rule's predicate sees it. */
+export interface SimulatedCall {
+  /** 1 for the model's first call. */
+  readonly call: number;
+  readonly request: ModelRequest;
 }
 
 /**
- * A deterministic model for examples and tests: no network, no key. Answers come from `script`
- * and latencies from a seeded generator on the injected clock, so a run is reproducible.
- * Fault plans (429, 5xx, malformed output, hangs) arrive with the resilience work.
+ * When a rule applies: a call number (1-based), a list of them, a range (`from`, `to`
+ * inclusive, every `every`-th call from `from`), or a predicate.
+ */
+export type FaultWhen =
+  | number
+  | readonly number[]
+  | {
+      readonly from?: number | undefined;
+      readonly to?: number | undefined;
+      readonly every?: number | undefined;
+    }
+  | ((call: SimulatedCall) => boolean);
+
+/** One rule of a {@link FaultPlan}. */
+export interface FaultRule {
+  readonly on: FaultWhen;
+  readonly fault: Fault;
+  /** Chance that a matching call gets the fault, drawn from the seed. @default 1 */
+  readonly rate?: number | undefined;
+}
+
+/**
+ * The faults of a simulated model, checked in order for each call: `latency` rules that match
+ * all apply (the last wins); the first other matching rule decides the call's fault.
+ */
+export type FaultPlan = readonly FaultRule[];
+
+const callNumber = z.number().int().min(1);
+const FaultSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('latency'), ms: z.number().nonnegative() }),
+  z.strictObject({ type: z.literal('hang') }),
+  z.strictObject({ type: z.literal('timeout'), afterMs: z.number().nonnegative().optional() }),
+  z.strictObject({
+    type: z.literal('rate-limit'),
+    retryAfterMs: z.number().nonnegative().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('server-error'),
+    status: z.number().int().min(500).max(599).optional(),
+    retryAfterMs: z.number().nonnegative().optional(),
+  }),
+  z.strictObject({ type: z.literal('connection-reset') }),
+  z.strictObject({ type: z.literal('malformed-json') }),
+  z.strictObject({ type: z.literal('schema-violation') }),
+  z.strictObject({ type: z.literal('hallucinated-tool'), name: z.string().min(1).optional() }),
+]);
+const isFunction = (v: unknown): boolean => typeof v === 'function';
+
+/** Options of {@link createSimulatedModel}, validated at creation. */
+export const SimulatedModelOptionsSchema = z.strictObject({
+  /** Model name reported in responses. @default 'sim-1' */
+  name: z.string().min(1).default('sim-1'),
+  /** Seed of the generators: same seed, script and plan, same answers, latencies and faults. @default 1 */
+  seed: z.number().int().default(1),
+  /** Answers a request; the default echoes a short deterministic summary of the last message. */
+  script: z.custom<(request: ModelRequest, call: number) => SimulatedAnswer>(isFunction).optional(),
+  /** Latency range of a call in ms, drawn from the seeded generator. @default [20, 80] */
+  latencyMs: z
+    .tuple([z.number().nonnegative(), z.number().nonnegative()])
+    .refine(([min, max]) => max >= min, { error: 'max must be >= min' })
+    .default([20, 80]),
+  /** Faults to inject. @default [] */
+  faults: z
+    .array(
+      z.strictObject({
+        on: z.union([
+          callNumber,
+          z.array(callNumber).readonly(),
+          z.strictObject({
+            from: callNumber.optional(),
+            to: callNumber.optional(),
+            every: callNumber.optional(),
+          }),
+          z.custom<(call: SimulatedCall) => boolean>(isFunction),
+        ]),
+        fault: FaultSchema,
+        rate: z.number().min(0).max(1).optional(),
+      }),
+    )
+    .readonly()
+    .default([]),
+});
+
+/** What callers pass to {@link createSimulatedModel}. */
+export interface SimulatedModelOptions {
+  name?: string;
+  seed?: number;
+  script?: (request: ModelRequest, call: number) => SimulatedAnswer;
+  latencyMs?: readonly [number, number];
+  faults?: FaultPlan;
+}
+
+/**
+ * A deterministic model for examples and tests: no network, no key. Answers come from `script`,
+ * latencies and fault draws from generators seeded by `seed`, on the injected clock, so a run is
+ * reproducible; `faults` injects the failures of real endpoints.
  *
+ * @throws {RuntimeError} ERR_INVALID_OPTIONS when an option is malformed.
  * @example
- * const model = createSimulatedModel({ seed: 7, script: ({ messages }) => `echo: ${messages.at(-1)?.content}` });
+ * const model = createSimulatedModel({
+ *   seed: 7,
+ *   faults: [
+ *     { on: 1, fault: { type: 'rate-limit', retryAfterMs: 2_000 } },
+ *     { on: { from: 5, to: 7 }, fault: { type: 'server-error', status: 502 } },
+ *   ],
+ * }, { clock });
  */
 export function createSimulatedModel(
   options: SimulatedModelOptions = {},
   deps: { clock?: Clock } = {},
 ): ModelClient {
+  const config = parseOptions(SimulatedModelOptionsSchema, options, 'simulated model');
   const clock = deps.clock ?? systemClock;
-  const name = options.name ?? 'sim-1';
-  const [minMs, maxMs] = options.latencyMs ?? [20, 80];
-  const random = mulberry32(options.seed ?? 1);
-  const script = options.script ?? defaultScript;
+  const { name } = config;
+  const [minMs, maxMs] = config.latencyMs;
+  const random = mulberry32(config.seed);
+  // A stream of its own: adding a rule with a rate does not change the latencies drawn.
+  const faultRandom = mulberry32(config.seed ^ 0x5eed_fa17);
+  const script = config.script ?? defaultScript;
+  const plan: FaultPlan = config.faults;
   let calls = 0;
+
+  const pickFaults = (call: SimulatedCall): { latencyMs?: number; fault?: Fault } => {
+    let latencyMs: number | undefined;
+    for (const rule of plan) {
+      if (!matches(rule.on, call)) continue;
+      if (rule.rate !== undefined && rule.rate < 1 && faultRandom() >= rule.rate) continue;
+      if (rule.fault.type === 'latency') latencyMs = rule.fault.ms;
+      else return { ...(latencyMs === undefined ? {} : { latencyMs }), fault: rule.fault };
+    }
+    return latencyMs === undefined ? {} : { latencyMs };
+  };
 
   return {
     name,
-    complete(request, callOptions = {}) {
+    complete(request: ModelRequest, callOptions: CompleteOptions = {}): Promise<ModelResponse> {
       const { signal } = callOptions;
       if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
       const call = ++calls;
-      const latency = Math.round(minMs + random() * (maxMs - minMs));
+      const drawn = Math.round(minMs + random() * (maxMs - minMs));
+      const { latencyMs, fault } = pickFaults({ call, request });
+      // A hang has no timer: only the caller's signal ends it.
+      const delay =
+        fault?.type === 'hang'
+          ? undefined
+          : ((fault?.type === 'timeout' ? fault.afterMs : undefined) ?? latencyMs ?? drawn);
       return new Promise<ModelResponse>((resolve, reject) => {
-        const onAbort = () => {
-          clock.clearTimeout(timer);
+        const onAbort = (): void => {
+          if (timer !== undefined) clock.clearTimeout(timer);
           reject(signal?.reason as Error);
         };
-        const timer = clock.setTimeout(() => {
-          signal?.removeEventListener('abort', onAbort);
-          try {
-            const text = script(request, call);
-            resolve({
-              text,
-              model: name,
-              usage: { inputTokens: countTokens(request.messages), outputTokens: tokens(text) },
-            });
-          } catch (err) {
-            reject(err instanceof Error ? err : new Error(String(err)));
-          }
-        }, latency);
+        const timer =
+          delay === undefined
+            ? undefined
+            : clock.setTimeout(() => {
+                signal?.removeEventListener('abort', onAbort);
+                try {
+                  resolve(answer(name, request, call, script, fault, delay));
+                } catch (err) {
+                  reject(err instanceof Error ? err : new Error(String(err)));
+                }
+              }, delay);
         signal?.addEventListener('abort', onAbort, { once: true });
       });
     },
   };
+}
+
+/** The call's outcome once its latency has passed: a response, or the fault's error (thrown). */
+function answer(
+  name: string,
+  request: ModelRequest,
+  call: number,
+  script: (request: ModelRequest, call: number) => SimulatedAnswer,
+  fault: Fault | undefined,
+  delay: number,
+): ModelResponse {
+  switch (fault?.type) {
+    case 'timeout':
+      throw timeoutError(name, 'headers', delay, undefined);
+    case 'rate-limit':
+      throw statusError(
+        name,
+        429,
+        providerBody('Rate limit reached (simulated)', 'rate_limit_error', 'rate_limit_exceeded'),
+        fault.retryAfterMs ?? 1_000,
+      );
+    case 'server-error':
+      throw statusError(
+        name,
+        fault.status ?? 503,
+        providerBody('The server had an error (simulated)', 'server_error'),
+        fault.retryAfterMs,
+      );
+    case 'connection-reset':
+      throw connectionError(
+        name,
+        Object.assign(new Error('socket hang up (simulated)'), { code: 'ECONNRESET' }),
+      );
+    case 'latency':
+    case 'hang':
+    case 'malformed-json':
+    case 'schema-violation':
+    case 'hallucinated-tool':
+    case undefined:
+      break;
+  }
+  const scripted = script(request, call);
+  const base = typeof scripted === 'string' ? { text: scripted, toolCalls: [] } : scripted;
+  let content = base.text ?? '';
+  let toolCalls: RawToolCall[] = (base.toolCalls ?? []).map((c, i) => ({
+    id: `call_${call}_${i}`,
+    name: c.name,
+    arguments: JSON.stringify(c.arguments ?? {}),
+  }));
+  if (fault?.type === 'malformed-json') content = malformedJson(content);
+  if (fault?.type === 'schema-violation') content = JSON.stringify(violating(request));
+  if (fault?.type === 'hallucinated-tool') {
+    const offered = new Set(request.tools?.map((t) => t.name));
+    let made = fault.name ?? 'lookup_everything';
+    while (offered.has(made)) made = `${made}_v2`;
+    toolCalls = [{ id: `call_${call}_0`, name: made, arguments: '{}' }];
+  }
+  const raw: RawAnswer = {
+    model: name,
+    content,
+    refusal: undefined,
+    toolCalls,
+    finishReason: toolCalls.length > 0 ? 'tool_calls' : 'stop',
+    usage: { prompt: countTokens(request.messages), completion: tokens(content) },
+  };
+  // The HTTP client's own parsing: JSON output and tool arguments fail exactly as they would.
+  return toModelResponse(raw, request, { name, model: name, pricing: undefined });
+}
+
+function matches(on: FaultWhen, call: SimulatedCall): boolean {
+  if (typeof on === 'number') return call.call === on;
+  if (typeof on === 'function') return on(call);
+  if (Array.isArray(on)) return (on as readonly number[]).includes(call.call);
+  const {
+    from = 1,
+    to = Infinity,
+    every = 1,
+  } = on as { from?: number; to?: number; every?: number };
+  return call.call >= from && call.call <= to && (call.call - from) % every === 0;
+}
+
+/** The `{ error: { message, type, code } }` body an OpenAI-compatible server sends. */
+function providerBody(message: string, type: string, code?: string): string {
+  return JSON.stringify({ error: { message, type, ...(code === undefined ? {} : { code }) } });
+}
+
+/** JSON cut off mid-string, as a model that hit its token limit writes it. */
+function malformedJson(text: string): string {
+  const inner = JSON.stringify({ answer: text === '' ? 'partial' : text });
+  return inner.slice(0, Math.max(2, inner.length - 3));
+}
+
+/** JSON that breaks the requested schema: each property of the wrong type, one required dropped. */
+function violating(request: ModelRequest): unknown {
+  const format = request.responseFormat;
+  const schema = format?.type === 'json_schema' ? format.schema : undefined;
+  const properties = schema?.['properties'];
+  if (schema?.['type'] !== 'object' || typeof properties !== 'object' || properties === null) {
+    // No object schema to break field by field: an array is not the object asked for.
+    return ['not', 'the', 'requested', 'shape'];
+  }
+  const wrong: Record<string, unknown> = {};
+  for (const [key, sub] of Object.entries(properties as Record<string, { type?: unknown }>)) {
+    wrong[key] = wrongValueFor(sub.type);
+  }
+  const required = schema['required'];
+  const first = Array.isArray(required) ? (required[0] as unknown) : undefined;
+  if (typeof first === 'string') Reflect.deleteProperty(wrong, first);
+  return wrong;
+}
+
+function wrongValueFor(type: unknown): unknown {
+  switch (type) {
+    case 'string':
+      return 42;
+    case 'number':
+    case 'integer':
+      return 'NaN';
+    case 'boolean':
+      return 'yes';
+    case 'array':
+      return { not: 'an array' };
+    case 'object':
+      return ['not', 'an', 'object'];
+    default:
+      return null;
+  }
 }
 
 function defaultScript(request: ModelRequest): string {

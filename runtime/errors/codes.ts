@@ -46,6 +46,12 @@ export const ErrorCode = {
   // --- resilience (referenced by later layers) ---
   /** A circuit breaker is open and refused the call. */
   CircuitOpen: 'ERR_CIRCUIT_OPEN',
+  /** A bulkhead's execution slots and queue were all taken; `details.maxConcurrent`, `details.maxQueue`. */
+  BulkheadFull: 'ERR_BULKHEAD_FULL',
+  /** A task spent more tokens, cost or steps than its budget allows; failure class `budget`. */
+  BudgetExceeded: 'ERR_BUDGET_EXCEEDED',
+  /** Every member of a fallback chain failed or was cooling down; `details.causes` lists each. */
+  FallbackExhausted: 'ERR_FALLBACK_EXHAUSTED',
   /** A supervisor exceeded its restart intensity and gave up. */
   RestartIntensity: 'ERR_RESTART_INTENSITY',
   /** A checkpoint written by another machine version with no declared migration. */
@@ -77,6 +83,12 @@ export const ErrorCode = {
   DuplicateMessage: 'ERR_DUPLICATE_MESSAGE',
   /** An effect started before a crash and has no recorded outcome; it is neither idempotent nor verifiable. */
   UncertainEffect: 'ERR_UNCERTAIN_EFFECT',
+  /** A model endpoint answered with an HTTP error status; see `details.status`, `failureClass`. */
+  ModelHttp: 'ERR_MODEL_HTTP',
+  /** The connection to a model endpoint failed or broke (refused, reset, truncated stream). */
+  ModelConnection: 'ERR_MODEL_CONNECTION',
+  /** A model's answer could not be used: a malformed body, tool arguments or structured output. */
+  ModelOutput: 'ERR_MODEL_OUTPUT',
 
   /** An error crossed the wire with a code this version does not know. */
   Unknown: 'ERR_UNKNOWN',

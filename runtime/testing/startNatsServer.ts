@@ -47,8 +47,17 @@ export interface NatsServerHandle {
   readonly port: number;
   /** The server's private temporary directory (config, ports file, JetStream store). */
   readonly storeDir: string;
-  /** The server's process id. */
+  /** The server's process id (a new one after {@link NatsServerHandle.restart}). */
   readonly pid: number;
+  /**
+   * Stops the server process (SIGTERM, then SIGKILL after 5 s) and starts a new one on the same
+   * port, with the same configuration and JetStream store: what clients see as a server restart
+   * (they reconnect on their own). Resolves once the new process listens.
+   *
+   * @throws {RuntimeError} ERR_NATS_SERVER_START when the new process does not start (the port
+   *   was taken meanwhile, for instance) or when the server is stopped.
+   */
+  restart(): Promise<void>;
   /**
    * Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its temporary directory.
    * Idempotent: later calls return the same promise.
@@ -111,24 +120,31 @@ export async function startNatsServer(
   const dir = await mkdtemp(join(tmpdir(), 'agentvisor-nats-'));
   try {
     const confPath = join(dir, 'nats-server.conf');
-    await writeFile(confPath, renderConfig(dir, opts.jetstream, opts.config));
-    const server = spawnServer(bin, ['-c', confPath, '--ports_file_dir', dir, ...opts.args]);
-    let port: number;
-    try {
-      port = await waitForPort(server, dir);
-    } catch (e) {
-      await server.kill();
-      throw e;
-    }
-    return makeHandle(server, dir, port);
+    await writeFile(confPath, renderConfig(dir, -1, opts.jetstream, opts.config));
+    const launch = async (): Promise<{ server: ServerProcess; port: number }> => {
+      const server = spawnServer(bin, ['-c', confPath, '--ports_file_dir', dir, ...opts.args]);
+      try {
+        return { server, port: await waitForPort(server, dir) };
+      } catch (e) {
+        await server.kill();
+        throw e;
+      }
+    };
+    const { server, port } = await launch();
+    // A restart keeps the port the first process chose: clients reconnect to the same URL.
+    const relaunch = async (): Promise<ServerProcess> => {
+      await writeFile(confPath, renderConfig(dir, port, opts.jetstream, opts.config));
+      return (await launch()).server;
+    };
+    return makeHandle(server, dir, port, relaunch);
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
     throw e;
   }
 }
 
-function renderConfig(dir: string, jetstream: boolean, extra: string): string {
-  const lines = ['host: 127.0.0.1', 'port: -1'];
+function renderConfig(dir: string, port: number, jetstream: boolean, extra: string): string {
+  const lines = ['host: 127.0.0.1', `port: ${port}`];
   if (jetstream) lines.push(`jetstream { store_dir: ${JSON.stringify(join(dir, 'js'))} }`);
   if (extra !== '') lines.push(extra);
   return `${lines.join('\n')}\n`;
@@ -314,34 +330,59 @@ function parsePortsFile(text: string): number | undefined {
   }
 }
 
-function makeHandle(server: ServerProcess, dir: string, port: number): NatsServerHandle {
-  const pid = server.child.pid ?? -1;
-  const entry = { server, dir };
+function makeHandle(
+  first: ServerProcess,
+  dir: string,
+  port: number,
+  relaunch: () => Promise<ServerProcess>,
+): NatsServerHandle {
+  const entry = { server: first, dir };
   live.add(entry);
   ensureExitHook();
   let stopping: Promise<void> | undefined;
+  let restarting: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       try {
-        await server.kill();
+        // A restart in progress ends first, so the process it starts is the one stopped.
+        await restarting?.catch(() => undefined);
+        await entry.server.kill();
       } finally {
         live.delete(entry);
         await rm(dir, { recursive: true, force: true });
       }
     })());
+  const restart = (): Promise<void> => {
+    const run = async (): Promise<void> => {
+      await restarting?.catch(() => undefined);
+      if (stopping !== undefined) {
+        throw new RuntimeError(ErrorCode.NatsServerStart, 'Cannot restart a stopped nats-server', {
+          details: { dir, port },
+        });
+      }
+      await entry.server.kill();
+      entry.server = await relaunch();
+    };
+    const current = run();
+    restarting = current;
+    return current;
+  };
   return {
     url: `nats://127.0.0.1:${port}`,
     host: '127.0.0.1',
     port,
     storeDir: dir,
-    pid,
+    get pid() {
+      return entry.server.child.pid ?? -1;
+    },
+    restart,
     stop,
     [Symbol.asyncDispose]: stop,
   };
 }
 
 /** Servers not yet stopped, killed if the process exits without stopping them. */
-const live = new Set<{ readonly server: ServerProcess; readonly dir: string }>();
+const live = new Set<{ server: ServerProcess; readonly dir: string }>();
 let exitHookInstalled = false;
 
 function ensureExitHook(): void {

@@ -9,5 +9,12 @@ export type {
 } from './Transport.js';
 export { LocalTransport } from './LocalTransport.js';
 export type { LocalTransportOptions } from './LocalTransport.js';
+export { NatsTransport } from './NatsTransport.js';
+export { NatsTransportOptionsSchema, NATS_CONNECT_DEFAULTS } from './NatsTransportOptions.js';
+export type {
+  NatsTransportOptions,
+  NatsTransportDeps,
+  NatsTransportStatus,
+} from './NatsTransportOptions.js';
 export { createSubjects, encodeToken, decodeToken } from './subjects.js';
 export type { Subjects } from './subjects.js';

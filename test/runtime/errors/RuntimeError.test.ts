@@ -45,6 +45,9 @@ describe('RuntimeError', () => {
       NatsServerMissing: 'ERR_NATS_SERVER_MISSING',
       NatsServerStart: 'ERR_NATS_SERVER_START',
       CircuitOpen: 'ERR_CIRCUIT_OPEN',
+      BulkheadFull: 'ERR_BULKHEAD_FULL',
+      BudgetExceeded: 'ERR_BUDGET_EXCEEDED',
+      FallbackExhausted: 'ERR_FALLBACK_EXHAUSTED',
       RestartIntensity: 'ERR_RESTART_INTENSITY',
       CheckpointVersion: 'ERR_CHECKPOINT_VERSION',
       ChildNotFound: 'ERR_CHILD_NOT_FOUND',
@@ -59,6 +62,9 @@ describe('RuntimeError', () => {
       StoreUnavailable: 'ERR_STORE_UNAVAILABLE',
       DuplicateMessage: 'ERR_DUPLICATE_MESSAGE',
       UncertainEffect: 'ERR_UNCERTAIN_EFFECT',
+      ModelHttp: 'ERR_MODEL_HTTP',
+      ModelConnection: 'ERR_MODEL_CONNECTION',
+      ModelOutput: 'ERR_MODEL_OUTPUT',
       Unknown: 'ERR_UNKNOWN',
     });
     expect(new Set(allCodes).size).toBe(allCodes.length);

@@ -1,0 +1,407 @@
+/**
+ * What NatsTransport costs over the NATS calls it makes, on one nats-server in one run (wall time;
+ * every connection lives in this process, so the server hop is loopback):
+ * - one-way: raw `nc.publish` of pre-encoded envelopes to a subscriber on another connection,
+ *   against `system.tell` to an actor hosted on another connection (counted once processed);
+ *   for context, the same chain written by hand (msgpackr pack → publish → subscribe → unpack →
+ *   route by name → XState send);
+ * - request/reply with a window of requests in flight: `nc.request`, against `system.ask`; for
+ *   context, a hand-made mux inbox (one wildcard subscription, a map of resolvers);
+ * - one request at a time: p50 latency of the same three.
+ *
+ * `bench/run.ts` calls {@link measureNatsTransport} with the compiled library. Alone:
+ * `npm run build && tsx bench/nats.ts` starts its own nats-server (BENCH_NATS_LIB overrides the
+ * library path).
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { Packr } from 'msgpackr';
+import { assign, createActor, setup } from 'xstate';
+
+type Lib = typeof import('agentvisor');
+
+/** Options of {@link measureNatsTransport}. */
+export interface NatsBenchOptions {
+  /** Messages per one-way figure and round. @default 50_000 */
+  messages?: number;
+  /** Requests per request/reply figure and round. @default 20_000 */
+  requests?: number;
+  /** Requests kept in flight. @default 100 */
+  concurrency?: number;
+  /** Requests sent one at a time for the latency figures, per round. @default 2_000 */
+  sequential?: number;
+  /** Rounds, interleaved; each figure is the median over them. @default 5 */
+  rounds?: number;
+}
+
+/** One figure, with its ratio to each layer it is compared with (medians of per-round ratios). */
+export interface NatsBenchRow {
+  readonly figure: string;
+  /** Median over the rounds. */
+  readonly value: number;
+  readonly unit: 'msg/s' | 'µs p50';
+  readonly comparisons: readonly { readonly baseline: string; readonly ratio: number }[];
+  /** The goal of the issue (reference/… issue 5), when there is one. */
+  readonly goal?: string;
+}
+
+/** msgpackr as agentvisor configures it (runtime/codec), for the hand-made chain. */
+const packr = new Packr({
+  useRecords: false,
+  mapsAsObjects: true,
+  int64AsType: 'auto' as 'number',
+  useToJSON: false,
+});
+
+/** Runs `op` `n` times with `window` calls in flight at once. */
+async function inFlight(n: number, window: number, op: () => Promise<unknown>): Promise<void> {
+  let started = 0;
+  const worker = async (): Promise<void> => {
+    while (started < n) {
+      started++;
+      await op();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(window, n) }, worker));
+}
+
+/** Per-call latency in µs of `n` calls of `op`, one at a time. */
+async function latencies(n: number, op: () => Promise<unknown>): Promise<number[]> {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await op();
+    out[i] = (performance.now() - t0) * 1000;
+  }
+  return out;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  return s[Math.floor(s.length / 2)] ?? 0;
+}
+
+const perSec = (n: number, ms: number): number => (n / ms) * 1000;
+
+/**
+ * Measures NatsTransport against the raw NATS layer on the server at `url`, with `lib` (the
+ * compiled library, as users run it). Opens its own connections and closes them.
+ */
+export async function measureNatsTransport(
+  lib: Lib,
+  url: string,
+  options: NatsBenchOptions = {},
+): Promise<NatsBenchRow[]> {
+  const messages = options.messages ?? 50_000;
+  const requests = options.requests ?? 20_000;
+  const window = options.concurrency ?? 100;
+  const sequential = options.sequential ?? 2_000;
+  const rounds = options.rounds ?? 5;
+  // The raw connections get the transport's connect defaults too (noAsyncTraces matters for
+  // nc.request): the comparison is of the runtime, not of client options.
+  const open = (): Promise<NatsConnection> =>
+    connect({ ...lib.NATS_CONNECT_DEFAULTS, servers: url });
+  const [pubConn, subConn, reqConn, resConn] = await Promise.all([open(), open(), open(), open()]);
+  const transportA = await lib.NatsTransport.connect({ servers: url });
+  const transportB = await lib.NatsTransport.connect({ servers: url });
+  const capacity = Math.max(messages, requests) + 1_000;
+  const nodeA = lib.createActorSystem(
+    { namespace: 'bench', mailbox: { capacity } },
+    { transport: transportA },
+  );
+  const nodeB = lib.createActorSystem({ namespace: 'bench' }, { transport: transportB });
+  const counter = setup({
+    types: { context: {} as { count: number }, events: {} as { type: 'inc' } | { type: 'get' } },
+  }).createMachine({
+    context: { count: 0 },
+    on: {
+      inc: { actions: assign({ count: ({ context }) => context.count + 1 }) },
+      get: { actions: lib.respond(({ context }) => context.count) },
+    },
+  });
+
+  const tag = randomBytes(6).toString('base64url');
+  let seq = 0;
+  const envelopeBytes = (type: string, to: string): Uint8Array => {
+    const r = lib.encodeEnvelope({ v: 1, id: `${tag}${seq++}`, type, to, payload: undefined });
+    if (!r.ok) throw r.error;
+    return r.value;
+  };
+  const tellBytes = envelopeBytes('inc', 'c');
+  const askBytes = envelopeBytes('get', 'c');
+  const replyBytes = (() => {
+    const r = lib.encodeEnvelope({
+      v: 1,
+      id: `${tag}r`,
+      type: lib.ReplyType.Ok,
+      to: '_INBOX.x.y',
+      correlationId: `${tag}q`,
+      payload: 0,
+    });
+    if (!r.ok) throw r.error;
+    return r.value;
+  })();
+
+  // --- one-way ---
+
+  const rawPublish = async (n: number): Promise<number> => {
+    const subject = `bench.raw.${tag}.${seq++}`;
+    let got = 0;
+    let done!: () => void;
+    const all = new Promise<void>((resolve) => (done = resolve));
+    const sub = subConn.subscribe(subject, {
+      callback: () => {
+        if (++got === n) done();
+      },
+    });
+    await subConn.flush();
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) pubConn.publish(subject, tellBytes);
+    await pubConn.flush();
+    await all;
+    const ms = performance.now() - t0;
+    sub.unsubscribe();
+    return perSec(n, ms);
+  };
+
+  const handMadeChain = async (n: number): Promise<number> => {
+    const subject = `bench.chain.${tag}.${seq++}`;
+    const actor = createActor(counter);
+    actor.subscribe({ error: () => undefined });
+    actor.start();
+    const actors = new Map([['c', actor]]);
+    let done!: () => void;
+    const all = new Promise<void>((resolve) => (done = resolve));
+    const sub = subConn.subscribe(subject, {
+      callback: (_err, msg: Msg) => {
+        const envelope = packr.unpack(msg.data) as { to: string; type: 'inc' };
+        const target = actors.get(envelope.to);
+        target?.send(envelope);
+        if (target?.getSnapshot().context.count === n) done();
+      },
+    });
+    await subConn.flush();
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      pubConn.publish(subject, packr.pack({ v: 1, id: `${tag}${i}`, type: 'inc', to: 'c' }));
+    }
+    await pubConn.flush();
+    await all;
+    const ms = performance.now() - t0;
+    sub.unsubscribe();
+    actor.stop();
+    return perSec(n, ms);
+  };
+
+  const natsTell = async (n: number): Promise<number> => {
+    const name = `tell-${seq++}`;
+    nodeA.spawn(name, counter);
+    await transportA.connection.flush();
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) nodeB.tell(name, 'inc');
+    // Same connection and subject: the ask queues behind every tell, so its answer counts them.
+    const count = await nodeB.ask(name, 'get', undefined, { timeoutMs: 120_000 });
+    const ms = performance.now() - t0;
+    if (count !== n) throw new Error(`tell lost messages: ${String(count)} of ${n}`);
+    nodeA.stop(name);
+    return perSec(n, ms);
+  };
+
+  // --- request / reply ---
+
+  const responderSubject = `bench.echo.${tag}`;
+  const responder = resConn.subscribe(responderSubject, {
+    callback: (_err, msg: Msg) => {
+      msg.respond(replyBytes);
+    },
+  });
+  await resConn.flush();
+
+  const muxPrefix = `_INBOX.hm.${tag}.`;
+  const muxWaiting = new Map<string, (data: Uint8Array) => void>();
+  const mux = reqConn.subscribe(`${muxPrefix}*`, {
+    callback: (_err, msg: Msg) => {
+      const token = msg.subject.slice(muxPrefix.length);
+      const resolve = muxWaiting.get(token);
+      muxWaiting.delete(token);
+      resolve?.(msg.data);
+    },
+  });
+  await reqConn.flush();
+  let muxSeq = 0;
+  const muxRequest = (): Promise<Uint8Array> =>
+    new Promise((resolve) => {
+      const token = (muxSeq++).toString(36);
+      muxWaiting.set(token, resolve);
+      reqConn.publish(responderSubject, askBytes, { reply: muxPrefix + token });
+    });
+  const rawRequest = (): Promise<Msg> =>
+    reqConn.request(responderSubject, askBytes, { timeout: 10_000 });
+
+  nodeA.spawn('c', counter);
+  await transportA.connection.flush();
+  const natsAsk = (): Promise<unknown> => nodeB.ask('c', 'get', undefined, { timeoutMs: 10_000 });
+
+  const throughput = async (n: number, op: () => Promise<unknown>): Promise<number> => {
+    const t0 = performance.now();
+    await inFlight(n, window, op);
+    return perSec(n, performance.now() - t0);
+  };
+
+  // --- rounds ---
+
+  const runs = {
+    publish: [] as number[],
+    chain: [] as number[],
+    tell: [] as number[],
+    request: [] as number[],
+    mux: [] as number[],
+    ask: [] as number[],
+    requestP50: [] as number[],
+    muxP50: [] as number[],
+    askP50: [] as number[],
+  };
+  const round = async (scale: number, record: boolean): Promise<void> => {
+    const m = Math.max(1, Math.floor(messages * scale));
+    const q = Math.max(1, Math.floor(requests * scale));
+    const s = Math.max(1, Math.floor(sequential * scale));
+    const figures = {
+      publish: await rawPublish(m),
+      chain: await handMadeChain(m),
+      tell: await natsTell(m),
+      request: await throughput(q, rawRequest),
+      mux: await throughput(q, muxRequest),
+      ask: await throughput(q, natsAsk),
+      requestP50: median(await latencies(s, rawRequest)),
+      muxP50: median(await latencies(s, muxRequest)),
+      askP50: median(await latencies(s, natsAsk)),
+    };
+    if (!record) return;
+    for (const key of Object.keys(figures) as (keyof typeof figures)[]) {
+      runs[key].push(figures[key]);
+    }
+  };
+
+  try {
+    await round(0.5, false); // warm up the JIT on every path
+    for (let r = 0; r < rounds; r++) await round(1, true);
+  } finally {
+    responder.unsubscribe();
+    mux.unsubscribe();
+    await nodeB.shutdown();
+    await nodeA.shutdown();
+    await Promise.all([transportA.close(), transportB.close()]);
+    await Promise.all([pubConn, subConn, reqConn, resConn].map((nc) => nc.close()));
+  }
+
+  const ratio = (of: number[], to: number[]): number =>
+    median(of.map((x, i) => x / (to[i] ?? NaN)));
+  const rawPub = 'raw nc.publish';
+  const chain = 'hand-made chain';
+  const rawReq = 'raw nc.request';
+  const muxName = 'hand-made mux inbox';
+  return [
+    {
+      figure: `${rawPub} → subscriber (pre-encoded envelopes)`,
+      value: median(runs.publish),
+      unit: 'msg/s',
+      comparisons: [],
+    },
+    {
+      figure: `for context: ${chain} (pack → publish → subscribe → unpack → route → XState send)`,
+      value: median(runs.chain),
+      unit: 'msg/s',
+      comparisons: [{ baseline: rawPub, ratio: ratio(runs.chain, runs.publish) }],
+    },
+    {
+      figure: 'system.tell over NatsTransport → actor on another connection (processed)',
+      value: median(runs.tell),
+      unit: 'msg/s',
+      comparisons: [
+        { baseline: rawPub, ratio: ratio(runs.tell, runs.publish) },
+        { baseline: chain, ratio: ratio(runs.tell, runs.chain) },
+      ],
+      goal: `>= 0.8x ${chain}`,
+    },
+    {
+      figure: `${rawReq} (${window} in flight)`,
+      value: median(runs.request),
+      unit: 'msg/s',
+      comparisons: [],
+    },
+    {
+      figure: `for context: ${muxName} (${window} in flight)`,
+      value: median(runs.mux),
+      unit: 'msg/s',
+      comparisons: [{ baseline: rawReq, ratio: ratio(runs.mux, runs.request) }],
+    },
+    {
+      figure: `system.ask over NatsTransport (${window} in flight)`,
+      value: median(runs.ask),
+      unit: 'msg/s',
+      comparisons: [
+        { baseline: rawReq, ratio: ratio(runs.ask, runs.request) },
+        { baseline: muxName, ratio: ratio(runs.ask, runs.mux) },
+      ],
+      goal: `>= 0.8x ${muxName}`,
+    },
+    {
+      figure: `${rawReq}, one at a time`,
+      value: median(runs.requestP50),
+      unit: 'µs p50',
+      comparisons: [],
+    },
+    {
+      figure: `for context: ${muxName}, one at a time`,
+      value: median(runs.muxP50),
+      unit: 'µs p50',
+      comparisons: [{ baseline: rawReq, ratio: ratio(runs.muxP50, runs.requestP50) }],
+    },
+    {
+      figure: 'system.ask over NatsTransport, one at a time',
+      value: median(runs.askP50),
+      unit: 'µs p50',
+      comparisons: [
+        { baseline: rawReq, ratio: ratio(runs.askP50, runs.requestP50) },
+        { baseline: muxName, ratio: ratio(runs.askP50, runs.muxP50) },
+      ],
+      goal: `<= 1.2x ${muxName}`,
+    },
+  ];
+}
+
+/** The rows as a Markdown table. */
+export function natsBenchTable(rows: readonly NatsBenchRow[]): string {
+  const fmt = (row: NatsBenchRow): string =>
+    row.unit === 'msg/s'
+      ? `${Math.round(row.value).toLocaleString('en-US')}/s`
+      : `${row.value.toFixed(1)} µs`;
+  return [
+    '| figure | median | ratio (median of per-round ratios) | goal |',
+    '|---|---|---|---|',
+    ...rows.map(
+      (row) =>
+        `| ${row.figure} | ${fmt(row)} | ${row.comparisons.map((c) => `${c.ratio.toFixed(2)}x ${c.baseline}`).join('; ')} | ${row.goal ?? ''} |`,
+    ),
+  ].join('\n');
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const libUrl =
+    process.env['BENCH_NATS_LIB'] ?? new URL('../dist/runtime/index.js', import.meta.url).href;
+  const lib = (await import(libUrl)) as Lib;
+  const { startNatsServer } = await import('../runtime/testing/index.js');
+  const server = await startNatsServer({ jetstream: false });
+  try {
+    const rows = await measureNatsTransport(lib, server.url, {
+      rounds: Number(process.env['BENCH_NATS_ROUNDS'] ?? 5),
+      messages: Number(process.env['BENCH_NATS_MESSAGES'] ?? 50_000),
+      requests: Number(process.env['BENCH_NATS_REQUESTS'] ?? 20_000),
+    });
+    console.log(natsBenchTable(rows));
+  } finally {
+    await server.stop();
+  }
+}

@@ -1,0 +1,30 @@
+/** A signal that follows several others, and the means to stop following them. */
+export interface LinkedSignal extends Disposable {
+  readonly signal: AbortSignal;
+  /** Stops following the source signals. */
+  dispose(): void;
+}
+
+/**
+ * A signal aborted, with the same reason, as soon as any of `signals` is (already aborted when
+ * one already is). Unlike `AbortSignal.any`, the listeners are removed on `dispose`, so a
+ * long-lived caller signal does not collect one listener per call.
+ */
+export function linkSignals(...signals: readonly (AbortSignal | undefined)[]): LinkedSignal {
+  const controller = new AbortController();
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  const dispose = (): void => {
+    for (const s of present) s.removeEventListener('abort', onAbort);
+  };
+  function onAbort(event: Event): void {
+    dispose();
+    controller.abort((event.target as AbortSignal).reason);
+  }
+  const first = present.find((s) => s.aborted);
+  if (first === undefined) {
+    for (const s of present) s.addEventListener('abort', onAbort, { once: true });
+  } else {
+    controller.abort(first.reason);
+  }
+  return { signal: controller.signal, dispose, [Symbol.dispose]: dispose };
+}
