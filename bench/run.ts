@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { assign, createActor, emit, setup } from 'xstate';
+import { measureNatsTransport, natsBenchTable } from './nats.js';
 import { measurePersistence } from './persistence.js';
 
 // The library as users run it: compiled by `npm run build` (the script builds first). Running the
@@ -258,6 +259,7 @@ async function main(): Promise<void> {
 
   const server = await startNatsServer();
   let persistenceTable: string;
+  let natsTable: string;
   try {
     const rows = await measurePersistence(
       lib,
@@ -273,17 +275,26 @@ async function main(): Promise<void> {
           : `| ${r.store} | ${r.figure} | ${r.msPerStep.toFixed(3)} ms/step | ${r.rawMsPerStep.toFixed(3)} ms/step | ${(r.msPerStep / r.rawMsPerStep).toFixed(2)}x |`,
       ),
     ].join('\n');
+    natsTable = natsBenchTable(
+      await measureNatsTransport(lib, server.url, {
+        rounds: 3,
+        messages: 30_000,
+        requests: 10_000,
+        sequential: 1_000,
+      }),
+    );
   } finally {
     await server.stop();
   }
   console.log(persistenceTable);
+  console.log(natsTable);
 
   const header = `Run ${new Date().toISOString()} on ${os.cpus()[0]?.model ?? 'unknown cpu'} (${os.cpus().length} cores), Node ${process.version}; ${ROUNDS} rounds of ${N.toLocaleString('en-US')} messages (asks: ${(N / 4).toLocaleString('en-US')}).`;
   console.log(header);
   console.log(table);
   writeFileSync(
     new URL('./RESULTS.md', import.meta.url),
-    `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios are what to compare between runs; absolute figures move with the machine.\n\n${header}\n\n## Local actor system\n\n${table}\n\n## Supervision (wall time, 500 crashes)\n\n${crashTable}\n\n## Durability (wall time; raw = journal append + checkpoint write done by hand on the same store; goal <= 1.5x)\n\n${persistenceTable}\n`,
+    `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios are what to compare between runs; absolute figures move with the machine.\n\n${header}\n\n## Local actor system\n\n${table}\n\n## Supervision (wall time, 500 crashes)\n\n${crashTable}\n\n## NATS transport (wall time, same server, same run)\n\n${natsTable}\n\n## Durability (wall time; raw = journal append + checkpoint write done by hand on the same store; goal <= 1.5x)\n\n${persistenceTable}\n`,
   );
 }
 
