@@ -156,18 +156,25 @@ export async function measurePersistence(
   const bytes = new Uint8Array(2_000).fill(7);
   const rows: PersistenceRow[] = [];
   const nc = await connect({ servers: natsUrl });
+  const opened: Stores[] = [];
+  const keep = (stores: Stores): Stores => {
+    opened.push(stores);
+    return stores;
+  };
   try {
-    const fileStores = async (sub: string): Promise<Stores> => ({
-      store: await lib.FileCheckpointStore.open({ dir: path.join(dir, sub, 'ckpt') }),
-      journal: await lib.FileJournal.open({ dir: path.join(dir, sub, 'journal') }),
-    });
-    const jsStores = async (sub: string): Promise<Stores> => ({
-      store: await lib.JetStreamCheckpointStore.open(nc, { bucket: `bench_${sub}` }),
-      journal: await lib.JetStreamJournal.open(nc, {
-        stream: `BENCH_${sub.toUpperCase()}`,
-        subjectPrefix: `bench.${sub}`,
-      }),
-    });
+    const fileStores = async (sub: string): Promise<Stores> =>
+      keep({
+        store: await lib.FileCheckpointStore.open({ dir: path.join(dir, sub, 'ckpt') }),
+        journal: await lib.FileJournal.open({ dir: path.join(dir, sub, 'journal') }),
+      });
+    const jsStores = async (sub: string): Promise<Stores> =>
+      keep({
+        store: await lib.JetStreamCheckpointStore.open(nc, { bucket: `bench_${sub}` }),
+        journal: await lib.JetStreamJournal.open(nc, {
+          stream: `BENCH_${sub.toUpperCase()}`,
+          subjectPrefix: `bench.${sub}`,
+        }),
+      });
     const rawFile = await rawFileStep(dir, steps, bytes);
     const rawNats = await rawNatsStep(nc, steps, bytes);
     const f = await durableSteps(lib, await fileStores('steps'), 'file-steps', steps);
@@ -220,6 +227,11 @@ export async function measurePersistence(
     });
     return rows;
   } finally {
+    // Every store the bench opened is closed (file handles, JetStream consumers).
+    for (const stores of opened) {
+      await stores.journal.close();
+      await stores.store.close();
+    }
     await nc.close();
     await rm(dir, { recursive: true, force: true });
   }
