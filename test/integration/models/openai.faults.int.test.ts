@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { flushMicrotasks, TestClock } from 'agentvisor/testing';
 import {
   createOpenAIClient,
@@ -15,6 +15,7 @@ import {
   sse,
   startEventStream,
   startProtocolServer,
+  type Lane,
   type ProtocolServer,
 } from './openaiProtocolServer.js';
 
@@ -36,15 +37,21 @@ function signal() {
 
 describe('createOpenAIClient against a failing protocol server', () => {
   let server: ProtocolServer;
+  let lane: Lane;
   const client = (options: Partial<OpenAIClientOptions> = {}) =>
-    createOpenAIClient({ baseUrl: server.baseUrl, model: 'test-model', ...options });
+    createOpenAIClient({
+      baseUrl: server.baseUrl,
+      model: 'test-model',
+      headers: lane.headers,
+      ...options,
+    });
 
   /** A client on a TestClock whose fetch reports when the response headers are in. */
   const clientOnTestClock = (options: Partial<OpenAIClientOptions>) => {
     const clock = new TestClock();
     const headers = signal();
     const model = createOpenAIClient(
-      { baseUrl: server.baseUrl, model: 'test-model', ...options },
+      { baseUrl: server.baseUrl, model: 'test-model', headers: lane.headers, ...options },
       {
         clock,
         fetch: async (input, init) => {
@@ -61,9 +68,9 @@ describe('createOpenAIClient against a failing protocol server', () => {
     server = await startProtocolServer();
   });
 
-  afterEach(() => {
-    // A request that never arrived must not hand its handler to the next test.
-    server.reset();
+  beforeEach(() => {
+    // A lane per test: a late request of an earlier test cannot take this test's handlers.
+    lane = server.lane();
   });
 
   afterAll(async () => {
@@ -73,7 +80,7 @@ describe('createOpenAIClient against a failing protocol server', () => {
 
   describe('broken connections and timeouts', () => {
     it('times out when the server accepts but never sends headers', async () => {
-      void server.next(() => undefined);
+      void lane.next(() => undefined);
       const err = await failure(
         client({ timeoutMs: 150 }).complete(hello),
         'ERR_TIMEOUT',
@@ -84,7 +91,7 @@ describe('createOpenAIClient against a failing protocol server', () => {
     });
 
     it('times out when the body never finishes', async () => {
-      void server.next((_req, res) => {
+      void lane.next((_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('{"choices": [');
       });
@@ -98,12 +105,12 @@ describe('createOpenAIClient against a failing protocol server', () => {
     });
 
     it('reports a connection reset before the answer as transient', async () => {
-      void server.next((_req, _res, socket) => socket.destroy());
+      void lane.next((_req, _res, socket) => socket.destroy());
       await failure(client().complete(hello), 'ERR_MODEL_CONNECTION', 'transient');
     });
 
     it('reports a connection reset in the middle of the body as transient', async () => {
-      void server.next((_req, res, socket) => {
+      void lane.next((_req, res, socket) => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
         res.write('{"choices": [', () => socket.destroy());
       });
@@ -127,7 +134,7 @@ describe('createOpenAIClient against a failing protocol server', () => {
     });
 
     it('rejects with the signal reason when the caller aborts', async () => {
-      const arrived = server.next(() => undefined);
+      const arrived = lane.next(() => undefined);
       const controller = new AbortController();
       const call = client().complete(hello, { signal: controller.signal });
       await arrived;
@@ -150,7 +157,7 @@ describe('createOpenAIClient against a failing protocol server', () => {
     const streaming = { stream: true } as const;
 
     it('puts a streamed answer back together, with deltas, tool calls and usage', async () => {
-      const arrived = server.next((_req, res) => {
+      const arrived = lane.next((_req, res) => {
         startEventStream(res);
         res.write(sse(chunk({ role: 'assistant', content: '' })));
         res.write(sse(chunk({ content: 'Hel' })));
@@ -198,7 +205,7 @@ describe('createOpenAIClient against a failing protocol server', () => {
     });
 
     it('times out when a stream stalls midway', async () => {
-      void server.next((_req, res) => {
+      void lane.next((_req, res) => {
         startEventStream(res);
         res.write(sse(chunk({ role: 'assistant', content: 'Once upon' })));
         res.write(sse(chunk({ content: ' a time' })));
@@ -220,7 +227,7 @@ describe('createOpenAIClient against a failing protocol server', () => {
     });
 
     it('times out on a stream whose headers never come', async () => {
-      void server.next(() => undefined);
+      void lane.next(() => undefined);
       const err = await failure(
         client({ stream: true, idleTimeoutMs: 150 }).complete(hello),
         'ERR_TIMEOUT',
@@ -230,7 +237,7 @@ describe('createOpenAIClient against a failing protocol server', () => {
     });
 
     it('reports a stream cut by a connection reset as transient', async () => {
-      void server.next((_req, res, socket) => {
+      void lane.next((_req, res, socket) => {
         startEventStream(res);
         res.write(sse(chunk({ content: 'partial' })), () => socket.destroy());
       });
@@ -238,7 +245,7 @@ describe('createOpenAIClient against a failing protocol server', () => {
     });
 
     it('fails with invalid-output on a malformed chunk', async () => {
-      void server.next((_req, res) => {
+      void lane.next((_req, res) => {
         startEventStream(res);
         res.write(sse(chunk({ content: 'ok' })));
         res.end('data: {"choices": [\n\n');
@@ -247,7 +254,7 @@ describe('createOpenAIClient against a failing protocol server', () => {
     });
 
     it('reads a JSON answer from a server that ignores stream: true', async () => {
-      void server.next(json(200, completion({ content: 'not streamed' })));
+      void lane.next(json(200, completion({ content: 'not streamed' })));
       const res = await client(streaming).complete(hello);
       expect(res.text).toBe('not streamed');
     });

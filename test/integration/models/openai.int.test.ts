@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock, type Clock } from 'agentvisor';
 import { createOpenAIClient, type ModelRequest, type OpenAIClientOptions } from 'agentvisor/actors';
 import { expectFailure as failure } from './expectFailure.js';
@@ -7,6 +7,7 @@ import {
   errorBody,
   json,
   startProtocolServer,
+  type Lane,
   type ProtocolServer,
 } from './openaiProtocolServer.js';
 
@@ -14,9 +15,16 @@ const hello: ModelRequest = { messages: [{ role: 'user', content: 'Hello' }] };
 
 describe('createOpenAIClient against a local protocol server', () => {
   let server: ProtocolServer;
+  let lane: Lane;
   const client = (options: Partial<OpenAIClientOptions> = {}, clock?: Clock) =>
     createOpenAIClient(
-      { baseUrl: server.baseUrl, model: 'test-model', apiKey: 'sk-test-secret', ...options },
+      {
+        baseUrl: server.baseUrl,
+        model: 'test-model',
+        apiKey: 'sk-test-secret',
+        headers: lane.headers,
+        ...options,
+      },
       clock === undefined ? {} : { clock },
     );
 
@@ -24,9 +32,9 @@ describe('createOpenAIClient against a local protocol server', () => {
     server = await startProtocolServer();
   });
 
-  afterEach(() => {
-    // A request that never arrived must not hand its handler to the next test.
-    server.reset();
+  beforeEach(() => {
+    // A lane per test: a late request of an earlier test cannot take this test's handlers.
+    lane = server.lane();
   });
 
   afterAll(async () => {
@@ -35,7 +43,7 @@ describe('createOpenAIClient against a local protocol server', () => {
 
   describe('answers', () => {
     it('completes a chat with text, usage and finish reason', async () => {
-      const arrived = server.next(json(200, completion({ content: 'Hi there' })));
+      const arrived = lane.next(json(200, completion({ content: 'Hi there' })));
       const res = await client().complete({ ...hello, maxTokens: 50, temperature: 0 });
       const req = await arrived;
       expect(req.method).toBe('POST');
@@ -56,7 +64,7 @@ describe('createOpenAIClient against a local protocol server', () => {
     });
 
     it('returns tool calls with their arguments parsed', async () => {
-      const arrived = server.next(
+      const arrived = lane.next(
         json(
           200,
           completion(
@@ -94,7 +102,7 @@ describe('createOpenAIClient against a local protocol server', () => {
     });
 
     it('fails with invalid-output when tool arguments are not JSON', async () => {
-      void server.next(
+      void lane.next(
         json(
           200,
           completion(
@@ -119,7 +127,7 @@ describe('createOpenAIClient against a local protocol server', () => {
         required: ['answer'],
         additionalProperties: false,
       };
-      const arrived = server.next(json(200, completion({ content: '{"answer":42}' })));
+      const arrived = lane.next(json(200, completion({ content: '{"answer":42}' })));
       const res = await client().complete({
         ...hello,
         responseFormat: { type: 'json_schema', name: 'Answer', schema, strict: true },
@@ -132,7 +140,7 @@ describe('createOpenAIClient against a local protocol server', () => {
     });
 
     it('fails with invalid-output when structured output is not JSON', async () => {
-      void server.next(json(200, completion({ content: 'The answer is 42.' })));
+      void lane.next(json(200, completion({ content: 'The answer is 42.' })));
       await failure(
         client().complete({
           ...hello,
@@ -144,7 +152,7 @@ describe('createOpenAIClient against a local protocol server', () => {
     });
 
     it('fails with invalid-output on a malformed JSON body', async () => {
-      void server.next((_req, res) => {
+      void lane.next((_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('{"choices": [{"message": {"content": "Hi"');
       });
@@ -153,14 +161,14 @@ describe('createOpenAIClient against a local protocol server', () => {
     });
 
     it('fails with invalid-output on JSON that is not a chat completion', async () => {
-      void server.next(json(200, { object: 'list', data: [] }));
+      void lane.next(json(200, { object: 'list', data: [] }));
       await failure(client().complete(hello), 'ERR_MODEL_OUTPUT', 'invalid-output');
     });
   });
 
   describe('error statuses', () => {
     it('reports 429 as rate-limit with Retry-After in seconds', async () => {
-      void server.next(
+      void lane.next(
         json(429, errorBody('Rate limit reached', 'requests', 'rate_limit_exceeded'), {
           'retry-after': '2',
         }),
@@ -173,7 +181,7 @@ describe('createOpenAIClient against a local protocol server', () => {
       // A clock with a fixed wall time (timers stay real): the delay is exact.
       const now = 1_800_000_000_000;
       const clock: Clock = { ...systemClock, now: () => now };
-      void server.next(
+      void lane.next(
         json(429, errorBody('slow down', 'requests'), {
           'retry-after': new Date(now + 90_000).toUTCString(),
         }),
@@ -183,7 +191,7 @@ describe('createOpenAIClient against a local protocol server', () => {
     });
 
     it('prefers retry-after-ms to Retry-After', async () => {
-      void server.next(
+      void lane.next(
         json(429, errorBody('slow down', 'requests'), {
           'retry-after-ms': '1500',
           'retry-after': '2',
@@ -194,7 +202,7 @@ describe('createOpenAIClient against a local protocol server', () => {
     });
 
     it('reports an exhausted quota (429 insufficient_quota) as budget', async () => {
-      void server.next(
+      void lane.next(
         json(
           429,
           errorBody('You exceeded your current quota', 'insufficient_quota', 'insufficient_quota'),
@@ -205,14 +213,14 @@ describe('createOpenAIClient against a local protocol server', () => {
     });
 
     it('reports 500 as transient', async () => {
-      void server.next(json(500, errorBody('The server had an error', 'server_error')));
+      void lane.next(json(500, errorBody('The server had an error', 'server_error')));
       const err = await failure(client().complete(hello), 'ERR_MODEL_HTTP', 'transient');
       expect(err.details?.['status']).toBe(500);
       expect(err.details).not.toHaveProperty('retryAfterMs');
     });
 
     it('reports a 503 from a proxy (HTML body) as transient with its Retry-After', async () => {
-      void server.next((_req, res) => {
+      void lane.next((_req, res) => {
         res.writeHead(503, { 'content-type': 'text/html', 'retry-after': '1' });
         res.end('<html><body>Service Unavailable</body></html>');
       });
@@ -227,13 +235,13 @@ describe('createOpenAIClient against a local protocol server', () => {
       [404, 'invalid-request'],
       [422, 'invalid-request'],
     ] as const)('reports %i as %s', async (status, failureClass) => {
-      void server.next(json(status, errorBody('no', 'invalid_request_error')));
+      void lane.next(json(status, errorBody('no', 'invalid_request_error')));
       const err = await failure(client().complete(hello), 'ERR_MODEL_HTTP', failureClass);
       expect(err.details?.['status']).toBe(status);
     });
 
     it('never puts the API key in an error', async () => {
-      void server.next(json(401, errorBody('Incorrect API key provided', 'invalid_request_error')));
+      void lane.next(json(401, errorBody('Incorrect API key provided', 'invalid_request_error')));
       const err = await failure(client().complete(hello), 'ERR_MODEL_HTTP', 'auth');
       expect(JSON.stringify(err.toWire())).not.toContain('sk-test-secret');
     });

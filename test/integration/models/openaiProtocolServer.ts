@@ -12,28 +12,36 @@ export interface ReceivedRequest {
 /** Answers one request; may write nothing (a hang) or destroy the socket (a reset). */
 export type Handler = (req: ReceivedRequest, res: ServerResponse, socket: Socket) => void;
 
+/** A queue of handlers that only requests carrying its `headers` take from. */
+export interface Lane {
+  /** Send these with each request of the lane (`x-test-lane`). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Queues the handler of the lane's next request; resolves when that request has arrived. */
+  next(handler: Handler): Promise<ReceivedRequest>;
+}
+
 /**
  * A local server speaking OpenAI's chat completions protocol, scripted per request: each request
- * takes the next handler queued with {@link ProtocolServer.next} (none left: status 599). It
- * records what it received, and `close()` destroys every socket it ever accepted, so hung
- * requests cannot keep it alive.
+ * takes the next handler queued on its {@link Lane} (none left: status 599). One lane per test
+ * keeps tests apart: a request that reaches the server late, after its test gave up, finds its
+ * own empty lane instead of the next test's handler. `close()` destroys every socket the server
+ * ever accepted, so hung requests cannot keep it alive.
  */
 export interface ProtocolServer {
   /** `http://127.0.0.1:<port>/v1` */
   readonly baseUrl: string;
-  /** Queues the handler of the next request; resolves when that request has arrived. */
-  next(handler: Handler): Promise<ReceivedRequest>;
+  /** A new, empty lane. */
+  lane(): Lane;
   /** Every request received, in order. */
   readonly received: ReceivedRequest[];
-  /** Drops the handlers no request used; returns how many there were. */
-  reset(): number;
   close(): Promise<void>;
 }
 
 /** Starts a {@link ProtocolServer} on 127.0.0.1 and an ephemeral port. */
 export async function startProtocolServer(): Promise<ProtocolServer> {
   const sockets = new Set<Socket>();
-  const handlers: { handler: Handler; arrived: (req: ReceivedRequest) => void }[] = [];
+  const lanes = new Map<string, { handler: Handler; arrived: (req: ReceivedRequest) => void }[]>();
+  let lanesCreated = 0;
   const received: ReceivedRequest[] = [];
 
   const server = createServer((req, res) => {
@@ -48,7 +56,8 @@ export async function startProtocolServer(): Promise<ProtocolServer> {
         body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
       };
       received.push(request);
-      const next = handlers.shift();
+      const lane = req.headers['x-test-lane'];
+      const next = typeof lane === 'string' ? lanes.get(lane)?.shift() : undefined;
       if (next === undefined) {
         res.writeHead(599, { 'content-type': 'text/plain' }).end('no handler scripted');
         return;
@@ -68,10 +77,15 @@ export async function startProtocolServer(): Promise<ProtocolServer> {
   return {
     baseUrl: `http://127.0.0.1:${address.port}/v1`,
     received,
-    next(handler) {
-      return new Promise((arrived) => handlers.push({ handler, arrived }));
+    lane() {
+      const id = String(++lanesCreated);
+      const queue: { handler: Handler; arrived: (req: ReceivedRequest) => void }[] = [];
+      lanes.set(id, queue);
+      return {
+        headers: { 'x-test-lane': id },
+        next: (handler) => new Promise((arrived) => queue.push({ handler, arrived })),
+      };
     },
-    reset: () => handlers.splice(0).length,
     async close() {
       for (const socket of sockets) socket.destroy();
       server.closeAllConnections();
