@@ -1,6 +1,7 @@
-import { type Clock, DeadlineTimer, type DeadlineEntry, systemClock } from '../clock/index.js';
+import { type Clock, systemClock } from '../clock/index.js';
 import { decodeEnvelope, type Envelope, DEFAULT_MAX_MESSAGE_BYTES } from '../codec/index.js';
 import { ErrorCode, RuntimeError } from '../errors/index.js';
+import { PendingRequests } from './internal/PendingRequests.js';
 import { createSubjects } from './subjects.js';
 import type {
   Disposable,
@@ -20,15 +21,6 @@ export interface LocalTransportOptions {
   namespace?: string;
 }
 
-interface PendingRequest {
-  readonly envelope: Envelope;
-  readonly resolve: (reply: Envelope) => void;
-  readonly reject: (error: unknown) => void;
-  readonly expiry: DeadlineEntry<string>;
-  readonly signal: AbortSignal | undefined;
-  readonly onAbort: (() => void) | undefined;
-}
-
 let transportSeq = 0;
 
 /**
@@ -44,9 +36,8 @@ export class LocalTransport implements Transport {
   readonly #maxBytes: number;
   readonly #handlers = new Map<string, EnvelopeHandler[]>();
   readonly #rejected = new Set<RejectedHandler>();
-  readonly #pending = new Map<string, PendingRequest>();
+  readonly #pending: PendingRequests;
   readonly #inbox: string;
-  readonly #deadlines: DeadlineTimer<string>;
   #state: 'open' | 'draining' | 'closed' = 'open';
   #resolveClosed!: (e: Error | undefined) => void;
 
@@ -55,16 +46,8 @@ export class LocalTransport implements Transport {
     this.#maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#inbox = createSubjects(options.namespace ?? 'local').inbox(`t${++transportSeq}`);
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
-    this.#deadlines = new DeadlineTimer(this.#clock, (id) => {
-      const pending = this.#finish(id);
-      if (pending === undefined) return;
-      const { envelope } = pending;
-      pending.reject(
-        new RuntimeError(ErrorCode.Timeout, `No reply from ${envelope.to} before the deadline`, {
-          details: { to: envelope.to, type: envelope.type, id, deadline: envelope.deadline },
-        }),
-      );
-    });
+    // The same bookkeeping as NatsTransport: one clock timer for all deadlines, abort listeners.
+    this.#pending = new PendingRequests(this.#clock);
   }
 
   // --- publish / subscribe ---
@@ -157,37 +140,15 @@ export class LocalTransport implements Transport {
     // The request owns its envelope (built for this call by the sender): set the reply subject in
     // place rather than copy the envelope on the hot path.
     (envelope as { replyTo?: string }).replyTo = this.#inbox;
-    return new Promise<Envelope>((resolve, reject) => {
-      const onAbort =
-        signal === undefined
-          ? undefined
-          : () => {
-              this.#finish(id)?.reject(signal.reason);
-            };
-      const expiry = this.#deadlines.add(id, options.deadline);
-      signal?.addEventListener('abort', onAbort as () => void, { once: true });
-      this.#pending.set(id, { envelope, resolve, reject, expiry, signal, onAbort });
+    return this.#pending.wait(id, envelope, options, () => {
       for (const handler of handlers) handler(envelope);
     });
   }
 
   #settle(reply: Envelope): PublishOutcome {
     const id = reply.correlationId;
-    const pending = id === undefined ? undefined : this.#finish(id);
-    if (pending === undefined) return 'no-subscribers'; // late reply: its request already ended
-    pending.resolve(reply);
-    return 'delivered';
-  }
-
-  #finish(id: string): PendingRequest | undefined {
-    const pending = this.#pending.get(id);
-    if (pending === undefined) return undefined;
-    this.#pending.delete(id);
-    this.#deadlines.cancel(pending.expiry);
-    if (pending.onAbort !== undefined)
-      pending.signal?.removeEventListener('abort', pending.onAbort);
-    if (this.#state === 'draining' && this.#pending.size === 0) this.#closeNow(undefined);
-    return pending;
+    // A late reply (its request already ended) reaches no one.
+    return id !== undefined && this.#pending.resolve(id, reply) ? 'delivered' : 'no-subscribers';
   }
 
   /** Number of requests waiting for a reply. */
@@ -200,8 +161,8 @@ export class LocalTransport implements Transport {
   async drain(): Promise<void> {
     if (this.#state !== 'open') return this.closed.then(() => undefined);
     this.#state = 'draining';
-    if (this.#pending.size === 0) this.#closeNow(undefined);
-    await this.closed;
+    await this.#pending.empty();
+    this.#closeNow(undefined);
   }
 
   close(): Promise<void> {
@@ -210,13 +171,11 @@ export class LocalTransport implements Transport {
   }
 
   #closeNow(error: Error | undefined): void {
+    if (this.#state === 'closed') return;
     this.#state = 'closed';
-    const pending = [...this.#pending.keys()];
-    for (const id of pending) {
-      this.#finish(id)?.reject(
-        new RuntimeError(ErrorCode.Closed, 'Transport closed before the reply'),
-      );
-    }
+    this.#pending.rejectAll(
+      () => new RuntimeError(ErrorCode.Closed, 'Transport closed before the reply'),
+    );
     this.#handlers.clear();
     this.#resolveClosed(error);
   }
