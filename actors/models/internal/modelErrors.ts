@@ -1,12 +1,13 @@
-import { ErrorCode, RuntimeError } from 'agentvisor';
+import { ErrorCode, RuntimeError, type FailureClass } from 'agentvisor';
 
 /**
- * The failure classes (DESIGN.md "Failure classes") a model call can end in. The names are
- * supervisors' `FailureClass`; actors cannot import that layer, and `classifyFailure` reads the
- * class from `details.failureClass`, so the two stay in step through the tests.
+ * The failure classes (DESIGN.md "Failure classes") a model call can end in: the runtime's
+ * `FailureClass`, narrowed. The classifier reads it back from `details.failureClass`.
  */
-export type ModelFailureClass =
-  'transient' | 'rate-limit' | 'auth' | 'invalid-request' | 'invalid-output' | 'budget' | 'safety';
+export type ModelFailureClass = Extract<
+  FailureClass,
+  'transient' | 'rate-limit' | 'auth' | 'invalid-request' | 'invalid-output' | 'budget' | 'safety'
+>;
 
 /** Where a call was when its time ran out. */
 export type TimeoutPhase = 'headers' | 'body' | 'idle';
