@@ -1,6 +1,7 @@
 import { Packr } from 'msgpackr';
 import { ErrorCode, RuntimeError, formatPath } from '../errors/index.js';
 import { EnvelopeSchema, type Envelope } from './Envelope.js';
+import { isEnvelope } from './isEnvelope.js';
 
 /** 1 MiB: the default `max_payload` of nats-server, so a message that encodes fits on the wire. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -69,8 +70,13 @@ export function decodeValue(bytes: Uint8Array, options: CodecOptions = {}): Code
   }
 }
 
-/** Validates an unknown value as an {@link Envelope}. */
+/**
+ * Validates an unknown value as an {@link Envelope}. A valid envelope is checked by hand
+ * ({@link isEnvelope}) and returned as it is; anything else goes through `EnvelopeSchema`, whose
+ * issues make the error.
+ */
 export function validateEnvelope(value: unknown): CodecResult<Envelope> {
+  if (isEnvelope(value)) return { ok: true, value };
   const parsed = EnvelopeSchema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
