@@ -76,7 +76,9 @@ const envelopeLike = fc
     fc.boolean(),
   )
   .map(([record, withPayload, extra, nullProto]) => {
-    const out: Record<string, unknown> = nullProto ? Object.create(null) : {};
+    const out: Record<string, unknown> = nullProto
+      ? (Object.create(null) as Record<string, unknown>)
+      : {};
     Object.assign(out, record);
     if (!withPayload) delete out['payload'];
     else if (!('payload' in out)) out['payload'] = undefined;
@@ -92,13 +94,18 @@ const envelopeLike = fc
     return out;
   });
 
+/** A class instance: not a plain object. */
+class Box {
+  readonly boxed = true;
+}
+
 const anyInput = fc.oneof(
   { weight: 5, arbitrary: envelopeLike },
   fc.anything({ maxDepth: 2 }),
   // Not plain objects: arrays, class instances, objects with inherited keys.
   envelopeLike.map((o) => [o]),
   envelopeLike.map((o) => Object.assign(Object.create({ inherited: 1 }) as object, o)),
-  envelopeLike.map((o) => Object.assign(new (class Box {})(), o)),
+  envelopeLike.map((o) => Object.assign(new Box(), o)),
 );
 
 describe('isEnvelope (the hand-written check of EnvelopeSchema)', () => {
