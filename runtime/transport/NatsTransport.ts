@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import {
-  connect,
   type Msg,
   type NatsConnection,
   type NodeConnectionOptions,
@@ -10,6 +9,7 @@ import { systemClock } from '../clock/index.js';
 import { ReplyType, decodeEnvelope, encodeEnvelope, type Envelope } from '../codec/index.js';
 import { ErrorCode, RuntimeError, parseOptions } from '../errors/index.js';
 import { silentLogger, type Logger } from '../telemetry/index.js';
+import { connectNats } from './internal/connectNats.js';
 import { natsCallError } from './internal/natsCallError.js';
 import { NatsStatusFeed } from './internal/NatsStatusFeed.js';
 import { drainSubscription, unsubscribe } from './internal/natsSubscriptions.js';
@@ -80,6 +80,20 @@ export class NatsTransport implements Transport {
     deps: NatsTransportDeps = {},
   ) {
     const config = parseOptions(NatsTransportOptionsSchema, options, 'NatsTransport');
+    if (config.auth !== undefined || config.tls !== undefined) {
+      // The connection is open already: its credentials were chosen by whoever opened it.
+      const path = config.auth === undefined ? 'tls' : 'auth';
+      throw new RuntimeError(
+        ErrorCode.InvalidOptions,
+        `Invalid NatsTransport options: ${path} applies to NatsTransport.connect only`,
+        {
+          details: {
+            what: 'NatsTransport',
+            issues: [{ path, message: 'applies to NatsTransport.connect only' }],
+          },
+        },
+      );
+    }
     const clock = deps.clock ?? systemClock;
     this.connection = nc;
     this.#maxBytes = config.maxMessageBytes;
@@ -109,21 +123,34 @@ export class NatsTransport implements Transport {
    * transport that owns the connection (pass `ownsConnection: false` to keep it).
    *
    * With `waitOnFirstConnect` (the default) the promise waits until a server answers; set it to
-   * `false` to fail at once when none does.
+   * `false` to fail at once when none does. Credentials and TLS come from `options.auth` and
+   * `options.tls` (or nats.js's own fields in `connectOptions`); a refusal fails at once, even
+   * while waiting for a server, and no secret reaches a log line or an error message.
    *
-   * @throws {RuntimeError} ERR_INVALID_OPTIONS for bad options (before connecting).
-   * @throws the nats.js connection error (authorization, TLS, unreachable without waiting).
+   * @throws {RuntimeError} ERR_INVALID_OPTIONS for bad options, or an unreadable seed or
+   *   credentials file (before connecting).
+   * @throws {RuntimeError} ERR_AUTH when the server refuses the credentials; ERR_TLS when the TLS
+   *   handshake fails (unknown CA, TLS required on one side only).
+   * @throws the nats.js connection error when no server is reachable and `waitOnFirstConnect` is
+   *   `false`.
    */
   static async connect(
     connectOptions: NodeConnectionOptions = {},
     options: NatsTransportOptions = {},
     deps: NatsTransportDeps = {},
   ): Promise<NatsTransport> {
-    const resolved = { ownsConnection: true, ...options };
-    parseOptions(NatsTransportOptionsSchema, resolved, 'NatsTransport');
-    const nc = await connect({ ...NATS_CONNECT_DEFAULTS, ...connectOptions });
+    const config = parseOptions(NatsTransportOptionsSchema, options, 'NatsTransport');
+    const nc = await connectNats(
+      { ...NATS_CONNECT_DEFAULTS, ...connectOptions },
+      { auth: config.auth, tls: config.tls },
+      { clock: deps.clock ?? systemClock, logger: deps.logger ?? silentLogger() },
+    );
+    // The transport runs on the open connection: auth and tls have done their part.
+    const transportOptions: NatsTransportOptions = { ownsConnection: true, ...options };
+    delete transportOptions.auth;
+    delete transportOptions.tls;
     try {
-      return new NatsTransport(nc, resolved, deps);
+      return new NatsTransport(nc, transportOptions, deps);
     } catch (err) {
       await nc.close();
       throw err;
