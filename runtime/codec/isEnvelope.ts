@@ -45,6 +45,7 @@ export function isEnvelope(value: unknown): value is Envelope {
       case 'to':
       case 'payload':
         break;
+      case 'ns':
       case 'from':
       case 'replyTo':
         if (!isOptionalString(o[key], addressLength)) return false;

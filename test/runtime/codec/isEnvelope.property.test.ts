@@ -54,6 +54,7 @@ const envelopeLike = fc
         id: stringField(idLength),
         type: stringField(typeLength),
         to: stringField(addressLength),
+        ns: stringField(addressLength),
         from: stringField(addressLength),
         replyTo: stringField(addressLength),
         correlationId: stringField(idLength),
