@@ -261,14 +261,14 @@ export class NatsTransport implements Transport {
     stampNamespace(subject, envelope);
     const encoded = encodeEnvelope(envelope, { maxBytes: this.#sendLimit() });
     if (!encoded.ok) return Promise.reject(encoded.error);
-    return this.#inbox.wait(token, envelope, options, () => {
-      try {
-        // With a reply subject, nats-server answers "no responders" when nobody listens.
-        this.connection.publish(subject, encoded.value, { reply: replyTo });
-      } catch (cause) {
-        throw natsCallError('publish', subject, cause);
-      }
-    });
+    const reply = this.#inbox.register(token, envelope, options);
+    try {
+      // With a reply subject, nats-server answers "no responders" when nobody listens.
+      this.connection.publish(subject, encoded.value, { reply: replyTo });
+    } catch (cause) {
+      this.#inbox.reject(token, natsCallError('publish', subject, cause));
+    }
+    return reply;
   }
 
   /** Number of requests waiting for a reply. */
