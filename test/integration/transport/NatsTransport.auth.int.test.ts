@@ -13,6 +13,7 @@ import {
 } from 'agentvisor';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { setup } from 'xstate';
+import { mintOperatorCredentials } from './operatorCredentials.js';
 
 // Each server asks for one kind of credential; the secrets are distinctive strings so a search of
 // logs and errors for them cannot miss.
@@ -292,5 +293,35 @@ describe('NatsTransport.connect with a client certificate', () => {
         tls: { caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile },
       }),
     ).toBe('pong');
+  });
+});
+
+describe('NatsTransport.connect with a credentials file (operator mode)', () => {
+  const minted = mintOperatorCredentials();
+  let server: NatsServerHandle;
+  beforeAll(async () => {
+    server = await startNatsServer({ jetstream: false, config: minted.serverConfig });
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('connects with the user credentials, and the seed is never logged', async () => {
+    const file = join(server.storeDir, 'user.creds');
+    await writeFile(file, minted.userCreds, { mode: 0o600 });
+    const { logger, lines } = recordingLogger();
+    expect(await roundTrip(server.url, { auth: { type: 'credentials', file } }, logger)).toBe(
+      'pong',
+    );
+    expect(lines.join('\n')).not.toContain(minted.userSeed);
+  });
+
+  it('refuses credentials of an account the operator never signed with ERR_AUTH', async () => {
+    const file = join(server.storeDir, 'stranger.creds');
+    await writeFile(file, minted.strangerCreds, { mode: 0o600 });
+    const err = await refusal(
+      NatsTransport.connect({ servers: server.url }, { auth: { type: 'credentials', file } }),
+    );
+    expect(isRuntimeError(err, 'ERR_AUTH')).toBe(true);
   });
 });
