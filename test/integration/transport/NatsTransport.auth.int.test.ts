@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { connect, nkeys } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -323,5 +324,69 @@ describe('NatsTransport.connect with a credentials file (operator mode)', () => 
       NatsTransport.connect({ servers: server.url }, { auth: { type: 'credentials', file } }),
     );
     expect(isRuntimeError(err, 'ERR_AUTH')).toBe(true);
+  });
+});
+
+describe('NatsTransport.connect before the server is up', () => {
+  /** A loopback port nobody listens on (taken from the OS, then released). */
+  async function freePort(): Promise<number> {
+    const probe = createServer();
+    await new Promise<void>((resolve) => {
+      probe.listen(0, '127.0.0.1', resolve);
+    });
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => {
+      probe.close(() => {
+        resolve();
+      });
+    });
+    return port;
+  }
+
+  it('waits for a server that starts later (waitOnFirstConnect), then works', async () => {
+    const port = await freePort();
+    // Resolves on the first logged retry: proof that connect is waiting, not time passing.
+    let retried!: () => void;
+    const firstRetry = new Promise<void>((resolve) => (retried = resolve));
+    const logger = createLogger({
+      level: 'debug',
+      destination: {
+        write: (line: string) => {
+          if (line.includes('retrying')) retried();
+        },
+      },
+    });
+    const pending = NatsTransport.connect(
+      { servers: `nats://127.0.0.1:${port}`, reconnectTimeWait: 50 },
+      {},
+      { logger },
+    );
+    let settled = false;
+    void pending.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    await firstRetry;
+    expect(settled).toBe(false);
+    await using server = await startNatsServer({ jetstream: false, config: `port: ${port}` });
+    const transport = await pending;
+    try {
+      expect(transport.connection.getServer()).toContain(String(server.port));
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('fails at once with the nats.js error when told not to wait', async () => {
+    const port = await freePort();
+    const err = await refusal(
+      NatsTransport.connect({ servers: `nats://127.0.0.1:${port}`, waitOnFirstConnect: false }),
+    );
+    expect(isRuntimeError(err)).toBe(false);
+    expect(err.message).toMatch(/refused|ECONNREFUSED/i);
   });
 });
