@@ -51,7 +51,23 @@ export type NatsServerAuth =
   | { user: string; password: string }
   | { token: string }
   /** An nkey user, by its public key (`U…`); the client signs with the seed. */
-  | { nkey: string };
+  | { nkey: string }
+  /** Several users, each limited to the subjects it may publish and subscribe to. */
+  | { users: NatsServerUser[] };
+
+/**
+ * A user of a server started by {@link startNatsServer}, with its permissions: subject patterns
+ * it may publish and subscribe to (all when absent). E.g. `['av.shop.>', '_INBOX.av.>']` keeps a
+ * node to namespace `shop` and the reply inboxes.
+ */
+export interface NatsServerUser {
+  user: string;
+  password: string;
+  publish?: string[];
+  subscribe?: string[];
+}
+
+const subjectPattern = z.string().regex(/^[^\s"]+$/, 'must be a subject without spaces or quotes');
 
 const optionsSchema = z.strictObject({
   jetstream: z.boolean().default(true),
@@ -63,6 +79,18 @@ const optionsSchema = z.strictObject({
       z.strictObject({ token: z.string().min(1) }),
       z.strictObject({
         nkey: z.string().regex(/^U[A-Z2-7]{55}$/, 'must be an nkey user public key'),
+      }),
+      z.strictObject({
+        users: z
+          .array(
+            z.strictObject({
+              user: z.string().min(1),
+              password: z.string().min(1),
+              publish: z.array(subjectPattern).optional(),
+              subscribe: z.array(subjectPattern).optional(),
+            }),
+          )
+          .min(1),
       }),
     ])
     .optional(),
@@ -216,7 +244,17 @@ function renderConfig(
   if (opts.jetstream) lines.push(`jetstream { store_dir: ${q(join(dir, 'js'))} }`);
   const auth = opts.auth;
   if (auth !== undefined) {
-    if ('token' in auth) lines.push(`authorization { token: ${q(auth.token)} }`);
+    if ('users' in auth) {
+      const users = auth.users.map((u) => {
+        const perms: string[] = [];
+        if (u.publish !== undefined) perms.push(`publish: [ ${u.publish.map(q).join(', ')} ]`);
+        if (u.subscribe !== undefined)
+          perms.push(`subscribe: [ ${u.subscribe.map(q).join(', ')} ]`);
+        const permissions = perms.length === 0 ? '' : `, permissions: { ${perms.join(', ')} }`;
+        return `{ user: ${q(u.user)}, password: ${q(u.password)}${permissions} }`;
+      });
+      lines.push(`authorization { users: [ ${users.join(', ')} ] }`);
+    } else if ('token' in auth) lines.push(`authorization { token: ${q(auth.token)} }`);
     else if ('nkey' in auth) lines.push(`authorization { users: [ { nkey: ${q(auth.nkey)} } ] }`);
     else lines.push(`authorization { user: ${q(auth.user)}, password: ${q(auth.password)} }`);
   }

@@ -125,6 +125,11 @@ describe('startNatsServer security and cluster options', () => {
     ['an nkey that is not a user public key', { auth: { nkey: 'SUABC' } }],
     ['user without password', { auth: { user: 'u' } }],
     ['an empty token', { auth: { token: '' } }],
+    ['an empty users list', { auth: { users: [] } }],
+    [
+      'a permission with a space',
+      { auth: { users: [{ user: 'u', password: 'p', publish: ['a b'] }] } },
+    ],
     ['an unknown tls option', { tls: { verify: true } }],
     ['a cluster name with spaces', { cluster: { name: 'a b' } }],
     ['a route that is not a URL', { cluster: { routes: ['127.0.0.1:1'] } }],

@@ -137,3 +137,65 @@ describe('NatsTransport namespace isolation', () => {
     expect(await beta.system.ask('counter', 'get')).toBe(before + 1);
   });
 });
+
+describe('namespace isolation by server permissions', () => {
+  // What keeps a tenant's clients off another namespace's subjects is the server: each user may
+  // publish and subscribe only under its namespace prefix and the reply inboxes.
+  const allow = (ns: string): string[] => [`av.${ns}.>`, '_INBOX.av.>'];
+  let secured: NatsServerHandle;
+  beforeAll(async () => {
+    secured = await startNatsServer({
+      jetstream: false,
+      auth: {
+        users: [
+          { user: 'alpha', password: 'pa', publish: allow('alpha'), subscribe: allow('alpha') },
+          { user: 'beta', password: 'pb', publish: allow('beta'), subscribe: allow('beta') },
+        ],
+      },
+    });
+  });
+  afterAll(async () => {
+    await secured.stop();
+  });
+
+  it('lets each node work in its namespace and stops it publishing into another', async () => {
+    const nodes = await Promise.all(
+      (['alpha', 'beta'] as const).map(async (ns) => {
+        const transport = await NatsTransport.connect(
+          { servers: secured.url },
+          { auth: { type: 'user', user: ns, password: ns === 'alpha' ? 'pa' : 'pb' } },
+        );
+        return { transport, system: createActorSystem({ namespace: ns }, { transport }) };
+      }),
+    );
+    const [a, b] = nodes as [Node, Node];
+    try {
+      a.system.spawn('counter', counterMachine);
+      b.system.spawn('counter', counterMachine);
+      await Promise.all([a.transport.connection.flush(), b.transport.connection.flush()]);
+      // Inside its namespace, ask and tell work (publish under av.alpha, replies on _INBOX.av).
+      a.system.tell('counter', 'inc');
+      expect(await a.system.ask('counter', 'get')).toBe(1);
+
+      // alpha's connection publishing onto beta's subject: the server refuses and says so.
+      const violation = new Promise<string>((resolve) => {
+        const sub = a.transport.onStatus((status) => {
+          if (status.type !== 'error') return;
+          sub.dispose();
+          resolve(status.error?.message ?? '');
+        });
+      });
+      a.transport.connection.publish(
+        createSubjects('beta').actor('counter'),
+        encoded({ v: 1, id: 'x-1', type: 'inc', to: 'counter', payload: null }),
+      );
+      expect(await violation).toMatch(/permissions violation/i);
+      expect(await b.system.ask('counter', 'get')).toBe(0);
+    } finally {
+      for (const node of [a, b]) {
+        await node.system.shutdown();
+        await node.transport.close();
+      }
+    }
+  });
+});
