@@ -72,11 +72,12 @@ export function decodeValue(bytes: Uint8Array, options: CodecOptions = {}): Code
 
 /**
  * Validates an unknown value as an {@link Envelope}. A valid envelope is checked by hand
- * ({@link isEnvelope}) and returned as it is; anything else goes through `EnvelopeSchema`, whose
- * issues make the error.
+ * ({@link isEnvelope}) and returned as a shallow copy, as the schema's parse would (callers may
+ * keep the input, a stored record for one); anything else goes through `EnvelopeSchema`, whose
+ * issues make the error. The codec's own hot paths call `isEnvelope` and copy nothing.
  */
 export function validateEnvelope(value: unknown): CodecResult<Envelope> {
-  if (isEnvelope(value)) return { ok: true, value };
+  if (isEnvelope(value)) return { ok: true, value: { ...value } };
   const parsed = EnvelopeSchema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
