@@ -6,7 +6,9 @@
  *   for context, the same chain written by hand (msgpackr pack → publish → subscribe → unpack →
  *   route by name → XState send);
  * - request/reply with a window of requests in flight: `nc.request`, against `system.ask`; for
- *   context, a hand-made mux inbox (one wildcard subscription, a map of resolvers);
+ *   context, a hand-made mux inbox (one wildcard subscription, a map of resolvers) answered by a
+ *   responder that sends pre-encoded bytes, and the same inbox with the work an ask implies done
+ *   by hand (pack the request → unpack → XState send → pack the emitted reply → unpack it);
  * - one request at a time: p50 latency of the same three.
  *
  * `bench/run.ts` calls {@link measureNatsTransport} with the compiled library. Alone:
@@ -240,6 +242,49 @@ export async function measureNatsTransport(
   const rawRequest = (): Promise<Msg> =>
     reqConn.request(responderSubject, askBytes, { timeout: 10_000 });
 
+  // The hand-made ask chain: the same mux inbox, and a responder that does by hand what an actor
+  // answering an ask does (unpack → XState send → respond → pack the reply).
+  const chainSubject = `bench.askchain.${tag}`;
+  const chainActor = createActor(counter);
+  chainActor.subscribe({ error: () => undefined });
+  chainActor.on('agentvisor.respond', (event) => {
+    const emitted = event as unknown as {
+      to: { id: string; replyTo?: string };
+      payload?: unknown;
+    };
+    const replyTo = emitted.to.replyTo;
+    if (replyTo === undefined) return;
+    resConn.publish(
+      replyTo,
+      packr.pack({
+        v: 1,
+        id: `${tag}r`,
+        type: lib.ReplyType.Ok,
+        to: replyTo,
+        correlationId: emitted.to.id,
+        payload: emitted.payload,
+      }),
+    );
+  });
+  chainActor.start();
+  const chainResponder = resConn.subscribe(chainSubject, {
+    callback: (_err, msg: Msg) => {
+      const envelope = packr.unpack(msg.data) as { type: 'get'; id: string; replyTo?: string };
+      if (msg.reply !== undefined) envelope.replyTo = msg.reply;
+      chainActor.send(envelope);
+    },
+  });
+  await resConn.flush();
+  const chainRequest = (): Promise<unknown> =>
+    new Promise((resolve) => {
+      const token = (muxSeq++).toString(36);
+      muxWaiting.set(token, (data) => {
+        resolve((packr.unpack(data) as { payload: unknown }).payload);
+      });
+      const request = { v: 1, id: `${tag}q${token}`, type: 'get', to: 'c', payload: undefined };
+      reqConn.publish(chainSubject, packr.pack(request), { reply: muxPrefix + token });
+    });
+
   nodeA.spawn('c', counter);
   await transportA.connection.flush();
   const natsAsk = (): Promise<unknown> => nodeB.ask('c', 'get', undefined, { timeoutMs: 10_000 });
@@ -258,9 +303,11 @@ export async function measureNatsTransport(
     tell: [] as number[],
     request: [] as number[],
     mux: [] as number[],
+    chainAsk: [] as number[],
     ask: [] as number[],
     requestP50: [] as number[],
     muxP50: [] as number[],
+    chainAskP50: [] as number[],
     askP50: [] as number[],
   };
   const round = async (scale: number, record: boolean): Promise<void> => {
@@ -273,9 +320,11 @@ export async function measureNatsTransport(
       tell: await natsTell(m),
       request: await throughput(q, rawRequest),
       mux: await throughput(q, muxRequest),
+      chainAsk: await throughput(q, chainRequest),
       ask: await throughput(q, natsAsk),
       requestP50: median(await latencies(s, rawRequest)),
       muxP50: median(await latencies(s, muxRequest)),
+      chainAskP50: median(await latencies(s, chainRequest)),
       askP50: median(await latencies(s, natsAsk)),
     };
     if (!record) return;
@@ -289,6 +338,8 @@ export async function measureNatsTransport(
     for (let r = 0; r < rounds; r++) await round(1, true);
   } finally {
     responder.unsubscribe();
+    chainResponder.unsubscribe();
+    chainActor.stop();
     mux.unsubscribe();
     await nodeB.shutdown();
     await nodeA.shutdown();
@@ -302,6 +353,7 @@ export async function measureNatsTransport(
   const chain = 'hand-made chain';
   const rawReq = 'raw nc.request';
   const muxName = 'hand-made mux inbox';
+  const chainAskName = 'hand-made ask chain';
   return [
     {
       figure: `${rawPub} → subscriber (pre-encoded envelopes)`,
@@ -338,12 +390,19 @@ export async function measureNatsTransport(
       comparisons: [{ baseline: rawReq, ratio: ratio(runs.mux, runs.request) }],
     },
     {
+      figure: `for context: ${chainAskName} (mux inbox + pack → unpack → XState → pack reply → unpack; ${window} in flight)`,
+      value: median(runs.chainAsk),
+      unit: 'msg/s',
+      comparisons: [{ baseline: muxName, ratio: ratio(runs.chainAsk, runs.mux) }],
+    },
+    {
       figure: `system.ask over NatsTransport (${window} in flight)`,
       value: median(runs.ask),
       unit: 'msg/s',
       comparisons: [
         { baseline: rawReq, ratio: ratio(runs.ask, runs.request) },
         { baseline: muxName, ratio: ratio(runs.ask, runs.mux) },
+        { baseline: chainAskName, ratio: ratio(runs.ask, runs.chainAsk) },
       ],
       goal: `>= 0.8x ${muxName}`,
     },
@@ -360,12 +419,19 @@ export async function measureNatsTransport(
       comparisons: [{ baseline: rawReq, ratio: ratio(runs.muxP50, runs.requestP50) }],
     },
     {
+      figure: `for context: ${chainAskName}, one at a time`,
+      value: median(runs.chainAskP50),
+      unit: 'µs p50',
+      comparisons: [{ baseline: muxName, ratio: ratio(runs.chainAskP50, runs.muxP50) }],
+    },
+    {
       figure: 'system.ask over NatsTransport, one at a time',
       value: median(runs.askP50),
       unit: 'µs p50',
       comparisons: [
         { baseline: rawReq, ratio: ratio(runs.askP50, runs.requestP50) },
         { baseline: muxName, ratio: ratio(runs.askP50, runs.muxP50) },
+        { baseline: chainAskName, ratio: ratio(runs.askP50, runs.chainAskP50) },
       ],
       goal: `<= 1.2x ${muxName}`,
     },

@@ -27,6 +27,12 @@ export const EnvelopeSchema = z.strictObject({
   type: z.string().min(1).max(EnvelopeLimits.typeLength),
   /** Name of the receiving actor (or the reply subject for replies). */
   to: z.string().min(1).max(EnvelopeLimits.addressLength),
+  /**
+   * Namespace the envelope is addressed in: the namespace token of the subject it was sent on
+   * (`av.<namespace>.…`), set by the NATS transport. A node refuses an envelope whose `ns` is not
+   * the namespace of the subject it arrives on (ERR_FOREIGN_NAMESPACE).
+   */
+  ns: z.string().min(1).max(EnvelopeLimits.addressLength).optional(),
   /** Name of the sending actor, when sent by one. */
   from: z.string().min(1).max(EnvelopeLimits.addressLength).optional(),
   /** Subject the reply of an `ask` goes to. */

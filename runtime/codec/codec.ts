@@ -1,6 +1,7 @@
 import { Packr } from 'msgpackr';
 import { ErrorCode, RuntimeError, formatPath } from '../errors/index.js';
 import { EnvelopeSchema, type Envelope } from './Envelope.js';
+import { isEnvelope } from './isEnvelope.js';
 
 /** 1 MiB: the default `max_payload` of nats-server, so a message that encodes fits on the wire. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -69,8 +70,14 @@ export function decodeValue(bytes: Uint8Array, options: CodecOptions = {}): Code
   }
 }
 
-/** Validates an unknown value as an {@link Envelope}. */
+/**
+ * Validates an unknown value as an {@link Envelope}. A valid envelope is checked by hand
+ * ({@link isEnvelope}) and returned as a shallow copy, as the schema's parse would (callers may
+ * keep the input, a stored record for one); anything else goes through `EnvelopeSchema`, whose
+ * issues make the error. The codec's own hot paths call `isEnvelope` and copy nothing.
+ */
 export function validateEnvelope(value: unknown): CodecResult<Envelope> {
+  if (isEnvelope(value)) return { ok: true, value: { ...value } };
   const parsed = EnvelopeSchema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
@@ -85,6 +92,8 @@ export function encodeEnvelope(
   envelope: Envelope,
   options: CodecOptions = {},
 ): CodecResult<Uint8Array> {
+  // The common case (a valid envelope) skips the intermediate result object.
+  if (isEnvelope(envelope)) return encodeValue(envelope, options);
   const valid = validateEnvelope(envelope);
   if (!valid.ok) return valid;
   return encodeValue(valid.value, options);
@@ -97,7 +106,10 @@ export function decodeEnvelope(
 ): CodecResult<Envelope> {
   const decoded = decodeValue(bytes, options);
   if (!decoded.ok) return decoded;
-  return validateEnvelope(decoded.value);
+  const value = decoded.value;
+  // Reuse the decode result for a valid envelope: one allocation less per message.
+  if (isEnvelope(value)) return decoded as CodecResult<Envelope>;
+  return validateEnvelope(value);
 }
 
 function fail(

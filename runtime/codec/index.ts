@@ -1,5 +1,6 @@
 export { EnvelopeSchema, EnvelopeLimits, ENVELOPE_VERSION, ReplyType } from './Envelope.js';
 export type { Envelope } from './Envelope.js';
+export { isEnvelope } from './isEnvelope.js';
 export {
   packr,
   DEFAULT_MAX_MESSAGE_BYTES,

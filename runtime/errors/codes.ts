@@ -37,6 +37,14 @@ export const ErrorCode = {
   /** The system or transport is closed or draining. */
   Closed: 'ERR_CLOSED',
 
+  // --- connection security ---
+  /** The NATS server refused the credentials (user/password, token, nkey, credentials file). */
+  Auth: 'ERR_AUTH',
+  /** The TLS handshake with the NATS server failed (unknown CA, bad certificate, TLS mismatch). */
+  Tls: 'ERR_TLS',
+  /** An envelope arrived on a namespace's subject but is addressed to another namespace. */
+  ForeignNamespace: 'ERR_FOREIGN_NAMESPACE',
+
   // --- test support and infrastructure ---
   /** `nats-server` could not be found on PATH or at NATS_SERVER_BIN. */
   NatsServerMissing: 'ERR_NATS_SERVER_MISSING',

@@ -227,7 +227,12 @@ export class ActorSystem {
     // Bytes from outside the process that fail to decode or validate never reach an actor.
     this.#rejectedSub = this.transport.onRejected(({ subject, error, bytes }) => {
       this.deadLetters.publish({
-        reason: error.code === ErrorCode.InvalidMessage ? 'invalid-message' : 'malformed-message',
+        reason:
+          error.code === ErrorCode.InvalidMessage
+            ? 'invalid-message'
+            : error.code === ErrorCode.ForeignNamespace
+              ? 'foreign-namespace'
+              : 'malformed-message',
         to: subject,
         bytes,
         error,

@@ -11,6 +11,7 @@ export type DeadLetterReason =
   | 'failed-actor'
   | 'malformed-message'
   | 'invalid-message'
+  | 'foreign-namespace'
   | 'unknown-type'
   | 'unhandled'
   | 'mailbox-full'

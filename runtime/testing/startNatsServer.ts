@@ -6,6 +6,7 @@ import { delimiter, join } from 'node:path';
 import { z } from 'zod';
 import { systemClock } from '../clock/index.js';
 import { ErrorCode, RuntimeError, parseOptions } from '../errors/index.js';
+import { generateTestCertificates, type TestCertificates } from './generateTestCertificates.js';
 
 /** How long the server has to report its port before start fails. */
 const START_DEADLINE_MS = 10_000;
@@ -29,13 +30,84 @@ export interface StartNatsServerOptions {
   args?: string[];
   /** Extra configuration text, appended to the generated config file. @default '' */
   config?: string;
+  /** Client authentication the server requires (an `authorization` block). @default none */
+  auth?: NatsServerAuth;
+  /**
+   * Require TLS: a throwaway CA and a certificate for 127.0.0.1 are generated into the server's
+   * directory with `openssl` (see {@link NatsServerHandle.tls}); `verifyClients` also requires a
+   * client certificate signed by that CA. @default false
+   */
+  tls?: boolean | { verifyClients?: boolean };
+  /**
+   * Join a cluster: listen for routes on a random loopback port (see
+   * {@link NatsServerHandle.clusterUrl}) and dial `routes` (other servers' `clusterUrl`).
+   * {@link startNatsCluster} builds a whole cluster. @default none
+   */
+  cluster?: { name?: string; routes?: string[] };
 }
+
+/** What a server started by {@link startNatsServer} asks of its clients (nats-server 2.9 syntax). */
+export type NatsServerAuth =
+  | { user: string; password: string }
+  | { token: string }
+  /** An nkey user, by its public key (`U…`); the client signs with the seed. */
+  | { nkey: string }
+  /** Several users, each limited to the subjects it may publish and subscribe to. */
+  | { users: NatsServerUser[] };
+
+/**
+ * A user of a server started by {@link startNatsServer}, with its permissions: subject patterns
+ * it may publish and subscribe to (all when absent). E.g. `['av.shop.>', '_INBOX.av.>']` keeps a
+ * node to namespace `shop` and the reply inboxes.
+ */
+export interface NatsServerUser {
+  user: string;
+  password: string;
+  publish?: string[];
+  subscribe?: string[];
+}
+
+const subjectPattern = z.string().regex(/^[^\s"]+$/, 'must be a subject without spaces or quotes');
 
 const optionsSchema = z.strictObject({
   jetstream: z.boolean().default(true),
   args: z.array(z.string()).default([]),
   config: z.string().default(''),
+  auth: z
+    .union([
+      z.strictObject({ user: z.string().min(1), password: z.string().min(1) }),
+      z.strictObject({ token: z.string().min(1) }),
+      z.strictObject({
+        nkey: z.string().regex(/^U[A-Z2-7]{55}$/, 'must be an nkey user public key'),
+      }),
+      z.strictObject({
+        users: z
+          .array(
+            z.strictObject({
+              user: z.string().min(1),
+              password: z.string().min(1),
+              publish: z.array(subjectPattern).optional(),
+              subscribe: z.array(subjectPattern).optional(),
+            }),
+          )
+          .min(1),
+      }),
+    ])
+    .optional(),
+  tls: z
+    .union([z.boolean(), z.strictObject({ verifyClients: z.boolean().default(false) })])
+    .default(false),
+  cluster: z
+    .strictObject({
+      name: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/)
+        .default('agentvisor-test'),
+      routes: z.array(z.string().regex(/^nats(-route)?:\/\/[^\s"]+$/)).default([]),
+    })
+    .optional(),
 });
+type ServerConfig = z.output<typeof optionsSchema>;
 
 /** A running `nats-server` started by {@link startNatsServer}. */
 export interface NatsServerHandle {
@@ -49,6 +121,14 @@ export interface NatsServerHandle {
   readonly storeDir: string;
   /** The server's process id (a new one after {@link NatsServerHandle.restart}). */
   readonly pid: number;
+  /**
+   * With `tls`: the generated PEM files. Clients trust `caFile`
+   * (`NatsTransport.connect(…, { tls: { caFile } })`); with `verifyClients` they also present
+   * `clientCertFile` / `clientKeyFile`.
+   */
+  readonly tls: TestCertificates | undefined;
+  /** With `cluster`: the route URL other servers dial, `nats-route://127.0.0.1:<port>`. */
+  readonly clusterUrl: string | undefined;
   /**
    * Stops the server process (SIGTERM, then SIGKILL after 5 s) and starts a new one on the same
    * port, with the same configuration and JetStream store: what clients see as a server restart
@@ -119,34 +199,80 @@ export async function startNatsServer(
 
   const dir = await mkdtemp(join(tmpdir(), 'agentvisor-nats-'));
   try {
+    const certs = opts.tls === false ? undefined : await generateTestCertificates(join(dir, 'tls'));
     const confPath = join(dir, 'nats-server.conf');
-    await writeFile(confPath, renderConfig(dir, -1, opts.jetstream, opts.config));
-    const launch = async (): Promise<{ server: ServerProcess; port: number }> => {
+    await writeFile(confPath, renderConfig(dir, { port: -1, clusterPort: -1 }, opts, certs));
+    const launch = async (): Promise<{ server: ServerProcess; ports: Ports }> => {
       const server = spawnServer(bin, ['-c', confPath, '--ports_file_dir', dir, ...opts.args]);
       try {
-        return { server, port: await waitForPort(server, dir) };
+        return { server, ports: await waitForPort(server, dir, opts.cluster !== undefined) };
       } catch (e) {
         await server.kill();
         throw e;
       }
     };
-    const { server, port } = await launch();
-    // A restart keeps the port the first process chose: clients reconnect to the same URL.
+    const { server, ports } = await launch();
+    // A restart keeps the ports the first process chose: clients (and routes) reconnect to the
+    // same URLs.
     const relaunch = async (): Promise<ServerProcess> => {
-      await writeFile(confPath, renderConfig(dir, port, opts.jetstream, opts.config));
+      await writeFile(confPath, renderConfig(dir, ports, opts, certs));
       return (await launch()).server;
     };
-    return makeHandle(server, dir, port, relaunch);
+    return makeHandle(server, dir, ports, relaunch, certs);
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
     throw e;
   }
 }
 
-function renderConfig(dir: string, port: number, jetstream: boolean, extra: string): string {
-  const lines = ['host: 127.0.0.1', `port: ${port}`];
-  if (jetstream) lines.push(`jetstream { store_dir: ${JSON.stringify(join(dir, 'js'))} }`);
-  if (extra !== '') lines.push(extra);
+/** The ports a server listens on (-1: let it choose). */
+interface Ports {
+  readonly port: number;
+  /** The route port; -1 or a port, ignored without `cluster`. */
+  readonly clusterPort: number;
+}
+
+/** nats-server config text; strings are quoted as JSON, which its parser reads. */
+function renderConfig(
+  dir: string,
+  ports: Ports,
+  opts: ServerConfig,
+  certs: TestCertificates | undefined,
+): string {
+  const q = (text: string): string => JSON.stringify(text);
+  const lines = ['host: 127.0.0.1', `port: ${ports.port}`];
+  if (opts.jetstream) lines.push(`jetstream { store_dir: ${q(join(dir, 'js'))} }`);
+  const auth = opts.auth;
+  if (auth !== undefined) {
+    if ('users' in auth) {
+      const users = auth.users.map((u) => {
+        const perms: string[] = [];
+        if (u.publish !== undefined) perms.push(`publish: [ ${u.publish.map(q).join(', ')} ]`);
+        if (u.subscribe !== undefined)
+          perms.push(`subscribe: [ ${u.subscribe.map(q).join(', ')} ]`);
+        const permissions = perms.length === 0 ? '' : `, permissions: { ${perms.join(', ')} }`;
+        return `{ user: ${q(u.user)}, password: ${q(u.password)}${permissions} }`;
+      });
+      lines.push(`authorization { users: [ ${users.join(', ')} ] }`);
+    } else if ('token' in auth) lines.push(`authorization { token: ${q(auth.token)} }`);
+    else if ('nkey' in auth) lines.push(`authorization { users: [ { nkey: ${q(auth.nkey)} } ] }`);
+    else lines.push(`authorization { user: ${q(auth.user)}, password: ${q(auth.password)} }`);
+  }
+  if (certs !== undefined) {
+    const verify = typeof opts.tls === 'object' && opts.tls.verifyClients;
+    lines.push(
+      `tls { cert_file: ${q(certs.serverCertFile)}, key_file: ${q(certs.serverKeyFile)}, ` +
+        `ca_file: ${q(certs.caFile)}, verify: ${String(verify)}, timeout: 2 }`,
+    );
+  }
+  if (opts.cluster !== undefined) {
+    const routes = opts.cluster.routes.map(q).join(', ');
+    lines.push(
+      `cluster { name: ${q(opts.cluster.name)}, host: 127.0.0.1, port: ${ports.clusterPort}, ` +
+        `routes: [ ${routes} ] }`,
+    );
+  }
+  if (opts.config !== '') lines.push(opts.config);
   return `${lines.join('\n')}\n`;
 }
 
@@ -219,8 +345,8 @@ function spawnServer(bin: string, args: string[]): ServerProcess {
  * another one; the directory is also read once after the watch starts, for a file that appeared
  * before it.
  */
-function waitForPort(server: ServerProcess, dir: string): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
+function waitForPort(server: ServerProcess, dir: string, cluster: boolean): Promise<Ports> {
+  return new Promise<Ports>((resolve, reject) => {
     let settled = false;
     let watcher: FSWatcher | undefined;
     const pid = server.child.pid;
@@ -232,13 +358,13 @@ function waitForPort(server: ServerProcess, dir: string): Promise<number> {
       });
     }, START_DEADLINE_MS);
 
-    const finish = (outcome: { port: number } | { error: RuntimeError }): void => {
+    const finish = (outcome: { ports: Ports } | { error: RuntimeError }): void => {
       if (settled) return;
       settled = true;
       watcher?.close();
       systemClock.clearTimeout(timer);
       server.child.off('error', onError);
-      if ('port' in outcome) resolve(outcome.port);
+      if ('ports' in outcome) resolve(outcome.ports);
       else reject(outcome.error);
     };
     const fail = (message: string, details: Record<string, unknown>, cause?: unknown): void => {
@@ -272,8 +398,8 @@ function waitForPort(server: ServerProcess, dir: string): Promise<number> {
       if (settled || !name.endsWith(suffix)) return;
       readFile(join(dir, name), 'utf8').then(
         (text) => {
-          const port = parsePortsFile(text);
-          if (port !== undefined) finish({ port });
+          const ports = parsePortsFile(text, cluster);
+          if (ports !== undefined) finish({ ports });
         },
         () => {
           // Not there yet or already gone: a later event will tell.
@@ -311,16 +437,26 @@ function waitForPort(server: ServerProcess, dir: string): Promise<number> {
   });
 }
 
-/** The port of the first `nats` URL in a ports file, or `undefined` when it is incomplete. */
-function parsePortsFile(text: string): number | undefined {
+/**
+ * The ports of the first `nats` (and, for a cluster member, `cluster`) URL in a ports file, or
+ * `undefined` when it is incomplete.
+ */
+function parsePortsFile(text: string, cluster: boolean): Ports | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null || !('nats' in parsed)) return undefined;
-  const urls = parsed.nats;
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const port = firstPort((parsed as { nats?: unknown }).nats);
+  if (port === undefined) return undefined;
+  if (!cluster) return { port, clusterPort: -1 };
+  const clusterPort = firstPort((parsed as { cluster?: unknown }).cluster);
+  return clusterPort === undefined ? undefined : { port, clusterPort };
+}
+
+function firstPort(urls: unknown): number | undefined {
   if (!Array.isArray(urls) || typeof urls[0] !== 'string') return undefined;
   try {
     const port = Number(new URL(urls[0]).port);
@@ -333,9 +469,11 @@ function parsePortsFile(text: string): number | undefined {
 function makeHandle(
   first: ServerProcess,
   dir: string,
-  port: number,
+  ports: Ports,
   relaunch: () => Promise<ServerProcess>,
+  certs: TestCertificates | undefined,
 ): NatsServerHandle {
+  const { port, clusterPort } = ports;
   const entry = { server: first, dir };
   live.add(entry);
   ensureExitHook();
@@ -375,6 +513,8 @@ function makeHandle(
     get pid() {
       return entry.server.child.pid ?? -1;
     },
+    tls: certs,
+    clusterUrl: clusterPort > 0 ? `nats-route://127.0.0.1:${clusterPort}` : undefined,
     restart,
     stop,
     [Symbol.asyncDispose]: stop,

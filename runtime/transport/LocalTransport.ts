@@ -2,7 +2,7 @@ import { type Clock, systemClock } from '../clock/index.js';
 import { decodeEnvelope, type Envelope, DEFAULT_MAX_MESSAGE_BYTES } from '../codec/index.js';
 import { ErrorCode, RuntimeError } from '../errors/index.js';
 import { PendingRequests } from './internal/PendingRequests.js';
-import { createSubjects } from './subjects.js';
+import { createSubjects, namespaceOf } from './subjects.js';
 import type {
   Disposable,
   EnvelopeHandler,
@@ -67,7 +67,19 @@ export class LocalTransport implements Transport {
       for (const listener of this.#rejected) listener({ subject, error: decoded.error, bytes });
       return 'no-subscribers';
     }
-    return this.publish(subject, decoded.value);
+    const envelope = decoded.value;
+    const namespace = namespaceOf(subject);
+    if (namespace !== undefined && envelope.ns !== undefined && envelope.ns !== namespace) {
+      // Bytes from outside addressed in another namespace: refused like NatsTransport does.
+      const error = new RuntimeError(
+        ErrorCode.ForeignNamespace,
+        `Envelope ${envelope.id} is addressed to namespace ${envelope.ns}, not ${namespace} (published on ${subject})`,
+        { details: { subject, id: envelope.id, ns: envelope.ns, namespace } },
+      );
+      for (const listener of this.#rejected) listener({ subject, error, bytes });
+      return 'no-subscribers';
+    }
+    return this.publish(subject, envelope);
   }
 
   subscribe(subject: string, handler: EnvelopeHandler): Subscription {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import {
-  connect,
   type Msg,
   type NatsConnection,
   type NodeConnectionOptions,
@@ -10,6 +9,7 @@ import { systemClock } from '../clock/index.js';
 import { ReplyType, decodeEnvelope, encodeEnvelope, type Envelope } from '../codec/index.js';
 import { ErrorCode, RuntimeError, parseOptions } from '../errors/index.js';
 import { silentLogger, type Logger } from '../telemetry/index.js';
+import { connectNats } from './internal/connectNats.js';
 import { natsCallError } from './internal/natsCallError.js';
 import { NatsStatusFeed } from './internal/NatsStatusFeed.js';
 import { drainSubscription, unsubscribe } from './internal/natsSubscriptions.js';
@@ -21,7 +21,7 @@ import {
   type NatsTransportOptions,
   type NatsTransportStatus,
 } from './NatsTransportOptions.js';
-import { encodeToken } from './subjects.js';
+import { encodeToken, namespaceOf } from './subjects.js';
 import type {
   Disposable,
   EnvelopeHandler,
@@ -44,6 +44,13 @@ import type {
  * with ERR_ACTOR_NOT_FOUND instead of a timeout. Deadlines share one timer.
  *
  * Core NATS is at-most-once: `publish` answers `sent`, not whether anyone received it.
+ *
+ * Namespaces are isolated by subject prefix (`av.<namespace>.…`): every envelope sent on such a
+ * subject carries the namespace in `ns`, and one arriving on a namespace's subject with another
+ * `ns` is refused (ERR_FOREIGN_NAMESPACE, reported through {@link onRejected}; an ask gets an
+ * error reply). An envelope without `ns` (a plain NATS client) is taken as addressed where it
+ * arrived. Keeping other tenants' clients off the subjects is the server's part: per-user
+ * publish/subscribe permissions on `av.<namespace>.>`.
  *
  * @example
  * const transport = await NatsTransport.connect({ servers: 'nats://127.0.0.1:4222' });
@@ -80,6 +87,20 @@ export class NatsTransport implements Transport {
     deps: NatsTransportDeps = {},
   ) {
     const config = parseOptions(NatsTransportOptionsSchema, options, 'NatsTransport');
+    if (config.auth !== undefined || config.tls !== undefined) {
+      // The connection is open already: its credentials were chosen by whoever opened it.
+      const path = config.auth === undefined ? 'tls' : 'auth';
+      throw new RuntimeError(
+        ErrorCode.InvalidOptions,
+        `Invalid NatsTransport options: ${path} applies to NatsTransport.connect only`,
+        {
+          details: {
+            what: 'NatsTransport',
+            issues: [{ path, message: 'applies to NatsTransport.connect only' }],
+          },
+        },
+      );
+    }
     const clock = deps.clock ?? systemClock;
     this.connection = nc;
     this.#maxBytes = config.maxMessageBytes;
@@ -109,21 +130,34 @@ export class NatsTransport implements Transport {
    * transport that owns the connection (pass `ownsConnection: false` to keep it).
    *
    * With `waitOnFirstConnect` (the default) the promise waits until a server answers; set it to
-   * `false` to fail at once when none does.
+   * `false` to fail at once when none does. Credentials and TLS come from `options.auth` and
+   * `options.tls` (or nats.js's own fields in `connectOptions`); a refusal fails at once, even
+   * while waiting for a server, and no secret reaches a log line or an error message.
    *
-   * @throws {RuntimeError} ERR_INVALID_OPTIONS for bad options (before connecting).
-   * @throws the nats.js connection error (authorization, TLS, unreachable without waiting).
+   * @throws {RuntimeError} ERR_INVALID_OPTIONS for bad options, or an unreadable seed or
+   *   credentials file (before connecting).
+   * @throws {RuntimeError} ERR_AUTH when the server refuses the credentials; ERR_TLS when the TLS
+   *   handshake fails (unknown CA, TLS required on one side only).
+   * @throws the nats.js connection error when no server is reachable and `waitOnFirstConnect` is
+   *   `false`.
    */
   static async connect(
     connectOptions: NodeConnectionOptions = {},
     options: NatsTransportOptions = {},
     deps: NatsTransportDeps = {},
   ): Promise<NatsTransport> {
-    const resolved = { ownsConnection: true, ...options };
-    parseOptions(NatsTransportOptionsSchema, resolved, 'NatsTransport');
-    const nc = await connect({ ...NATS_CONNECT_DEFAULTS, ...connectOptions });
+    const config = parseOptions(NatsTransportOptionsSchema, options, 'NatsTransport');
+    const nc = await connectNats(
+      { ...NATS_CONNECT_DEFAULTS, ...connectOptions },
+      { auth: config.auth, tls: config.tls },
+      { clock: deps.clock ?? systemClock, logger: deps.logger ?? silentLogger() },
+    );
+    // The transport runs on the open connection: auth and tls have done their part.
+    const transportOptions: NatsTransportOptions = { ownsConnection: true, ...options };
+    delete transportOptions.auth;
+    delete transportOptions.tls;
     try {
-      return new NatsTransport(nc, resolved, deps);
+      return new NatsTransport(nc, transportOptions, deps);
     } catch (err) {
       await nc.close();
       throw err;
@@ -137,6 +171,7 @@ export class NatsTransport implements Transport {
     // A reply to one of our own requests (an actor of this node answered): settle it here,
     // without an encode, a trip through the server and a decode.
     if (subject.startsWith(this.#inbox.prefix)) return this.#inbox.settle(subject, envelope);
+    stampNamespace(subject, envelope);
     const encoded = encodeEnvelope(envelope, { maxBytes: this.#sendLimit() });
     if (!encoded.ok) return this.#refuseOutgoing(subject, envelope, encoded.error);
     return this.#send(subject, encoded.value);
@@ -160,11 +195,13 @@ export class NatsTransport implements Transport {
         `Transport is ${this.#state}; cannot subscribe to ${subject}`,
       );
     }
+    // Envelopes arriving here must be addressed in this subject's namespace.
+    const namespace = namespaceOf(subject);
     let sub: NatsSubscription;
     try {
       sub = this.connection.subscribe(subject, {
         callback: (err, msg) => {
-          if (err === null) this.#deliver(subject, msg, handler);
+          if (err === null) this.#deliver(subject, msg, handler, namespace);
           else this.#logger.warn({ err, subject }, 'NATS subscription error');
         },
       });
@@ -221,16 +258,17 @@ export class NatsTransport implements Transport {
     // The request owns its envelope (built for this call by the sender): set the reply subject in
     // place rather than copy the envelope on the hot path.
     (envelope as { replyTo?: string }).replyTo = replyTo;
+    stampNamespace(subject, envelope);
     const encoded = encodeEnvelope(envelope, { maxBytes: this.#sendLimit() });
     if (!encoded.ok) return Promise.reject(encoded.error);
-    return this.#inbox.wait(token, envelope, options, () => {
-      try {
-        // With a reply subject, nats-server answers "no responders" when nobody listens.
-        this.connection.publish(subject, encoded.value, { reply: replyTo });
-      } catch (cause) {
-        throw natsCallError('publish', subject, cause);
-      }
-    });
+    const reply = this.#inbox.register(token, envelope, options);
+    try {
+      // With a reply subject, nats-server answers "no responders" when nobody listens.
+      this.connection.publish(subject, encoded.value, { reply: replyTo });
+    } catch (cause) {
+      this.#inbox.reject(token, natsCallError('publish', subject, cause));
+    }
+    return reply;
   }
 
   /** Number of requests waiting for a reply. */
@@ -330,7 +368,12 @@ export class NatsTransport implements Transport {
   }
 
   /** A message on a subscribed subject: decoded and validated, then handed over. Never throws. */
-  #deliver(subject: string, msg: Msg, handler: EnvelopeHandler): void {
+  #deliver(
+    subject: string,
+    msg: Msg,
+    handler: EnvelopeHandler,
+    namespace: string | undefined,
+  ): void {
     const data = msg.data;
     const decoded = decodeEnvelope(data, { maxBytes: this.#maxBytes });
     if (!decoded.ok) {
@@ -338,6 +381,10 @@ export class NatsTransport implements Transport {
       return;
     }
     const envelope = decoded.value;
+    if (namespace !== undefined && envelope.ns !== undefined && envelope.ns !== namespace) {
+      this.#refuseForeign(subject, msg, envelope, namespace);
+      return;
+    }
     // A plain NATS request (`nc.request`, `nats req`) carries its reply subject outside the
     // envelope.
     if (envelope.replyTo === undefined) {
@@ -349,6 +396,33 @@ export class NatsTransport implements Transport {
     } catch (err) {
       this.#logger.error({ err, subject, msgId: envelope.id }, 'envelope handler threw');
     }
+  }
+
+  /**
+   * An envelope addressed in another namespace than the subject it arrived on: refused, reported,
+   * and an ask answered with the error at once (its asker would otherwise wait for its deadline).
+   */
+  #refuseForeign(subject: string, msg: Msg, envelope: Envelope, namespace: string): void {
+    const error = new RuntimeError(
+      ErrorCode.ForeignNamespace,
+      `Envelope ${envelope.id} is addressed to namespace ${String(envelope.ns)}, not ${namespace} (arrived on ${subject})`,
+      { details: { subject, id: envelope.id, ns: envelope.ns, namespace } },
+    );
+    this.#reportRejected(subject, error, msg.data);
+    const replyTo = envelope.replyTo ?? (msg.reply === '' ? undefined : msg.reply);
+    if (replyTo === undefined) return;
+    const reply = encodeEnvelope(
+      {
+        v: 1,
+        id: `${envelope.id}.refused`,
+        type: ReplyType.Error,
+        to: replyTo,
+        correlationId: envelope.id,
+        payload: error.toWire(),
+      },
+      { maxBytes: this.#sendLimit() },
+    );
+    if (reply.ok) this.#send(replyTo, reply.value);
   }
 
   #reportRejected(subject: string, error: RuntimeError, bytes: Uint8Array): void {
@@ -390,4 +464,13 @@ export class NatsTransport implements Transport {
     if (error !== undefined) this.#logger.error({ err: error }, 'NATS connection closed');
     this.#closeNow(error);
   }
+}
+
+/**
+ * Writes the namespace of `subject` into an outgoing envelope (the transport owns the envelopes it
+ * is given to send). Subjects outside the layout (reply inboxes) leave it as it is.
+ */
+function stampNamespace(subject: string, envelope: Envelope): void {
+  const namespace = namespaceOf(subject);
+  if (namespace !== undefined) (envelope as { ns?: string }).ns = namespace;
 }

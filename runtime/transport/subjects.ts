@@ -34,6 +34,17 @@ export function decodeToken(token: string): string {
   return token.startsWith('~') ? Buffer.from(token.slice(1), 'base64url').toString('utf8') : token;
 }
 
+/**
+ * The namespace token of a subject of this layout (`av.<token>.…`), or `undefined` for any other
+ * subject (reply inboxes, foreign subjects) and for a wildcard in the namespace position.
+ */
+export function namespaceOf(subject: string): string | undefined {
+  if (!subject.startsWith('av.')) return undefined;
+  const end = subject.indexOf('.', 3);
+  const token = end === -1 ? subject.slice(3) : subject.slice(3, end);
+  return token === '' || token === '*' || token === '>' ? undefined : token;
+}
+
 /** The subject layout of one namespace. */
 export function createSubjects(namespace: string): Subjects {
   const prefix = `av.${encodeToken(namespace)}`;

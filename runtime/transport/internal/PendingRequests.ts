@@ -63,23 +63,38 @@ export class PendingRequests {
     options: RequestOptions,
     send: () => void,
   ): Promise<Envelope> {
-    const { signal } = options;
-    return new Promise<Envelope>((resolve, reject) => {
-      const onAbort =
-        signal === undefined
-          ? undefined
-          : () => {
-              this.#take(key)?.reject(signal.reason);
-            };
-      const expiry = this.#deadlines.add(key, options.deadline);
-      signal?.addEventListener('abort', onAbort as () => void, { once: true });
-      this.#pending.set(key, { envelope, resolve, reject, expiry, signal, onAbort });
-      try {
-        send();
-      } catch (err) {
-        this.#take(key)?.reject(err);
-      }
+    const promise = this.register(key, envelope, options);
+    try {
+      send();
+    } catch (err) {
+      this.#take(key)?.reject(err);
+    }
+    return promise;
+  }
+
+  /**
+   * Registers a request whose message the caller sends next (failing it with {@link reject} when
+   * the send throws): the hot path, with no closure per request. The caller has checked that
+   * `key` is free and the signal not aborted.
+   */
+  register(key: string, envelope: Envelope, options: RequestOptions): Promise<Envelope> {
+    let resolve!: (reply: Envelope) => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<Envelope>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
+    const { signal } = options;
+    const onAbort =
+      signal === undefined
+        ? undefined
+        : () => {
+            this.#take(key)?.reject(signal.reason);
+          };
+    const expiry = this.#deadlines.add(key, options.deadline);
+    if (onAbort !== undefined) signal?.addEventListener('abort', onAbort, { once: true });
+    this.#pending.set(key, { envelope, resolve, reject, expiry, signal, onAbort });
+    return promise;
   }
 
   /** Ends the request under `key` with its reply; false when none waits there. */

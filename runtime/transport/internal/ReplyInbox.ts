@@ -60,9 +60,14 @@ export class ReplyInbox {
     return this.#pending.has(token);
   }
 
-  /** Registers a request under `token`, then runs `send`; what `send` throws fails it. */
-  wait(token: string, envelope: Envelope, options: RequestOptions, send: () => void) {
-    return this.#pending.wait(token, envelope, options, send);
+  /** Registers a request under `token`; the caller sends it next, and fails it if that throws. */
+  register(token: string, envelope: Envelope, options: RequestOptions): Promise<Envelope> {
+    return this.#pending.register(token, envelope, options);
+  }
+
+  /** Fails the request under `token` (its send threw). */
+  reject(token: string, error: unknown): void {
+    this.#pending.reject(token, error);
   }
 
   /** Resolves the request a reply subject belongs to, when `reply` answers it. */
@@ -70,6 +75,15 @@ export class ReplyInbox {
     const token = subject.slice(this.prefix.length);
     const request = this.#pending.envelope(token);
     if (request === undefined) return 'no-subscribers'; // late: its request already ended
+    return this.#settle(subject, token, request, reply);
+  }
+
+  #settle(
+    subject: string,
+    token: string,
+    request: Envelope,
+    reply: Envelope,
+  ): 'delivered' | 'no-subscribers' {
     if (reply.correlationId !== undefined && reply.correlationId !== request.id) {
       this.#settings.logger.warn(
         { subject, correlationId: reply.correlationId, expected: request.id },
@@ -119,6 +133,6 @@ export class ReplyInbox {
       this.#pending.reject(token, decoded.error);
       return;
     }
-    this.settle(subject, decoded.value);
+    this.#settle(subject, token, request, decoded.value);
   };
 }

@@ -119,3 +119,38 @@ describe('findNatsServer / NATS_SERVER_BIN', () => {
     }
   });
 });
+
+describe('startNatsServer security and cluster options', () => {
+  it.each([
+    ['an nkey that is not a user public key', { auth: { nkey: 'SUABC' } }],
+    ['user without password', { auth: { user: 'u' } }],
+    ['an empty token', { auth: { token: '' } }],
+    ['an empty users list', { auth: { users: [] } }],
+    [
+      'a permission with a space',
+      { auth: { users: [{ user: 'u', password: 'p', publish: ['a b'] }] } },
+    ],
+    ['an unknown tls option', { tls: { verify: true } }],
+    ['a cluster name with spaces', { cluster: { name: 'a b' } }],
+    ['a route that is not a URL', { cluster: { routes: ['127.0.0.1:1'] } }],
+  ])('refuses %s with ERR_INVALID_OPTIONS before starting anything', async (_label, options) => {
+    await expect(startNatsServer(options as never)).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTIONS',
+    });
+  });
+
+  it('keeps TLS and its certificates across a restart, and removes them on stop', async () => {
+    const server = await startNatsServer({ jetstream: false, tls: true });
+    const caFile = server.tls?.caFile ?? '';
+    expect(existsSync(caFile)).toBe(true);
+    await server.restart();
+    const nc = await connect({ servers: server.url, tls: { caFile } });
+    try {
+      expect(nc.info?.tls_required).toBe(true);
+    } finally {
+      await nc.close();
+      await server.stop();
+    }
+    expect(existsSync(caFile)).toBe(false);
+  });
+});

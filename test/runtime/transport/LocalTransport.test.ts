@@ -1,7 +1,9 @@
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import {
+  createSubjects,
   encodeEnvelope,
+  encodeToken,
   isRuntimeError,
   LocalTransport,
   type Envelope,
@@ -266,6 +268,29 @@ describe('LocalTransport', () => {
       expect(rejected[0]?.code).toBe(code);
       expect(rejected[0]?.bytes).toBe(bytes);
     });
+
+    it.prop([fc.string({ minLength: 1 }), fc.string({ minLength: 1 })])(
+      'refuses bytes addressed in another namespace with ERR_FOREIGN_NAMESPACE',
+      (here, there) => {
+        const { transport } = makeTransport();
+        const subject = createSubjects(here).actor('c');
+        const received: Envelope[] = [];
+        transport.subscribe(subject, (e) => received.push(e));
+        const rejected: string[] = [];
+        transport.onRejected((r) => rejected.push(r.error.code));
+        const bytes = encodeEnvelope(envelope({ ns: encodeToken(there) }));
+        if (!bytes.ok) throw bytes.error;
+        const outcome = transport.publishBytes(subject, bytes.value);
+        if (encodeToken(here) === encodeToken(there)) {
+          expect(outcome).toBe('delivered');
+          expect(received).toHaveLength(1);
+        } else {
+          expect(outcome).toBe('no-subscribers');
+          expect(received).toEqual([]);
+          expect(rejected).toEqual(['ERR_FOREIGN_NAMESPACE']);
+        }
+      },
+    );
 
     it('stops reporting to a disposed onRejected listener', () => {
       const { transport } = makeTransport();

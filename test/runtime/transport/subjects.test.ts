@@ -1,6 +1,8 @@
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { createSubjects, decodeToken, encodeToken } from 'agentvisor';
+// Internal to the transport folder: the namespace a subject belongs to.
+import { namespaceOf } from '../../../runtime/transport/subjects.js';
 
 /** One UTF-16 code unit that is half of a surrogate pair. */
 const loneSurrogate = fc
@@ -83,4 +85,23 @@ describe('subjects', () => {
       expect(decodeToken(tokens[3]!)).toBe(name);
     },
   );
+
+  it.prop([anyString, anyString])(
+    'reads the namespace token back from every subject of the layout',
+    (namespace, name) => {
+      const subjects = createSubjects(namespace);
+      const token = encodeToken(namespace);
+      for (const subject of [subjects.actor(name), subjects.topic(name), subjects.node(name)]) {
+        expect(namespaceOf(subject)).toBe(token);
+      }
+    },
+  );
+
+  it('has no namespace for subjects outside the layout or a wildcard namespace', () => {
+    expect(namespaceOf('_INBOX.av.x.1')).toBeUndefined();
+    expect(namespaceOf('av.*.a.c')).toBeUndefined();
+    expect(namespaceOf('av.>')).toBeUndefined();
+    expect(namespaceOf('other.subject')).toBeUndefined();
+    expect(namespaceOf('av.prod')).toBe('prod');
+  });
 });
