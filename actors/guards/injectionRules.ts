@@ -180,7 +180,7 @@ export const DEFAULT_INJECTION_RULES: readonly InjectionRule[] = [
     weight: 0.75,
     raw: true,
     pattern:
-      /!\[[^\]]{0,200}\]\(\s*<?https?:\/\/[^)\s]+\?[^)\s]*(?:(?:data|d|q|c|chat|conv|conversation|history|prompt|secret|key|token|pw|pass|password|msg|message|leak|exfil|summary|context|info|payload|p)=|=[^)\s&]*(?:\{|\[|<|\$|%7b|%3c|%24))/iu,
+      /!\[[^\]]{0,200}\]\(\s*<?https?:\/\/[^)\s?]{1,300}\?[^)\s]{0,500}?(?:(?<=[?&])(?:data|d|q|c|chat|conv|conversation|history|prompt|secret|key|token|pw|pass|password|msg|message|leak|exfil|summary|context|info|payload|p)=|=[^)\s&]{0,300}?(?:\{|\[|<|\$|%7b|%3c|%24))/iu,
   },
   {
     id: 'exfiltration.render-data',
@@ -195,7 +195,7 @@ export const DEFAULT_INJECTION_RULES: readonly InjectionRule[] = [
     family: 'exfiltration',
     weight: 0.5,
     raw: true,
-    pattern: /\]\(\s*<?https?:\/\/[^)\s]+\?[^)\s]*=(?:\{|\$\{|<|%7b|%3c)/iu,
+    pattern: /\]\(\s*<?https?:\/\/[^)\s?]{1,300}\?[^)\s]{0,500}?=(?:\{|\$\{|<|%7b|%3c)/iu,
   },
   // --- tool-call injection in retrieved content ---
   {

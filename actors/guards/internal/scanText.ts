@@ -208,32 +208,77 @@ function scanInvisible(
 }
 
 const COMMENT = /<!--[\s\S]*?(?:-->|$)/gu;
-const HIDDEN_ELEMENT =
-  /<([a-z][a-z0-9]*)\b[^>]*?\bstyle\s*=\s*["'][^"']*?(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]*[1-9])|opacity\s*:\s*0(?:\.0+)?\s*(?:;|["'])|color\s*:\s*(?:#fff(?:fff)?|white|transparent)\b|(?:height|width)\s*:\s*0(?:px)?\s*;[^"']*overflow\s*:\s*hidden)[^"']*["'][^>]*>[\s\S]*?<\/\1\s*>/giu;
-const HIDDEN_ATTRIBUTE =
-  /<([a-z][a-z0-9]*)\b[^>]*?\s(?:hidden|aria-hidden\s*=\s*["']true["'])[^>]*>[\s\S]*?<\/\1\s*>/giu;
+// Opening tags only (bounded, so a page of unclosed tags stays linear); the element's end is
+// found by `closingTag`.
+const HIDDEN_STYLE_TAG =
+  /<([a-z][a-z0-9]{0,20})\b[^>]{0,500}?\bstyle\s*=\s*["'][^"'>]{0,500}?(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]*[1-9])|opacity\s*:\s*0(?:\.0+)?\s*(?:;|["'])|color\s*:\s*(?:#fff(?:fff)?|white|transparent)\b|(?:height|width)\s*:\s*0(?:px)?\s*;[^"'>]{0,200}overflow\s*:\s*hidden)[^>]{0,500}>/giu;
+const HIDDEN_ATTRIBUTE_TAG =
+  /<([a-z][a-z0-9]{0,20})\b[^>]{0,500}?\s(?:hidden|aria-hidden\s*=\s*["']true["'])[^>]{0,500}>/giu;
+
+/**
+ * Where the element opened at `from` ends: after its closing tag, or at the end of the text
+ * when it is never closed (a browser hides the rest too). `cache` remembers, per tag name, the
+ * last closing tag found, so many unclosed tags cost one search each, not one scan each.
+ */
+function closingTag(
+  source: string,
+  lower: string,
+  name: string,
+  from: number,
+  cache: Map<string, number>,
+): number {
+  const known = cache.get(name);
+  let at =
+    known !== undefined && (known === -1 || known >= from)
+      ? known
+      : lower.indexOf(`</${name}`, from);
+  cache.set(name, at);
+  if (at === -1) return source.length;
+  const close = source.indexOf('>', at);
+  at = close === -1 ? source.length : close + 1;
+  return at;
+}
 
 function scanMarkup(
   source: string,
   add: (f: RawFinding) => void,
   hidden: [number, number][],
 ): void {
+  let reported = 0;
   for (const m of source.matchAll(COMMENT)) {
     const span: [number, number] = [m.index, m.index + m[0].length];
     hidden.push(span);
-    add({
-      rule: 'hidden.html-comment',
-      family: 'hidden',
-      weight: 0.1,
-      span,
-      excerpt: excerpt(m[0]),
-    });
+    // Every region is removed when sanitising; only the first few are reported.
+    if (++reported <= MAX_MATCHES_PER_RULE)
+      add({
+        rule: 'hidden.html-comment',
+        family: 'hidden',
+        weight: 0.1,
+        span,
+        excerpt: excerpt(m[0]),
+      });
   }
-  for (const pattern of [HIDDEN_ELEMENT, HIDDEN_ATTRIBUTE]) {
+  // ASCII-only lowercasing keeps offsets (a full toLowerCase can change the length).
+  const lower = source.replace(/[A-Z]+/g, (run) => run.toLowerCase());
+  const cache = new Map<string, number>();
+  reported = 0;
+  for (const pattern of [HIDDEN_STYLE_TAG, HIDDEN_ATTRIBUTE_TAG]) {
+    cache.clear();
     for (const m of source.matchAll(pattern)) {
-      const span: [number, number] = [m.index, m.index + m[0].length];
+      const name = (m[1] ?? '').toLowerCase();
+      const span: [number, number] = [
+        m.index,
+        closingTag(source, lower, name, m.index + m[0].length, cache),
+      ];
       hidden.push(span);
-      add({ rule: 'hidden.css', family: 'hidden', weight: 0.25, span, excerpt: excerpt(m[0]) });
+      if (++reported <= 2 * MAX_MATCHES_PER_RULE)
+        add({
+          rule: 'hidden.css',
+          family: 'hidden',
+          weight: 0.25,
+          span,
+          excerpt: excerpt(source.slice(span[0], span[1])),
+        });
     }
   }
 }

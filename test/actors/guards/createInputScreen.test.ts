@@ -219,4 +219,22 @@ describe('createInputScreen', () => {
     expect(result.action).toBe('block');
     expect(screen.policy('user').blockAt).toBe(0.85);
   });
+
+  it('screens pathological input in bounded time (no catastrophic backtracking)', async () => {
+    // Each of these took seconds to minutes at 20 k characters with unbounded patterns.
+    const screen = createInputScreen();
+    const inputs = [
+      '![a](http://x?'.repeat(1_500),
+      '[a](https://x?q'.repeat(1_500),
+      '<div style="display:none">x '.repeat(800),
+      '<p hidden>'.repeat(2_000),
+      '<!-- a '.repeat(3_000),
+      'QUFB'.repeat(5_000),
+    ];
+    for (const text of inputs) {
+      const result = await screen.screen(text, { source: 'retrieved' });
+      expect(result.score).toBeLessThan(1);
+      expect(result.findings.length).toBeLessThanOrEqual(20);
+    }
+  });
 });
