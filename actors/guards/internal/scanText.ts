@@ -370,8 +370,3 @@ function rot13(normalized: NormalizedText): NormalizedText {
   );
   return { ...normalized, text };
 }
-
-/** Counts per family, for a summary. */
-export function familiesOf(findings: readonly RawFinding[]): InjectionFamily[] {
-  return [...new Set(findings.map((f) => f.family))];
-}
