@@ -1,0 +1,484 @@
+import { z } from 'zod';
+import {
+  Deadline,
+  ErrorCode,
+  RuntimeError,
+  createBreakerRegistry,
+  createBudget,
+  createBulkhead,
+  createFallbackChain,
+  createResiliencePipeline,
+  isRuntimeError,
+  type BreakerRegistry,
+  type Budget,
+  type Bulkhead,
+  type CircuitBreaker,
+  type Clock,
+  type Disposable,
+  type FallbackChain,
+  type Logger,
+  type ResiliencePipeline,
+} from 'agentvisor';
+import type { ModelClient, ModelRequest, ModelResponse, ModelTool } from '../models/index.js';
+import type { AgentResilienceConfig, DegradeTrigger } from './AgentResilienceOptions.js';
+import { ResilienceEvents, type ResilienceEvent } from './ResilienceEvent.js';
+import { ToolResilienceSchema } from './AgentResilienceOptions.js';
+
+/** What the `model` effect delivers: the answer, and which strategy and endpoint gave it. */
+export interface ModelOutput extends ModelResponse {
+  /** `degraded` when the degraded strategy answered; keep it in context to stay degraded. */
+  readonly strategy: 'normal' | 'degraded';
+  /** What switched to the degraded strategy. */
+  readonly degradedBy?: DegradeTrigger;
+  /** The endpoint (client name) that answered. */
+  readonly endpoint: string;
+}
+
+/** A tool as the resilience layer sees it. */
+export interface ResilientTool {
+  readonly input: z.ZodType;
+  readonly description?: string | undefined;
+  readonly idempotent?: boolean | undefined;
+  readonly resilience?: z.input<typeof ToolResilienceSchema> | undefined;
+}
+
+/** One model call, planned before it runs (what is journaled as its intent). */
+export interface ModelCallPlan {
+  /** The declared model. */
+  readonly model: string;
+  readonly request: ModelRequest;
+  readonly task: string;
+  /** Task deadline, epoch ms. */
+  readonly deadline: number | undefined;
+  /** The machine says the task is already degraded (from a previous output). */
+  readonly degraded: boolean;
+}
+
+/** How long a budget per task is kept after its last use, in tasks (oldest dropped first). */
+const MAX_TASKS = 256;
+
+/**
+ * The resilience of one agent definition on one clock: a fallback chain of endpoint pipelines per
+ * declared model (attempt timeout → breaker → bulkhead → retry per endpoint, chain with cool-down
+ * across them), step and task deadlines, budgets per task, a pipeline per tool, and the degraded
+ * strategy. Breakers, bulkheads and cool-downs outlive incarnations: a restart does not forget that
+ * an endpoint is failing.
+ */
+export class AgentResilience {
+  readonly #config: AgentResilienceConfig;
+  readonly #clock: Clock;
+  readonly #events = new ResilienceEvents();
+  readonly #chains = new Map<string, FallbackChain<ModelClient>>();
+  readonly #toolPipelines = new Map<string, ResiliencePipeline>();
+  readonly #budgets = new Map<string, Budget>();
+  readonly #degradedTasks = new Set<string>();
+  readonly #watched = new Set<CircuitBreaker>();
+  /** Breakers of every endpoint and tool; shared when the config passes a registry. */
+  readonly breakers: BreakerRegistry;
+  /** The logger of the newest incarnation, for transitions that happen between calls. */
+  logger: Logger | undefined;
+
+  constructor(
+    config: AgentResilienceConfig,
+    tools: Readonly<Record<string, ResilientTool>>,
+    deps: { clock: Clock; random?: (() => number) | undefined; agent: string },
+  ) {
+    this.#config = config;
+    this.#clock = deps.clock;
+    this.breakers = config.breakers ?? createBreakerRegistry({}, { clock: deps.clock });
+    const bulkheads = new Map<ModelClient, Bulkhead>();
+    const random = deps.random === undefined ? {} : { random: deps.random };
+    for (const [name, declared] of Object.entries(config.models)) {
+      const decl = 'use' in declared ? declared : { use: [declared], coolDownMs: 5_000 };
+      const members = decl.use.map((entry) => {
+        const endpoint = 'client' in entry ? entry : { client: entry };
+        const client = endpoint.client;
+        const key = `model:${client.name}`;
+        const breaker = this.breakers.get(key, endpoint.breaker ?? {});
+        this.#watch(breaker);
+        const bulkheadOptions = endpoint.bulkhead ?? config.bulkhead;
+        let bulkhead: Bulkhead | false = false;
+        if (bulkheadOptions !== false) {
+          // One bulkhead per endpoint (client), shared by every chain that uses it.
+          bulkhead = bulkheads.get(client) ?? createBulkhead({ ...bulkheadOptions, name: key });
+          bulkheads.set(client, bulkhead);
+        }
+        const pipeline = createResiliencePipeline(
+          {
+            name: key,
+            timeoutMs: endpoint.timeoutMs ?? config.timeouts.callMs,
+            retry: endpoint.retry ?? {},
+            breaker,
+            bulkhead,
+          },
+          { clock: deps.clock, ...random },
+        );
+        this.#watchRetries(pipeline, deps.agent);
+        return { name: client.name, target: client, pipeline };
+      });
+      const chain = createFallbackChain(
+        dedupe(members),
+        {
+          name,
+          coolDownMs: decl.coolDownMs,
+          ...('fallbackOn' in decl ? { fallbackOn: decl.fallbackOn } : {}),
+        },
+        { clock: deps.clock },
+      );
+      chain.onFallback((e) => {
+        this.#emit({
+          type: 'fallback',
+          agent: deps.agent,
+          model: name,
+          from: e.from,
+          failureClass: e.failureClass,
+          ...(e.coolDownMs === undefined ? {} : { coolDownMs: e.coolDownMs }),
+        });
+      });
+      this.#chains.set(name, chain);
+    }
+    for (const [name, tool] of Object.entries(tools)) {
+      const options = ToolResilienceSchema.parse(tool.resilience ?? {});
+      const breaker = this.breakers.get(`tool:${name}`, options.breaker ?? {});
+      this.#watch(breaker);
+      const pipeline = createResiliencePipeline(
+        {
+          name: `tool:${name}`,
+          timeoutMs: options.timeoutMs ?? config.timeouts.callMs,
+          // A retry of a tool that is not idempotent could repeat its side effect.
+          retry: options.retry ?? (tool.idempotent === true ? {} : false),
+          breaker,
+        },
+        { clock: deps.clock, ...random },
+      );
+      this.#watchRetries(pipeline, deps.agent);
+      this.#toolPipelines.set(name, pipeline);
+    }
+  }
+
+  /** Declared model names, in declaration order. */
+  get models(): string[] {
+    return [...this.#chains.keys()];
+  }
+
+  /** Called on each {@link ResilienceEvent}. */
+  onEvent(listener: (event: ResilienceEvent) => void): Disposable {
+    return this.#events.add(listener);
+  }
+
+  /** The fallback chain of a declared model (endpoints, cool-downs). */
+  chain(model: string): FallbackChain<ModelClient> | undefined {
+    return this.#chains.get(model);
+  }
+
+  /** The pipeline of a declared tool (its breaker, its retries). */
+  toolPipeline(tool: string): ResiliencePipeline | undefined {
+    return this.#toolPipelines.get(tool);
+  }
+
+  /** The budget of a task, created on first use. */
+  budget(task: string): Budget | undefined {
+    const options = this.#config.budget;
+    if (options === undefined) return undefined;
+    let budget = this.#budgets.get(task);
+    if (budget === undefined) {
+      budget = createBudget(options);
+      this.#budgets.set(task, budget);
+      if (this.#budgets.size > MAX_TASKS) {
+        const oldest = this.#budgets.keys().next().value;
+        if (oldest !== undefined) {
+          this.#budgets.delete(oldest);
+          this.#degradedTasks.delete(oldest);
+        }
+      }
+    }
+    return budget;
+  }
+
+  /**
+   * The tools to offer a model: `requested` without those whose breaker is open or isolated
+   * (anchors §7.11: stop advertising broken tools), each left out reported as `tool-withheld`.
+   */
+  offeredTools(
+    agent: string,
+    requested: readonly ModelTool[] | undefined,
+  ): readonly ModelTool[] | undefined {
+    if (requested === undefined) return undefined;
+    return requested.filter((tool) => {
+      const state = this.#toolPipelines.get(tool.name)?.breaker?.state;
+      if (state !== 'open' && state !== 'isolated') return true;
+      this.#emit({ type: 'tool-withheld', agent, tool: tool.name, state });
+      return false;
+    });
+  }
+
+  /** A declared tool as a {@link ModelTool}: name, description, JSON Schema of its input. */
+  static describeTool(name: string, tool: ResilientTool): ModelTool {
+    let parameters: Record<string, unknown>;
+    try {
+      parameters = z.toJSONSchema(tool.input, { unrepresentable: 'any' });
+    } catch {
+      // A schema with transforms has no JSON Schema; the tool's own validation still applies.
+      parameters = { type: 'object' };
+    }
+    return {
+      name,
+      parameters,
+      ...(tool.description === undefined ? {} : { description: tool.description }),
+    };
+  }
+
+  /**
+   * Runs one model call (the live side of the `model` effect): budget check → degraded strategy
+   * when triggered → the model's fallback chain within the step deadline (what is left of the
+   * task's) → budget charge.
+   *
+   * @throws {RuntimeError} ERR_BUDGET_EXCEEDED (`budget`); ERR_FALLBACK_EXHAUSTED when every
+   *   endpoint failed and no degraded path applies; ERR_TIMEOUT at the step or task deadline.
+   */
+  async callModel(agent: string, plan: ModelCallPlan, signal: AbortSignal): Promise<ModelOutput> {
+    const budget = this.budget(plan.task);
+    this.#checkBudget(agent, plan.task, budget);
+    const degrade = this.#config.degrade;
+    const task = Deadline.fromEnvelope({ deadline: plan.deadline }, { clock: this.#clock });
+    const step = task.child(this.#config.timeouts.stepMs, { level: 'step' });
+    try {
+      const trigger = this.#degradeTrigger(plan, budget);
+      if (trigger !== undefined && degrade !== undefined) {
+        return await this.#degraded(agent, plan, trigger, step, signal, budget);
+      }
+      try {
+        const answer = await this.#run(plan.model, plan.request, step, signal);
+        this.#charge(agent, plan.task, budget, answer);
+        return { ...answer, strategy: 'normal' };
+      } catch (error) {
+        if (
+          degrade?.when.includes('chain-exhausted') === true &&
+          plan.model !== degrade.model &&
+          isRuntimeError(error, ErrorCode.FallbackExhausted)
+        ) {
+          return await this.#degraded(agent, plan, 'chain-exhausted', step, signal, budget);
+        }
+        throw error;
+      }
+    } finally {
+      step.dispose();
+      task.dispose();
+    }
+  }
+
+  /**
+   * Takes back what a recorded outcome says (a replay after a restart): its spend is charged to
+   * the task's budget again, and a degraded answer marks the task degraded. Never throws.
+   */
+  replayed(plan: ModelCallPlan, output: ModelOutput): void {
+    const budget = this.budget(plan.task);
+    try {
+      budget?.charge(usageOf(output));
+    } catch {
+      // Over the limit already: the next call's check refuses it.
+    }
+    if (output.strategy === 'degraded') this.#degradedTasks.add(plan.task);
+  }
+
+  /**
+   * Runs one tool call through the tool's pipeline (breaker, retries when idempotent, call
+   * timeout), within the step deadline and what is left of the task's.
+   */
+  async runTool<T>(
+    tool: string,
+    deadline: number | undefined,
+    signal: AbortSignal,
+    run: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const pipeline = this.#toolPipelines.get(tool);
+    if (pipeline === undefined) return run(signal);
+    const task = Deadline.fromEnvelope({ deadline }, { clock: this.#clock });
+    const step = task.child(this.#config.timeouts.stepMs, { level: 'step' });
+    try {
+      return await pipeline.execute((ctx) => abortable(run(ctx.signal), ctx.signal), {
+        deadline: step,
+        signal,
+      });
+    } finally {
+      step.dispose();
+      task.dispose();
+    }
+  }
+
+  // --- internals ---
+
+  async #run(
+    model: string,
+    request: ModelRequest,
+    step: Deadline,
+    signal: AbortSignal,
+  ): Promise<ModelResponse & { endpoint: string }> {
+    const chain = this.#chains.get(model);
+    if (chain === undefined) {
+      throw new RuntimeError(ErrorCode.InvalidOptions, `No model named ${model}`, {
+        details: { model, declared: this.models, failureClass: 'invalid-request' },
+      });
+    }
+    return chain.execute(
+      async (client, ctx) => ({
+        ...(await abortable(client.complete(request, { signal: ctx.signal }), ctx.signal)),
+        endpoint: ctx.member,
+      }),
+      { deadline: step, signal },
+    );
+  }
+
+  async #degraded(
+    agent: string,
+    plan: ModelCallPlan,
+    trigger: DegradeTrigger,
+    step: Deadline,
+    signal: AbortSignal,
+    budget: Budget | undefined,
+  ): Promise<ModelOutput> {
+    const degrade = this.#config.degrade;
+    if (degrade === undefined) throw new Error('unreachable: no degraded strategy declared');
+    const first = !this.#degradedTasks.has(plan.task);
+    this.#degradedTasks.add(plan.task);
+    if (first) {
+      this.#emit({
+        type: 'degraded',
+        agent,
+        model: plan.model,
+        trigger,
+        task: plan.task,
+        use: degrade.model,
+      });
+    }
+    const request: ModelRequest =
+      degrade.instruction === undefined
+        ? plan.request
+        : {
+            ...plan.request,
+            messages: [{ role: 'system', content: degrade.instruction }, ...plan.request.messages],
+          };
+    const answer = await this.#run(degrade.model, request, step, signal);
+    this.#charge(agent, plan.task, budget, answer);
+    return { ...answer, strategy: 'degraded', degradedBy: trigger };
+  }
+
+  #degradeTrigger(plan: ModelCallPlan, budget: Budget | undefined): DegradeTrigger | undefined {
+    const degrade = this.#config.degrade;
+    if (degrade === undefined || plan.model === degrade.model) return undefined;
+    // Once degraded, a task stays degraded: the machine said so, or an earlier call switched.
+    if (plan.degraded || this.#degradedTasks.has(plan.task)) return 'chain-exhausted';
+    if (degrade.when.includes('breaker-open')) {
+      const state = this.#chains.get(plan.model)?.members[0]?.pipeline?.breaker?.state;
+      if (state === 'open' || state === 'isolated') return 'breaker-open';
+    }
+    if (degrade.when.includes('budget-low') && budget !== undefined) {
+      const left = budget.remaining();
+      const { maxTokens, maxCost, maxSteps } = budget.config;
+      const low = (rest: number, max: number | undefined) =>
+        max !== undefined && rest <= max * degrade.budgetLowRatio;
+      if (low(left.tokens, maxTokens) || low(left.cost, maxCost) || low(left.steps, maxSteps)) {
+        return 'budget-low';
+      }
+    }
+    return undefined;
+  }
+
+  #checkBudget(agent: string, task: string, budget: Budget | undefined): void {
+    try {
+      budget?.check();
+    } catch (error) {
+      this.#budgetExceeded(agent, task, error);
+      throw error;
+    }
+  }
+
+  #charge(agent: string, task: string, budget: Budget | undefined, answer: ModelResponse): void {
+    try {
+      budget?.charge(usageOf(answer));
+    } catch (error) {
+      this.#budgetExceeded(agent, task, error);
+      throw error;
+    }
+  }
+
+  #budgetExceeded(agent: string, task: string, error: unknown): void {
+    const dimension = isRuntimeError(error)
+      ? String((error.details as { dimension?: unknown } | undefined)?.dimension)
+      : 'unknown';
+    this.#emit({ type: 'budget-exceeded', agent, task, dimension });
+  }
+
+  #watch(breaker: CircuitBreaker): void {
+    if (this.#watched.has(breaker)) return;
+    this.#watched.add(breaker);
+    breaker.onStateChange((change) => {
+      this.#emit({
+        type: 'breaker',
+        breaker: change.breaker,
+        from: change.from,
+        to: change.to,
+        reason: change.reason,
+      });
+    });
+  }
+
+  #watchRetries(pipeline: ResiliencePipeline, agent: string): void {
+    pipeline.onRetry((e) => {
+      const retryAfterMs = isRuntimeError(e.error)
+        ? (e.error.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs
+        : undefined;
+      this.#emit({
+        type: 'retry',
+        agent,
+        endpoint: pipeline.name,
+        attempt: e.attempt,
+        delayMs: e.delayMs,
+        failureClass: e.failureClass,
+        ...(typeof retryAfterMs === 'number' ? { retryAfterMs } : {}),
+      });
+    });
+  }
+
+  #emit(event: ResilienceEvent): void {
+    this.logger?.info({ resilience: event }, `resilience: ${event.type}`);
+    this.#events.emit(event);
+  }
+}
+
+/** What a model answer spent, as a budget charge: its tokens, its cost, one step. */
+function usageOf(answer: ModelResponse) {
+  return {
+    inputTokens: answer.usage.inputTokens,
+    outputTokens: answer.usage.outputTokens,
+    ...(answer.cost === undefined ? {} : { cost: answer.cost }),
+    steps: 1,
+  };
+}
+
+/** A chain member per distinct client name: the same endpoint twice would only repeat a failure. */
+function dedupe<T extends { name: string }>(members: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return members.filter((m) => (seen.has(m.name) ? false : (seen.add(m.name), true)));
+}
+
+/**
+ * `promise`, or a rejection with `signal.reason` as soon as `signal` aborts: a client or tool that
+ * ignores its signal cannot hold the attempt (and its timers) open past a timeout or a stop.
+ */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      promise.catch(() => undefined);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => {
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
+}
