@@ -11,6 +11,7 @@ import {
   isRuntimeError,
   type BreakerRegistry,
   type Budget,
+  type BudgetSnapshot,
   type Bulkhead,
   type CircuitBreaker,
   type Clock,
@@ -32,6 +33,12 @@ export interface ModelOutput extends ModelResponse {
   readonly degradedBy?: DegradeTrigger;
   /** The endpoint (client name) that answered. */
   readonly endpoint: string;
+  /**
+   * What the task has spent after this call, when the agent has a budget: keep it in context and
+   * pass it back as `budgetSpent`, so a restored agent does not forget what was spent before its
+   * checkpoint.
+   */
+  readonly budget?: BudgetSnapshot;
 }
 
 /** A tool as the resilience layer sees it. */
@@ -52,6 +59,8 @@ export interface ModelCallPlan {
   readonly deadline: number | undefined;
   /** The machine says the task is already degraded (from a previous output). */
   readonly degraded: boolean;
+  /** What the machine says the task has spent (from a previous output). */
+  readonly spent?: BudgetSnapshot | undefined;
 }
 
 /** How long a budget per task is kept after its last use, in tasks (oldest dropped first). */
@@ -238,6 +247,7 @@ export class AgentResilience {
    */
   async callModel(agent: string, plan: ModelCallPlan, signal: AbortSignal): Promise<ModelOutput> {
     const budget = this.budget(plan.task);
+    if (budget !== undefined && plan.spent !== undefined) takeLarger(budget, plan.spent);
     this.#checkBudget(agent, plan.task, budget);
     const degrade = this.#config.degrade;
     const task = Deadline.fromEnvelope({ deadline: plan.deadline }, { clock: this.#clock });
@@ -250,7 +260,7 @@ export class AgentResilience {
       try {
         const answer = await this.#run(plan.model, plan.request, step, signal);
         this.#charge(agent, plan.task, budget, answer);
-        return { ...answer, strategy: 'normal' };
+        return withSpent({ ...answer, strategy: 'normal' }, budget);
       } catch (error) {
         if (
           degrade?.when.includes('chain-exhausted') === true &&
@@ -273,10 +283,9 @@ export class AgentResilience {
    */
   replayed(plan: ModelCallPlan, output: ModelOutput): void {
     const budget = this.budget(plan.task);
-    try {
-      budget?.charge(usageOf(output));
-    } catch {
-      // Over the limit already: the next call's check refuses it.
+    if (budget !== undefined) {
+      if (output.budget !== undefined) takeLarger(budget, output.budget);
+      else if (plan.spent !== undefined) takeLarger(budget, plan.spent);
     }
     if (output.strategy === 'degraded') this.#degradedTasks.add(plan.task);
   }
@@ -360,7 +369,7 @@ export class AgentResilience {
           };
     const answer = await this.#run(degrade.model, request, step, signal);
     this.#charge(agent, plan.task, budget, answer);
-    return { ...answer, strategy: 'degraded', degradedBy: trigger };
+    return withSpent({ ...answer, strategy: 'degraded', degradedBy: trigger }, budget);
   }
 
   #degradeTrigger(plan: ModelCallPlan, budget: Budget | undefined): DegradeTrigger | undefined {
@@ -443,6 +452,23 @@ export class AgentResilience {
   #emit(event: ResilienceEvent): void {
     this.logger?.info({ resilience: event }, `resilience: ${event.type}`);
     this.#events.emit(event);
+  }
+}
+
+/** The output with the task's spend after it, when there is a budget. */
+function withSpent(output: ModelOutput, budget: Budget | undefined): ModelOutput {
+  return budget === undefined ? output : { ...output, budget: budget.toSnapshot() };
+}
+
+/** Restores `budget` to `spent` when that says more was spent (a restored agent catching up). */
+function takeLarger(budget: Budget, spent: BudgetSnapshot): void {
+  const now = budget.spent;
+  if (spent.steps > now.steps || spent.inputTokens + spent.outputTokens > now.tokens) {
+    try {
+      budget.restore(spent);
+    } catch {
+      // A malformed figure from the machine's context: keep what this process counted.
+    }
   }
 }
 

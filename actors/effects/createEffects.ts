@@ -1,6 +1,6 @@
 import { fromPromise, type PromiseActorLogic } from 'xstate';
 import type { z } from 'zod';
-import { ErrorCode, RuntimeError, type ActorContext } from 'agentvisor';
+import { ErrorCode, RuntimeError, type ActorContext, type BudgetSnapshot } from 'agentvisor';
 import type { ModelRequest, ModelTool } from '../models/index.js';
 import {
   AgentResilience,
@@ -89,6 +89,8 @@ export interface ModelInput extends ModelRequest {
   readonly offerTools?: boolean | readonly string[] | undefined;
   /** The strategy an earlier output reported; `degraded` keeps the task on the degraded path. */
   readonly strategy?: 'normal' | 'degraded' | undefined;
+  /** The task's spend an earlier output reported (`output.budget`), kept in context across restarts. */
+  readonly budgetSpent?: BudgetSnapshot | undefined;
 }
 
 /** The effects an agent invokes by name (`invoke: { src: 'ask' }`), registered in `setup({ actors })`. */
@@ -141,6 +143,7 @@ export function createEffects(self: ActorContext, sources: EffectSources): Agent
         task: input.taskId ?? 'agent',
         deadline: input.deadline,
         degraded: input.strategy === 'degraded',
+        spent: input.budgetSpent,
       };
       // Set when the call runs live; a recorded outcome (a replay) leaves it false.
       const live = { ran: false };

@@ -11,6 +11,7 @@ import {
   respondTo,
   toWireError,
   withFailureClass,
+  type BudgetSnapshot,
   type ReplyAddress,
   type WireError,
 } from 'agentvisor';
@@ -40,6 +41,7 @@ interface HarnessContext {
   deadline: number | undefined;
   taskId: string;
   strategy: 'normal' | 'degraded';
+  budget: BudgetSnapshot | undefined;
 }
 
 type HarnessConfig = Omit<
@@ -70,6 +72,7 @@ export function harnessAgent(config: HarnessConfig, name = 'resilient') {
           deadline: undefined,
           taskId: '',
           strategy: 'normal',
+          budget: undefined,
         },
         initial: 'idle',
         states: {
@@ -82,6 +85,11 @@ export function harnessAgent(config: HarnessConfig, name = 'resilient') {
                   ask: ({ event }) => event.payload,
                   deadline: ({ event }) => event.deadline,
                   taskId: ({ event }) => event.payload.task ?? event.id,
+                  // The spend reported is the task's: another task starts from nothing.
+                  budget: ({ context, event }) =>
+                    (event.payload.task ?? event.id) === context.taskId
+                      ? context.budget
+                      : undefined,
                 }),
               },
               'q.tool': {
@@ -104,11 +112,15 @@ export function harnessAgent(config: HarnessConfig, name = 'resilient') {
                 taskId: context.taskId,
                 deadline: context.deadline,
                 strategy: context.strategy,
+                budgetSpent: context.budget,
               }),
               onDone: {
                 target: 'idle',
                 actions: [
-                  assign({ strategy: ({ event }) => event.output.strategy }),
+                  assign({
+                    strategy: ({ event }) => event.output.strategy,
+                    budget: ({ event }) => event.output.budget,
+                  }),
                   respondTo(({ context, event }) => ({
                     to: context.asker!,
                     payload: event.output,
