@@ -199,6 +199,9 @@ export {
   ResiliencePipeline,
   createResiliencePipeline,
   ResiliencePipelineOptionsSchema,
+  BreakerKvSync,
+  syncBreakersWithKv,
+  BreakerKvSyncOptionsSchema,
 } from './resilience/index.js';
 export type {
   FailureClass,
@@ -243,4 +246,6 @@ export type {
   ResiliencePipelineOptions,
   ResiliencePipelineDeps,
   AttemptContext,
+  BreakerKvSyncOptions,
+  BreakerSyncApplied,
 } from './resilience/index.js';
