@@ -20,6 +20,7 @@ export {
   isErrorCode,
   toWireError,
   parseOptions,
+  formatPath,
 } from './errors/index.js';
 export type { WireError, RuntimeErrorOptions, OptionIssue } from './errors/index.js';
 

@@ -89,6 +89,10 @@ export const ErrorCode = {
   ModelConnection: 'ERR_MODEL_CONNECTION',
   /** A model's answer could not be used: a malformed body, tool arguments or structured output. */
   ModelOutput: 'ERR_MODEL_OUTPUT',
+  /** Output still failed its guard (schema or validators) after every repair; `details.attempts`. */
+  InvalidOutput: 'ERR_INVALID_OUTPUT',
+  /** Input screening blocked content (prompt injection); `details.findings`, `details.score`. */
+  InputBlocked: 'ERR_INPUT_BLOCKED',
 
   /** An error crossed the wire with a code this version does not know. */
   Unknown: 'ERR_UNKNOWN',

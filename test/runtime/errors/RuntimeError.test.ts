@@ -65,6 +65,8 @@ describe('RuntimeError', () => {
       ModelHttp: 'ERR_MODEL_HTTP',
       ModelConnection: 'ERR_MODEL_CONNECTION',
       ModelOutput: 'ERR_MODEL_OUTPUT',
+      InvalidOutput: 'ERR_INVALID_OUTPUT',
+      InputBlocked: 'ERR_INPUT_BLOCKED',
       Unknown: 'ERR_UNKNOWN',
     });
     expect(new Set(allCodes).size).toBe(allCodes.length);
