@@ -24,6 +24,7 @@ import {
   type ResilienceEvent,
   type ToolDefinition,
 } from './effects/index.js';
+import { InputScreen, createInputScreen, type InputScreenOptions } from './guards/index.js';
 
 /** Payload schemas of the messages an agent accepts, by message type. */
 export type Accepts = Readonly<Record<string, z.ZodType>>;
@@ -67,6 +68,11 @@ export interface AgentConfig<TAccepts extends Accepts, TMachine extends AnyState
   readonly budget?: AgentResilienceOptions['budget'];
   /** The degraded strategy: which model, on which triggers, with which instruction. @default none */
   readonly degrade?: AgentResilienceOptions['degrade'];
+  /**
+   * Prompt-injection screening of `user` and `tool` messages before each model call: an
+   * InputScreen or its options (see createInputScreen). @default none
+   */
+  readonly screen?: InputScreen | InputScreenOptions;
   /** Breakers of models and tools (share one registry across agents and nodes). @default one per agent */
   readonly breakers?: AgentResilienceOptions['breakers'];
   /** Numbers in `[0, 1)` for retry jitter; a seeded one makes runs reproducible. @default Math.random */
@@ -225,6 +231,7 @@ const RESILIENCE_KEYS = [
   'budget',
   'degrade',
   'breakers',
+  'screen',
 ] as const;
 
 /** The resilience fields of a config (validated by their own schema) and the rest. */
@@ -236,7 +243,12 @@ function splitResilience(config: object): {
   const rest: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
     if ((RESILIENCE_KEYS as readonly string[]).includes(key)) {
-      if (value !== undefined) resilienceOptions[key] = value;
+      if (value === undefined) continue;
+      // Screening options make the screen here (createInputScreen validates them).
+      resilienceOptions[key] =
+        key === 'screen' && !(value instanceof InputScreen)
+          ? createInputScreen(value as InputScreenOptions)
+          : value;
     } else rest[key] = value;
   }
   return { resilienceOptions, rest };

@@ -20,10 +20,12 @@ import {
   type Logger,
   type ResiliencePipeline,
 } from 'agentvisor';
+import { createOutputGuard, type OutputGuard } from '../guards/index.js';
 import type { ModelClient, ModelRequest, ModelResponse, ModelTool } from '../models/index.js';
 import type { AgentResilienceConfig, DegradeTrigger } from './AgentResilienceOptions.js';
 import { ResilienceEvents, type ResilienceEvent } from './ResilienceEvent.js';
 import { ToolResilienceSchema } from './AgentResilienceOptions.js';
+import { screenRequest } from './screenRequest.js';
 
 /** What the `model` effect delivers: the answer, and which strategy and endpoint gave it. */
 export interface ModelOutput extends ModelResponse {
@@ -78,12 +80,14 @@ export class AgentResilience {
   readonly #clock: Clock;
   readonly #events = new ResilienceEvents();
   readonly #chains = new Map<string, FallbackChain<ModelClient>>();
+  readonly #guards = new Map<string, { guard: OutputGuard<unknown>; schema: z.ZodType }>();
   readonly #toolPipelines = new Map<string, ResiliencePipeline>();
   readonly #budgets = new Map<string, Budget>();
   readonly #degradedTasks = new Set<string>();
   readonly #watched = new Set<CircuitBreaker>();
   /** Breakers of every endpoint and tool; shared when the config passes a registry. */
   readonly breakers: BreakerRegistry;
+  readonly #agent: string;
   /** The logger of the newest incarnation, for transitions that happen between calls. */
   logger: Logger | undefined;
 
@@ -94,6 +98,7 @@ export class AgentResilience {
   ) {
     this.#config = config;
     this.#clock = deps.clock;
+    this.#agent = deps.agent;
     this.breakers = config.breakers ?? createBreakerRegistry({}, { clock: deps.clock });
     const bulkheads = new Map<ModelClient, Bulkhead>();
     const random = deps.random === undefined ? {} : { random: deps.random };
@@ -145,6 +150,14 @@ export class AgentResilience {
         });
       });
       this.#chains.set(name, chain);
+      if ('output' in decl && decl.output !== undefined) {
+        const guard = createOutputGuard({
+          schema: decl.output,
+          ...(decl.validators === undefined ? {} : { validators: decl.validators }),
+          ...(decl.maxRepairs === undefined ? {} : { maxRepairs: decl.maxRepairs }),
+        });
+        this.#guards.set(name, { guard, schema: decl.output });
+      }
     }
     for (const [name, tool] of Object.entries(tools)) {
       const options = ToolResilienceSchema.parse(tool.resilience ?? {});
@@ -245,7 +258,12 @@ export class AgentResilience {
    * @throws {RuntimeError} ERR_BUDGET_EXCEEDED (`budget`); ERR_FALLBACK_EXHAUSTED when every
    *   endpoint failed and no degraded path applies; ERR_TIMEOUT at the step or task deadline.
    */
-  async callModel(agent: string, plan: ModelCallPlan, signal: AbortSignal): Promise<ModelOutput> {
+  async callModel(
+    agent: string,
+    planned: ModelCallPlan,
+    signal: AbortSignal,
+  ): Promise<ModelOutput> {
+    let plan = planned;
     const budget = this.budget(plan.task);
     if (budget !== undefined && plan.spent !== undefined) takeLarger(budget, plan.spent);
     this.#checkBudget(agent, plan.task, budget);
@@ -253,6 +271,7 @@ export class AgentResilience {
     const task = Deadline.fromEnvelope({ deadline: plan.deadline }, { clock: this.#clock });
     const step = task.child(this.#config.timeouts.stepMs, { level: 'step' });
     try {
+      plan = await this.#screen(agent, plan, signal);
       const trigger = this.#degradeTrigger(plan, budget);
       if (trigger !== undefined && degrade !== undefined) {
         return await this.#degraded(agent, plan, trigger, step, signal, budget);
@@ -329,13 +348,48 @@ export class AgentResilience {
         details: { model, declared: this.models, failureClass: 'invalid-request' },
       });
     }
-    return chain.execute(
-      async (client, ctx) => ({
-        ...(await abortable(client.complete(request, { signal: ctx.signal }), ctx.signal)),
-        endpoint: ctx.member,
-      }),
-      { deadline: step, signal },
-    );
+    const call = (req: ModelRequest): Promise<ModelResponse & { endpoint: string }> =>
+      chain.execute(
+        async (client, ctx) => ({
+          ...(await abortable(client.complete(req, { signal: ctx.signal }), ctx.signal)),
+          endpoint: ctx.member,
+        }),
+        { deadline: step, signal },
+      );
+    const guarded = this.#guards.get(model);
+    if (guarded === undefined) return call(request);
+    // The repair loop wraps the whole chain: each repair is a call with its own retries and
+    // fallbacks, all within the step's deadline.
+    const result = await guarded.guard.complete(call, withFormat(request, model, guarded.schema), {
+      signal,
+      onAttempt: (e) => {
+        if (e.final && e.repaired) {
+          this.#emit({ type: 'repaired', agent: this.#agent, model, attempts: e.attempt });
+        }
+      },
+    });
+    const response = result.response as ModelResponse & { endpoint: string };
+    return {
+      ...response,
+      output: result.value,
+      usage: result.usage,
+      ...(result.cost === undefined ? {} : { cost: result.cost }),
+    };
+  }
+
+  async #screen(agent: string, plan: ModelCallPlan, signal: AbortSignal): Promise<ModelCallPlan> {
+    const screen = this.#config.screen;
+    if (screen === undefined) return plan;
+    const request = await screenRequest(screen, plan.request, signal, ({ result }) => {
+      this.#emit({
+        type: 'screened',
+        agent,
+        action: result.action,
+        score: result.score,
+        blocked: result.action === 'block' || result.action === 'escalate',
+      });
+    });
+    return request === plan.request ? plan : { ...plan, request };
   }
 
   async #degraded(
@@ -453,6 +507,19 @@ export class AgentResilience {
     this.logger?.info({ resilience: event }, `resilience: ${event.type}`);
     this.#events.emit(event);
   }
+}
+
+/** The request asking for the guard's schema as JSON, unless it names a format of its own. */
+function withFormat(request: ModelRequest, model: string, output: z.ZodType): ModelRequest {
+  if (request.responseFormat !== undefined) return request;
+  let schema: Record<string, unknown>;
+  try {
+    schema = z.toJSONSchema(output, { unrepresentable: 'any' });
+  } catch {
+    return { ...request, responseFormat: { type: 'json_object' } };
+  }
+  const name = model.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64) || 'output';
+  return { ...request, responseFormat: { type: 'json_schema', name, schema } };
 }
 
 /** The output with the task's spend after it, when there is a budget. */

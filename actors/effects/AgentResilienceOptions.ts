@@ -7,6 +7,7 @@ import {
   FallbackOptionsSchema,
   RetryOptionsSchema,
 } from 'agentvisor';
+import { InputScreen, type SemanticValidator } from '../guards/index.js';
 import type { ModelClient } from '../models/index.js';
 
 /** A budget in ms; `Infinity` for none. */
@@ -50,6 +51,21 @@ export const ModelDeclarationSchema = z.strictObject({
   coolDownMs: FallbackOptionsSchema.shape.coolDownMs,
   /** Failure classes after which the next endpoint is tried. @default as FallbackOptionsSchema */
   fallbackOn: FallbackOptionsSchema.shape.fallbackOn,
+  /**
+   * Zod schema of the structured output: the answer is validated (and asked for as JSON Schema
+   * when the request names no format); a rejected answer is sent back with its issues, up to
+   * `maxRepairs` times, then the call fails with ERR_INVALID_OUTPUT (`invalid-output`).
+   * @default none (the answer is not validated)
+   */
+  output: z.custom<z.ZodType>((s) => s instanceof z.ZodType, 'expected a zod schema').optional(),
+  /** Checks the schema cannot express, run on a value it accepted. @default [] */
+  validators: z
+    .array(
+      z.custom<SemanticValidator<unknown>>((f) => typeof f === 'function', 'expected a function'),
+    )
+    .optional(),
+  /** Repair requests after the first answer. @default 2 (guardrails-ai's num_reasks) */
+  maxRepairs: z.number().int().min(0).max(10).optional(),
 });
 /** What callers pass for one declared model. */
 export type ModelDeclaration = z.input<typeof ModelDeclarationSchema>;
@@ -121,6 +137,12 @@ export const AgentResilienceOptionsSchema = z.strictObject({
   budget: BudgetOptionsSchema.optional(),
   /** The degraded strategy and its trigger. @default none (failures go to the machine) */
   degrade: DegradeOptionsSchema.optional(),
+  /**
+   * Screening of untrusted messages (`user`, `tool`) before each model call: an InputScreen
+   * (`defineAgent` also takes its options and creates it). Blocked input fails the call with ERR_INPUT_BLOCKED (`safety`); sanitised and
+   * tool content reaches the model marked untrusted. @default none
+   */
+  screen: z.instanceof(InputScreen).optional(),
   /**
    * The breakers of models and tools; pass a shared registry (e.g. synced through NATS KV with
    * `syncBreakersWithKv`) so agents and nodes open and close together. @default one per agent
