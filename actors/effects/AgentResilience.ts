@@ -4,15 +4,10 @@ import {
   ErrorCode,
   RuntimeError,
   createBreakerRegistry,
-  createBudget,
-  createBulkhead,
-  createFallbackChain,
-  createResiliencePipeline,
   isRuntimeError,
   type BreakerRegistry,
   type Budget,
   type BudgetSnapshot,
-  type Bulkhead,
   type CircuitBreaker,
   type Clock,
   type Disposable,
@@ -20,12 +15,17 @@ import {
   type Logger,
   type ResiliencePipeline,
 } from 'agentvisor';
-import { createOutputGuard, type OutputGuard } from '../guards/index.js';
+import type { OutputGuard } from '../guards/index.js';
 import type { ModelClient, ModelRequest, ModelResponse, ModelTool } from '../models/index.js';
 import type { AgentResilienceConfig, DegradeTrigger } from './AgentResilienceOptions.js';
 import { ResilienceEvents, type ResilienceEvent } from './ResilienceEvent.js';
 import { ToolResilienceSchema } from './AgentResilienceOptions.js';
+import { buildModelChain, type ChainContext } from './internal/buildModelChain.js';
+import { buildToolPipeline } from './internal/buildToolPipeline.js';
+import { abortable } from './internal/abortable.js';
+import { withOutputFormat } from './internal/withOutputFormat.js';
 import { screenRequest } from './screenRequest.js';
+import { TaskBudgets } from './TaskBudgets.js';
 
 /** What the `model` effect delivers: the answer, and which strategy and endpoint gave it. */
 export interface ModelOutput extends ModelResponse {
@@ -65,9 +65,6 @@ export interface ModelCallPlan {
   readonly spent?: BudgetSnapshot | undefined;
 }
 
-/** How long a budget per task is kept after its last use, in tasks (oldest dropped first). */
-const MAX_TASKS = 256;
-
 /**
  * The resilience of one agent definition on one clock: a fallback chain of endpoint pipelines per
  * declared model (attempt timeout → breaker → bulkhead → retry per endpoint, chain with cool-down
@@ -82,8 +79,7 @@ export class AgentResilience {
   readonly #chains = new Map<string, FallbackChain<ModelClient>>();
   readonly #guards = new Map<string, { guard: OutputGuard<unknown>; schema: z.ZodType }>();
   readonly #toolPipelines = new Map<string, ResiliencePipeline>();
-  readonly #budgets = new Map<string, Budget>();
-  readonly #degradedTasks = new Set<string>();
+  readonly #tasks: TaskBudgets;
   readonly #watched = new Set<CircuitBreaker>();
   /** Breakers of every endpoint and tool; shared when the config passes a registry. */
   readonly breakers: BreakerRegistry;
@@ -99,46 +95,26 @@ export class AgentResilience {
     this.#config = config;
     this.#clock = deps.clock;
     this.#agent = deps.agent;
+    this.#tasks = new TaskBudgets(config.budget, (task, dimension) => {
+      this.#emit({ type: 'budget-exceeded', agent: deps.agent, task, dimension });
+    });
     this.breakers = config.breakers ?? createBreakerRegistry({}, { clock: deps.clock });
-    const bulkheads = new Map<ModelClient, Bulkhead>();
     const random = deps.random === undefined ? {} : { random: deps.random };
-    for (const [name, declared] of Object.entries(config.models)) {
-      const decl = 'use' in declared ? declared : { use: [declared], coolDownMs: 5_000 };
-      const members = decl.use.map((entry) => {
-        const endpoint = 'client' in entry ? entry : { client: entry };
-        const client = endpoint.client;
-        const key = `model:${client.name}`;
-        const breaker = this.breakers.get(key, endpoint.breaker ?? {});
+    const context: ChainContext = {
+      config,
+      clock: deps.clock,
+      random,
+      breakers: this.breakers,
+      bulkheads: new Map(),
+      watchBreaker: (breaker) => {
         this.#watch(breaker);
-        const bulkheadOptions = endpoint.bulkhead ?? config.bulkhead;
-        let bulkhead: Bulkhead | false = false;
-        if (bulkheadOptions !== false) {
-          // One bulkhead per endpoint (client), shared by every chain that uses it.
-          bulkhead = bulkheads.get(client) ?? createBulkhead({ ...bulkheadOptions, name: key });
-          bulkheads.set(client, bulkhead);
-        }
-        const pipeline = createResiliencePipeline(
-          {
-            name: key,
-            timeoutMs: endpoint.timeoutMs ?? config.timeouts.callMs,
-            retry: endpoint.retry ?? {},
-            breaker,
-            bulkhead,
-          },
-          { clock: deps.clock, ...random },
-        );
+      },
+      watchRetries: (pipeline) => {
         this.#watchRetries(pipeline, deps.agent);
-        return { name: client.name, target: client, pipeline };
-      });
-      const chain = createFallbackChain(
-        dedupe(members),
-        {
-          name,
-          coolDownMs: decl.coolDownMs,
-          ...('fallbackOn' in decl ? { fallbackOn: decl.fallbackOn } : {}),
-        },
-        { clock: deps.clock },
-      );
+      },
+    };
+    for (const [name, declared] of Object.entries(config.models)) {
+      const { chain, guard } = buildModelChain(name, declared, context);
       chain.onFallback((e) => {
         this.#emit({
           type: 'fallback',
@@ -150,31 +126,10 @@ export class AgentResilience {
         });
       });
       this.#chains.set(name, chain);
-      if ('output' in decl && decl.output !== undefined) {
-        const guard = createOutputGuard({
-          schema: decl.output,
-          ...(decl.validators === undefined ? {} : { validators: decl.validators }),
-          ...(decl.maxRepairs === undefined ? {} : { maxRepairs: decl.maxRepairs }),
-        });
-        this.#guards.set(name, { guard, schema: decl.output });
-      }
+      if (guard !== undefined) this.#guards.set(name, guard);
     }
     for (const [name, tool] of Object.entries(tools)) {
-      const options = ToolResilienceSchema.parse(tool.resilience ?? {});
-      const breaker = this.breakers.get(`tool:${name}`, options.breaker ?? {});
-      this.#watch(breaker);
-      const pipeline = createResiliencePipeline(
-        {
-          name: `tool:${name}`,
-          timeoutMs: options.timeoutMs ?? config.timeouts.callMs,
-          // A retry of a tool that is not idempotent could repeat its side effect.
-          retry: options.retry ?? (tool.idempotent === true ? {} : false),
-          breaker,
-        },
-        { clock: deps.clock, ...random },
-      );
-      this.#watchRetries(pipeline, deps.agent);
-      this.#toolPipelines.set(name, pipeline);
+      this.#toolPipelines.set(name, buildToolPipeline(name, tool, context));
     }
   }
 
@@ -198,23 +153,9 @@ export class AgentResilience {
     return this.#toolPipelines.get(tool);
   }
 
-  /** The budget of a task, created on first use. */
+  /** The budget of a task, created on first use; undefined when the agent has none. */
   budget(task: string): Budget | undefined {
-    const options = this.#config.budget;
-    if (options === undefined) return undefined;
-    let budget = this.#budgets.get(task);
-    if (budget === undefined) {
-      budget = createBudget(options);
-      this.#budgets.set(task, budget);
-      if (this.#budgets.size > MAX_TASKS) {
-        const oldest = this.#budgets.keys().next().value;
-        if (oldest !== undefined) {
-          this.#budgets.delete(oldest);
-          this.#degradedTasks.delete(oldest);
-        }
-      }
-    }
-    return budget;
+    return this.#tasks.get(task);
   }
 
   /**
@@ -234,22 +175,6 @@ export class AgentResilience {
     });
   }
 
-  /** A declared tool as a {@link ModelTool}: name, description, JSON Schema of its input. */
-  static describeTool(name: string, tool: ResilientTool): ModelTool {
-    let parameters: Record<string, unknown>;
-    try {
-      parameters = z.toJSONSchema(tool.input, { unrepresentable: 'any' });
-    } catch {
-      // A schema with transforms has no JSON Schema; the tool's own validation still applies.
-      parameters = { type: 'object' };
-    }
-    return {
-      name,
-      parameters,
-      ...(tool.description === undefined ? {} : { description: tool.description }),
-    };
-  }
-
   /**
    * Runs one model call (the live side of the `model` effect): budget check → degraded strategy
    * when triggered → the model's fallback chain within the step deadline (what is left of the
@@ -264,29 +189,28 @@ export class AgentResilience {
     signal: AbortSignal,
   ): Promise<ModelOutput> {
     let plan = planned;
-    const budget = this.budget(plan.task);
-    if (budget !== undefined && plan.spent !== undefined) takeLarger(budget, plan.spent);
-    this.#checkBudget(agent, plan.task, budget);
+    this.#tasks.catchUp(plan.task, plan.spent);
+    this.#tasks.check(plan.task);
     const degrade = this.#config.degrade;
     const task = Deadline.fromEnvelope({ deadline: plan.deadline }, { clock: this.#clock });
     const step = task.child(this.#config.timeouts.stepMs, { level: 'step' });
     try {
       plan = await this.#screen(agent, plan, signal);
-      const trigger = this.#degradeTrigger(plan, budget);
+      const trigger = this.#degradeTrigger(plan);
       if (trigger !== undefined && degrade !== undefined) {
-        return await this.#degraded(agent, plan, trigger, step, signal, budget);
+        return await this.#degraded(agent, plan, trigger, step, signal);
       }
       try {
         const answer = await this.#run(plan.model, plan.request, step, signal);
-        this.#charge(agent, plan.task, budget, answer);
-        return withSpent({ ...answer, strategy: 'normal' }, budget);
+        this.#tasks.charge(plan.task, answer);
+        return this.#withSpent(plan.task, { ...answer, strategy: 'normal' });
       } catch (error) {
         if (
           degrade?.when.includes('chain-exhausted') === true &&
           plan.model !== degrade.model &&
           isRuntimeError(error, ErrorCode.FallbackExhausted)
         ) {
-          return await this.#degraded(agent, plan, 'chain-exhausted', step, signal, budget);
+          return await this.#degraded(agent, plan, 'chain-exhausted', step, signal);
         }
         throw error;
       }
@@ -301,12 +225,8 @@ export class AgentResilience {
    * the task's budget again, and a degraded answer marks the task degraded. Never throws.
    */
   replayed(plan: ModelCallPlan, output: ModelOutput): void {
-    const budget = this.budget(plan.task);
-    if (budget !== undefined) {
-      if (output.budget !== undefined) takeLarger(budget, output.budget);
-      else if (plan.spent !== undefined) takeLarger(budget, plan.spent);
-    }
-    if (output.strategy === 'degraded') this.#degradedTasks.add(plan.task);
+    this.#tasks.catchUp(plan.task, output.budget ?? plan.spent);
+    if (output.strategy === 'degraded') this.#tasks.markDegraded(plan.task);
   }
 
   /**
@@ -360,14 +280,18 @@ export class AgentResilience {
     if (guarded === undefined) return call(request);
     // The repair loop wraps the whole chain: each repair is a call with its own retries and
     // fallbacks, all within the step's deadline.
-    const result = await guarded.guard.complete(call, withFormat(request, model, guarded.schema), {
-      signal,
-      onAttempt: (e) => {
-        if (e.final && e.repaired) {
-          this.#emit({ type: 'repaired', agent: this.#agent, model, attempts: e.attempt });
-        }
+    const result = await guarded.guard.complete(
+      call,
+      withOutputFormat(request, model, guarded.schema),
+      {
+        signal,
+        onAttempt: (e) => {
+          if (e.final && e.repaired) {
+            this.#emit({ type: 'repaired', agent: this.#agent, model, attempts: e.attempt });
+          }
+        },
       },
-    });
+    );
     const response = result.response as ModelResponse & { endpoint: string };
     return {
       ...response,
@@ -398,13 +322,10 @@ export class AgentResilience {
     trigger: DegradeTrigger,
     step: Deadline,
     signal: AbortSignal,
-    budget: Budget | undefined,
   ): Promise<ModelOutput> {
     const degrade = this.#config.degrade;
     if (degrade === undefined) throw new Error('unreachable: no degraded strategy declared');
-    const first = !this.#degradedTasks.has(plan.task);
-    this.#degradedTasks.add(plan.task);
-    if (first) {
+    if (this.#tasks.markDegraded(plan.task)) {
       this.#emit({
         type: 'degraded',
         agent,
@@ -422,15 +343,16 @@ export class AgentResilience {
             messages: [{ role: 'system', content: degrade.instruction }, ...plan.request.messages],
           };
     const answer = await this.#run(degrade.model, request, step, signal);
-    this.#charge(agent, plan.task, budget, answer);
-    return withSpent({ ...answer, strategy: 'degraded', degradedBy: trigger }, budget);
+    this.#tasks.charge(plan.task, answer);
+    return this.#withSpent(plan.task, { ...answer, strategy: 'degraded', degradedBy: trigger });
   }
 
-  #degradeTrigger(plan: ModelCallPlan, budget: Budget | undefined): DegradeTrigger | undefined {
+  #degradeTrigger(plan: ModelCallPlan): DegradeTrigger | undefined {
+    const budget = this.#tasks.get(plan.task);
     const degrade = this.#config.degrade;
     if (degrade === undefined || plan.model === degrade.model) return undefined;
     // Once degraded, a task stays degraded: the machine said so, or an earlier call switched.
-    if (plan.degraded || this.#degradedTasks.has(plan.task)) return 'chain-exhausted';
+    if (plan.degraded || this.#tasks.isDegraded(plan.task)) return 'chain-exhausted';
     if (degrade.when.includes('breaker-open')) {
       const state = this.#chains.get(plan.model)?.members[0]?.pipeline?.breaker?.state;
       if (state === 'open' || state === 'isolated') return 'breaker-open';
@@ -447,29 +369,10 @@ export class AgentResilience {
     return undefined;
   }
 
-  #checkBudget(agent: string, task: string, budget: Budget | undefined): void {
-    try {
-      budget?.check();
-    } catch (error) {
-      this.#budgetExceeded(agent, task, error);
-      throw error;
-    }
-  }
-
-  #charge(agent: string, task: string, budget: Budget | undefined, answer: ModelResponse): void {
-    try {
-      budget?.charge(usageOf(answer));
-    } catch (error) {
-      this.#budgetExceeded(agent, task, error);
-      throw error;
-    }
-  }
-
-  #budgetExceeded(agent: string, task: string, error: unknown): void {
-    const dimension = isRuntimeError(error)
-      ? String((error.details as { dimension?: unknown } | undefined)?.dimension)
-      : 'unknown';
-    this.#emit({ type: 'budget-exceeded', agent, task, dimension });
+  /** The output with the task's spend after it, when there is a budget. */
+  #withSpent(task: string, output: ModelOutput): ModelOutput {
+    const spent = this.#tasks.spent(task);
+    return spent === undefined ? output : { ...output, budget: spent };
   }
 
   #watch(breaker: CircuitBreaker): void {
@@ -507,71 +410,4 @@ export class AgentResilience {
     this.logger?.info({ resilience: event }, `resilience: ${event.type}`);
     this.#events.emit(event);
   }
-}
-
-/** The request asking for the guard's schema as JSON, unless it names a format of its own. */
-function withFormat(request: ModelRequest, model: string, output: z.ZodType): ModelRequest {
-  if (request.responseFormat !== undefined) return request;
-  let schema: Record<string, unknown>;
-  try {
-    schema = z.toJSONSchema(output, { unrepresentable: 'any' });
-  } catch {
-    return { ...request, responseFormat: { type: 'json_object' } };
-  }
-  const name = model.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64) || 'output';
-  return { ...request, responseFormat: { type: 'json_schema', name, schema } };
-}
-
-/** The output with the task's spend after it, when there is a budget. */
-function withSpent(output: ModelOutput, budget: Budget | undefined): ModelOutput {
-  return budget === undefined ? output : { ...output, budget: budget.toSnapshot() };
-}
-
-/** Restores `budget` to `spent` when that says more was spent (a restored agent catching up). */
-function takeLarger(budget: Budget, spent: BudgetSnapshot): void {
-  const now = budget.spent;
-  if (spent.steps > now.steps || spent.inputTokens + spent.outputTokens > now.tokens) {
-    try {
-      budget.restore(spent);
-    } catch {
-      // A malformed figure from the machine's context: keep what this process counted.
-    }
-  }
-}
-
-/** What a model answer spent, as a budget charge: its tokens, its cost, one step. */
-function usageOf(answer: ModelResponse) {
-  return {
-    inputTokens: answer.usage.inputTokens,
-    outputTokens: answer.usage.outputTokens,
-    ...(answer.cost === undefined ? {} : { cost: answer.cost }),
-    steps: 1,
-  };
-}
-
-/** A chain member per distinct client name: the same endpoint twice would only repeat a failure. */
-function dedupe<T extends { name: string }>(members: readonly T[]): T[] {
-  const seen = new Set<string>();
-  return members.filter((m) => (seen.has(m.name) ? false : (seen.add(m.name), true)));
-}
-
-/**
- * `promise`, or a rejection with `signal.reason` as soon as `signal` aborts: a client or tool that
- * ignores its signal cannot hold the attempt (and its timers) open past a timeout or a stop.
- */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(signal.reason as Error);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      promise.catch(() => undefined);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => {
-      signal.removeEventListener('abort', onAbort);
-    });
-  });
 }

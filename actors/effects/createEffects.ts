@@ -9,6 +9,7 @@ import {
   type ResilientTool,
 } from './AgentResilience.js';
 import type { ApprovalBroker, ApprovalDecision } from './ApprovalBroker.js';
+import { describeTool } from './internal/describeTool.js';
 import { runEffect, type EffectSafety } from './runEffect.js';
 
 /** A tool an agent may call: its input schema, how to run it, and how safe a re-run is. */
@@ -262,7 +263,7 @@ function toolsFor(
   const names = wanted === true ? Object.keys(tools) : wanted;
   const declared = names.flatMap((n) => {
     const tool = tools[n];
-    return tool === undefined ? [] : [AgentResilience.describeTool(n, tool)];
+    return tool === undefined ? [] : [describeTool(n, tool)];
   });
   return [...(input.tools ?? []), ...declared];
 }
