@@ -273,6 +273,49 @@ describe('defineAgent resilience: models', () => {
   });
 });
 
+describe('defineAgent resilience: bulkhead per endpoint', () => {
+  it('limits calls in flight to an endpoint across the incarnations of an agent, queueing the rest', async () => {
+    for (const maxQueue of [0, 1]) {
+      const clock = new TestClock();
+      const calls: string[] = [];
+      const agent = harnessAgent({
+        models: {
+          main: {
+            use: [
+              {
+                client: sim('primary', clock, calls, [], 100),
+                retry: false,
+                bulkhead: { maxConcurrent: 1, maxQueue },
+              },
+            ],
+          },
+        },
+      });
+      const system = createActorSystem({}, { clock });
+      system.spawn('a1', agent);
+      system.spawn('a2', agent);
+      const ask = (to: string) =>
+        settle(system.ask(to, 'q.ask', { text: to }, { timeoutMs: 60_000 }), clock);
+      const [one, two] = await Promise.all([ask('a1'), ask('a2')]);
+      expect(answerOf(one).text).toBe('primary answers');
+      if (maxQueue === 0) {
+        // The second call finds the only slot taken and no queue: refused, never sent.
+        expect(errorOf(two).code).toBe('ERR_FALLBACK_EXHAUSTED');
+        const causes = (two as { error: { details: { causes: { error: { code: string } }[] } } })
+          .error.details.causes;
+        expect(causes[0]?.error.code).toBe('ERR_BULKHEAD_FULL');
+        expect(calls).toEqual(['primary']);
+      } else {
+        // It waits for the slot, then runs: one after the other.
+        expect(answerOf(two).text).toBe('primary answers');
+        expect(Math.max(one.atMs, two.atMs)).toBeGreaterThanOrEqual(200);
+        expect(calls).toEqual(['primary', 'primary']);
+      }
+      await system.shutdown();
+    }
+  });
+});
+
 describe('defineAgent resilience: tools', () => {
   const searchTool = (fail: { on: boolean }, runs: string[]): ToolDefinition => ({
     input: z.strictObject({ q: z.string() }),

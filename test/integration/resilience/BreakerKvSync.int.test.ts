@@ -12,6 +12,10 @@ import {
   type RuntimeError,
 } from 'agentvisor';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
+import { z } from 'zod';
+import { createActorSystem } from 'agentvisor';
+import { createSimulatedModel } from 'agentvisor/actors';
+import { harnessAgent } from '../../actors/resilientAgentHarness.js';
 
 // One nats-server for the file; each test has its own bucket and two connections (two nodes).
 let server: NatsServerHandle;
@@ -136,6 +140,37 @@ describe('BreakerKvSync (two nodes, one nats-server)', () => {
     const seen = reaches(n.r2, 'model:y', 'isolated');
     n.r1.get('model:y').isolate();
     await seen;
+    await n.stop();
+  });
+
+  it('an agent on one node stops offering a tool whose breaker opened on another', async () => {
+    const n = await twoNodes();
+    const offered: string[][] = [];
+    const model = createSimulatedModel({
+      latencyMs: [1, 2],
+      script: (request) => {
+        offered.push((request.tools ?? []).map((t) => t.name));
+        return 'ok';
+      },
+    });
+    const agent = harnessAgent({
+      models: { main: model },
+      tools: {
+        search: { input: z.strictObject({ q: z.string() }), run: () => Promise.resolve('r') },
+      },
+      breakers: n.r2,
+    });
+    const system = createActorSystem();
+    system.spawn('a', agent);
+    await system.ask('a', 'q.ask', { text: 'before', offerTools: true });
+    expect(offered.at(-1)).toEqual(['search']);
+    const seen = reaches(n.r2, 'tool:search', 'open');
+    const breaker = n.r1.get('tool:search');
+    for (let i = 0; i < 3; i++) breaker.acquire().failure(transient);
+    await seen;
+    await system.ask('a', 'q.ask', { text: 'after', offerTools: true });
+    expect(offered.at(-1)).toEqual([]);
+    await system.shutdown();
     await n.stop();
   });
 
