@@ -7,7 +7,13 @@ import {
   parseOptions,
   RuntimeError,
 } from 'agentvisor';
-import type { ModelClient, ModelRequest, ModelResponse, TokenUsage } from '../models/index.js';
+import type {
+  ModelClient,
+  ModelRequest,
+  ModelResponse,
+  ResponseFormat,
+  TokenUsage,
+} from '../models/index.js';
 import { readStructured } from './internal/readStructured.js';
 import { clip, describeIssues, repairRequest } from './internal/repairRequest.js';
 
@@ -135,6 +141,36 @@ export class OutputGuard<TValue> {
   /** Repair requests after the first answer. */
   get maxRepairs(): number {
     return this.#config.maxRepairs;
+  }
+
+  /**
+   * The `json_schema` response format of this guard's schema, to put in the request so the
+   * provider constrains the answer (zod's JSON Schema; parts JSON Schema cannot express, such as
+   * transforms, are left open and still checked by the guard).
+   *
+   * @throws {RuntimeError} ERR_INVALID_OPTIONS when `name` is not 1–64 of `[a-zA-Z0-9_-]` (the
+   *   providers' rule).
+   */
+  responseFormat(name: string, options: { strict?: boolean } = {}): ResponseFormat {
+    if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
+      throw new RuntimeError(
+        ErrorCode.InvalidOptions,
+        `Expected \`name\` to be 1-64 characters of [a-zA-Z0-9_-], got ${JSON.stringify(name)}`,
+        {
+          details: { what: 'response format', issues: [{ path: 'name', message: 'invalid name' }] },
+        },
+      );
+    }
+    const schema = z.toJSONSchema(this.#schema, { unrepresentable: 'any' }) as Record<
+      string,
+      unknown
+    >;
+    return {
+      type: 'json_schema',
+      name,
+      schema,
+      ...(options.strict === undefined ? {} : { strict: options.strict }),
+    };
   }
 
   /** Checks a value (already parsed) against the schema, then the semantic validators. */

@@ -6,22 +6,20 @@ import {
   type InjectionFamily,
   type InjectionRule,
 } from './injectionRules.js';
+import type { ClassifierVerdict, InjectionClassifier } from './InjectionClassifier.js';
+import {
+  actionOf,
+  CONTENT_SOURCES,
+  DEFAULT_SCREEN_POLICIES,
+  ScreenPolicySchema,
+  strongest,
+  type ContentSource,
+  type ScreenAction,
+  type ScreenPolicy,
+  type ScreenPolicyOptions,
+} from './ScreenPolicy.js';
 import { compileRules, scanText, type CompiledRule, type RawFinding } from './internal/scanText.js';
 import { sanitizeText } from './internal/sanitizeText.js';
-
-/** Where screened content comes from; each source has its own {@link ScreenPolicy}. */
-export type ContentSource = 'user' | 'retrieved' | 'tool';
-/** The content sources, in a fixed order. */
-export const CONTENT_SOURCES: readonly ContentSource[] = ['user', 'retrieved', 'tool'];
-
-/**
- * What to do with screened content:
- * - `allow`: pass it on unchanged;
- * - `sanitize`: pass on the sanitised text (hidden text removed, matched spans neutralised);
- * - `escalate`: hold it for a person to decide (the caller routes the result to a human);
- * - `block`: refuse it (`enforce` throws `ERR_INPUT_BLOCKED`, failure class `safety`).
- */
-export type ScreenAction = 'allow' | 'sanitize' | 'escalate' | 'block';
 
 /** One signal found in screened content. */
 export interface ScreenFinding {
@@ -35,78 +33,6 @@ export interface ScreenFinding {
   /** The matched text (or what a hidden encoding decodes to), shortened to 80 characters. */
   readonly excerpt: string;
 }
-
-/** What an injection classifier says about a text. */
-export interface ClassifierVerdict {
-  /** Likelihood of an injection, in `[0, 1]`. */
-  readonly score: number;
-  /** The classifier's label (`injection`, `benign`, …), for the record. */
-  readonly label: string;
-}
-
-/** What a classifier is told besides the text. */
-export interface ClassifierContext {
-  readonly source: ContentSource;
-  readonly signal?: AbortSignal;
-}
-
-/**
- * A pluggable injection classifier (another model, a fine-tuned detector such as LLM Guard's
- * deberta): its score is combined with the rules'. See `createModelClassifier`.
- */
-export type InjectionClassifier = (
-  text: string,
-  context: ClassifierContext,
-) => Promise<ClassifierVerdict>;
-
-const threshold = z.number().min(0).max(1).nullable();
-
-/**
- * The thresholds of one source: the combined score at which each action starts (`null`: never).
- * The strongest action reached wins: `block` over `escalate` over `sanitize`.
- */
-export const ScreenPolicySchema = z
-  .strictObject({
-    /** Score from which the content is sanitised. */
-    sanitizeAt: threshold,
-    /** Score from which the content goes to a person. */
-    escalateAt: threshold,
-    /** Score from which the content is refused. */
-    blockAt: threshold,
-    /** Multipliers of the rule weights by family, e.g. tool-call phrasing in a user's own request. */
-    familyWeights: z
-      .partialRecord(z.enum(INJECTION_FAMILIES), z.number().min(0).max(1))
-      .default({}),
-  })
-  .refine((p) => ordered(p.sanitizeAt, p.escalateAt) && ordered(p.sanitizeAt, p.blockAt), {
-    path: ['sanitizeAt'],
-    error: 'must be <= escalateAt and blockAt',
-  })
-  .refine((p) => ordered(p.escalateAt, p.blockAt), {
-    path: ['escalateAt'],
-    error: 'must be <= blockAt',
-  });
-/** A source's policy as callers write it (any field left out keeps the default). */
-export type ScreenPolicyOptions = Partial<z.input<typeof ScreenPolicySchema>>;
-/** A source's resolved policy. */
-export type ScreenPolicy = z.output<typeof ScreenPolicySchema>;
-
-/**
- * Default policies. A user's own message is blocked on a clear attack and escalated on a likely
- * one; tool-call phrasing counts half there (users legitimately ask for tools). Retrieved
- * content and tool output are data, not requests: any signal sanitises them (hidden text out,
- * matched spans neutralised) and only an overwhelming score drops them.
- */
-export const DEFAULT_SCREEN_POLICIES: Readonly<Record<ContentSource, ScreenPolicy>> = {
-  user: {
-    sanitizeAt: 0.4,
-    escalateAt: 0.7,
-    blockAt: 0.85,
-    familyWeights: { 'tool-injection': 0.5 },
-  },
-  retrieved: { sanitizeAt: 0.3, escalateAt: null, blockAt: 0.97, familyWeights: {} },
-  tool: { sanitizeAt: 0.3, escalateAt: null, blockAt: 0.97, familyWeights: {} },
-};
 
 const isFunction = (v: unknown): boolean => typeof v === 'function';
 
@@ -388,10 +314,6 @@ export function blockedError(result: ScreenResult): RuntimeError {
 
 // --- internals ---
 
-function ordered(low: number | null, high: number | null): boolean {
-  return low === null || high === null || low <= high;
-}
-
 function checkArguments(text: unknown, source: unknown): void {
   if (typeof text !== 'string') {
     throw new RuntimeError(
@@ -429,22 +351,4 @@ function noisyOr(findings: readonly ScreenFinding[]): number {
   let clear = 1;
   for (const weight of byRule.values()) clear *= 1 - weight;
   return 1 - clear;
-}
-
-const RANK: Readonly<Record<ScreenAction, number>> = {
-  allow: 0,
-  sanitize: 1,
-  escalate: 2,
-  block: 3,
-};
-
-function strongest(a: ScreenAction, b: ScreenAction): ScreenAction {
-  return RANK[a] >= RANK[b] ? a : b;
-}
-
-function actionOf(score: number, policy: ScreenPolicy): ScreenAction {
-  if (policy.blockAt !== null && score >= policy.blockAt) return 'block';
-  if (policy.escalateAt !== null && score >= policy.escalateAt) return 'escalate';
-  if (policy.sanitizeAt !== null && score >= policy.sanitizeAt) return 'sanitize';
-  return 'allow';
 }

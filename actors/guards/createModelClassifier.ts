@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseOptions } from 'agentvisor';
 import type { ModelClient } from '../models/index.js';
-import type { ClassifierVerdict, InjectionClassifier } from './createInputScreen.js';
+import type { ClassifierVerdict, InjectionClassifier } from './InjectionClassifier.js';
 import { markUntrusted } from './markUntrusted.js';
 import { createOutputGuard, type ModelCall } from './OutputGuard.js';
 

@@ -20,23 +20,25 @@ export {
   createInputScreen,
   blockedError,
   InputScreenOptionsSchema,
-  ScreenPolicySchema,
-  DEFAULT_SCREEN_POLICIES,
-  CONTENT_SOURCES,
 } from './createInputScreen.js';
 export type {
-  ContentSource,
-  ScreenAction,
   ScreenFinding,
-  ClassifierVerdict,
-  ClassifierContext,
-  InjectionClassifier,
-  ScreenPolicy,
-  ScreenPolicyOptions,
   InputScreenOptions,
   ScreenOptions,
   ScreenResult,
 } from './createInputScreen.js';
+export { ScreenPolicySchema, DEFAULT_SCREEN_POLICIES, CONTENT_SOURCES } from './ScreenPolicy.js';
+export type {
+  ContentSource,
+  ScreenAction,
+  ScreenPolicy,
+  ScreenPolicyOptions,
+} from './ScreenPolicy.js';
+export type {
+  ClassifierVerdict,
+  ClassifierContext,
+  InjectionClassifier,
+} from './InjectionClassifier.js';
 export { DEFAULT_INJECTION_RULES, INJECTION_FAMILIES } from './injectionRules.js';
 export type { InjectionRule, InjectionFamily } from './injectionRules.js';
 export {

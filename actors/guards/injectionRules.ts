@@ -37,13 +37,13 @@ export interface InjectionRule {
 }
 
 // Building blocks, on normalised text (lowercase, single spaces).
-const IGNORE = String.raw`(?:ignore|disregard|forget|skip|override|bypass|neglect|discard|abandon)`;
+const IGNORE = String.raw`(?:ignore|disregard|forget|skip|override|bypass|neglect|discard|abandon|overlook|never mind|nevermind|pay no attention to|set aside|throw out|erase)`;
 const DET = String.raw`(?:(?:all|any|every|the|your|my|these|those|of|its|prior|previous)\s)*`;
 const PRIOR = String.raw`(?:previous|prior|preceding|earlier|above|former|original|initial|existing|system|foregoing|pre-?set|safety|programmed|developer)`;
-const ORDERS = String.raw`(?:instructions?|prompts?|directives?|directions|rules|guidelines|commands|orders|programming|guidance|constraints|restrictions|policies|guardrails)`;
+const ORDERS = String.raw`(?:instructions?|prompts?|directives?|directions|rules|guidelines|commands|orders|programming|guidance|constraints|restrictions|policies|guardrails|training)`;
 const LIMITS = String.raw`(?:rules|restrictions|filters|guidelines|limits|limitations|polic(?:y|ies)|ethics|morals|morality|censorship|boundaries|constraints|guardrails|safeguards)`;
-const SECRETS = String.raw`(?:system (?:prompt|message|instructions)|initial (?:prompt|instructions)|hidden (?:prompt|instructions)|original instructions|pre-?prompt|developer (?:prompt|message)|(?:conversation|chat) (?:history|log|transcript)|previous messages|api[ _-]?keys?|secret keys?|access tokens?|credentials|private keys?|session (?:cookies?|tokens?)|env(?:ironment)? variables|passwords? (?:of|for) the user|user'?s? (?:data|messages|emails|passwords?))`;
-const PROMPT = String.raw`(?:system prompt|system message|initial (?:prompt|instructions)|hidden (?:prompt|instructions)|original (?:prompt|instructions)|pre-?prompt|developer (?:prompt|message)|secret instructions|confidential instructions|prompt instructions)`;
+const SECRETS = String.raw`(?:system (?:prompt|message|instructions)|initial (?:prompt|instructions)|hidden (?:prompt|instructions)|original instructions|pre-?prompt|developer (?:prompt|message)|(?:conversation|chat) (?:history|log|transcript)|previous messages|api[ _-]?keys?|secret keys?|access tokens?|credentials|private keys?|session (?:cookies?|tokens?)|env(?:ironment)? variables|passwords? (?:of|for) the user|user'?s? (?:data|messages|emails|passwords?)|(?:every|all|each)\s(?:of\s(?:the|my|your)\s)?(?:messages?|emails?|conversations?|chats?))`;
+const PROMPT = String.raw`(?:system prompt|system message|initial (?:prompt|instructions)|hidden (?:prompt|instructions)|original (?:prompt|instructions)|pre-?prompt|developer (?:prompt|message)|secret instructions|confidential instructions|prompt instructions|internal (?:prompt|instructions|rules|guidelines)|context window|(?:instructions|text|prompt) you were (?:given|told|shown))`;
 const AI = String.raw`(?:ai|assistant|agent|llm|language model|chatbot|model|gpt|chatgpt|claude|bot|copilot)s?`;
 
 const re = (source: string): RegExp => new RegExp(source, 'u');
@@ -79,7 +79,7 @@ export const DEFAULT_INJECTION_RULES: readonly InjectionRule[] = [
     family: 'override',
     weight: 0.8,
     pattern: re(
-      String.raw`\b${IGNORE}\s(?:everything|all|anything)\s(?:you\s(?:were|have been|'ve been)\s(?:told|given|taught|instructed)|(?:written\s|said\s)?(?:above|before this|before|so far|until now|prior to this))\b`,
+      String.raw`\b${IGNORE}\s(?:everything|all|anything|what)\s(?:you\s(?:were|have been|'ve been|are)\s(?:told|given|taught|instructed|programmed)|(?:written\s|said\s)?(?:above|before this|before|so far|until now|prior to this))\b`,
     ),
   },
   {
@@ -95,7 +95,7 @@ export const DEFAULT_INJECTION_RULES: readonly InjectionRule[] = [
     family: 'override',
     weight: 0.65,
     pattern: re(
-      String.raw`\byour\s(?:new|real|actual|true|only|updated)\s(?:system\s)?(?:instructions?|task|goal|objective|purpose|role|directive|mission)\s(?:is|are|now)\b|(?:^|\n)\s?(?:new|updated|revised|real)\s(?:system\s)?(?:instructions?|directives?|rules)\s?:`,
+      String.raw`\byour\s(?:new|real|actual|true|only|updated)\s(?:system\s)?(?:instructions?|task|goal|objective|purpose|role|directive|mission)\s(?:is|are|now)\b|(?:^|\n)\s?(?:new|updated|revised|real)\s(?:system\s)?(?:instructions?|directives?|rules?|policy)\s?:|#{2,6}\s?(?:new\s)?instructions?\s?:`,
     ),
   },
   {
@@ -114,6 +114,30 @@ export const DEFAULT_INJECTION_RULES: readonly InjectionRule[] = [
       String.raw`\b(?:answer|respond|reply|act|operate|behave|speak|talk|write|output)\s(?:freely\s|now\s)?without\s(?:any\s)?(?:[a-z]+\s)?${LIMITS}\b|\bno\s(?:ethical|moral|content|safety)\s${LIMITS}\b|\b(?:unfiltered|uncensored|unrestricted|jailbroken)\s(?:ai|assistant|model|mode|version|response|answer|output|chatbot|persona)\b`,
     ),
   },
+  {
+    id: 'override.disable-safety',
+    family: 'override',
+    weight: 0.75,
+    pattern: re(
+      String.raw`\b(?:turn off|disable|deactivate|remove|bypass|switch off|lift|drop)\s(?:all\s(?:of\s)?)?your\s(?:[a-z]+\s)?(?:safety|content|moderation|ethical|ethics)?\s?(?:checks|filters?|guardrails|restrictions|protocols|safeguards|policies|moderation|limits|limitations)\b|\b(?:comply with|obey|fulfil?l|answer|follow)\s(?:all|every|any)\s(?:[a-z]+\s)?(?:requests?|questions?|commands?|prompts?|orders)\b[\s\S]{0,40}?\b(?:without|no)\s(?:any\s)?(?:refus\w*|restrictions?|filters?|question(?:s|ing)?|hesitation|exceptions?|warnings?)`,
+    ),
+  },
+  {
+    id: 'override.reset-context',
+    family: 'override',
+    weight: 0.5,
+    pattern: re(
+      String.raw`\b(?:reset|clear|wipe|erase|flush)\s(?:your|the)\s(?:context|memory|instructions|conversation|prompt|programming)\b`,
+    ),
+  },
+  {
+    id: 'override.multilingual',
+    family: 'override',
+    weight: 0.85,
+    pattern: re(
+      String.raw`\bignore[zr]?\s(?:toutes\s)?(?:les\s)?(?:instructions|consignes)\s(?:precedentes|ci-dessus|anterieures)\b|\b(?:ignoriere|vergiss|missachte|ignorieren sie|vergessen sie)\s(?:alle\s)?(?:vorherigen|bisherigen|obigen|vorigen)\s(?:anweisungen|instruktionen|regeln|befehle)\b|\b(?:ignora|olvida)\s(?:todas\s)?(?:las\s)?(?:instrucciones|reglas)\s(?:anteriores|previas)\b|\bignora\s(?:tutte\s)?(?:le\s)?(?:istruzioni|regole)\s(?:precedenti)\b|\b(?:ignore|esqueca)\s(?:todas\s)?(?:as\s)?(?:instrucoes|regras)\s(?:anteriores)\b`,
+    ),
+  },
   // --- roleplay: jailbreak personas ---
   {
     id: 'roleplay.dan',
@@ -129,7 +153,7 @@ export const DEFAULT_INJECTION_RULES: readonly InjectionRule[] = [
     family: 'roleplay',
     weight: 0.8,
     pattern: re(
-      String.raw`\b(?:you are|you're|you will|act|now|chatgpt|${AI})\s(?:now\s)?(?:in|with|enter|entering|running in|switched to|switch to)\s(?:the\s)?(?:developer|dev|god|debug|jailbreak|jailbroken|dan|unrestricted|evil|unfiltered|sudo|admin|maintenance)\smode\b|\b(?:developer|god|jailbreak|dan|unrestricted|evil|unfiltered)\smode\s(?:enabled|activated|engaged)\b|\b(?:enable|activate|enter|unlock)\s(?:the\s)?(?:jailbreak|jailbroken|dan|unrestricted|evil|unfiltered|god)\smode\b`,
+      String.raw`\b(?:you are|you're|you will|act|now|chatgpt|${AI})\s(?:now\s)?(?:in|with|enter|entering|running in|switched to|switch to)\s(?:the\s)?(?:developer|dev|god|debug|jailbreak|jailbroken|dan|unrestricted|evil|unfiltered|sudo|admin|maintenance)\smode\b|\b(?:developer|god|jailbreak|dan|unrestricted|evil|unfiltered)\smode\s(?:enabled|activated|engaged)\b|\b(?:sudo|root|admin|god|jailbreak|dan)\smode\s(?:is\s)?(?:on|enabled|activated|engaged)\b|\b(?:enable|activate|enter|unlock)\s(?:the\s)?(?:jailbreak|jailbroken|dan|unrestricted|evil|unfiltered|god)\smode\b`,
     ),
   },
   {
@@ -137,7 +161,7 @@ export const DEFAULT_INJECTION_RULES: readonly InjectionRule[] = [
     family: 'roleplay',
     weight: 0.85,
     pattern: re(
-      String.raw`\b(?:pretend|imagine|act as|acting as|roleplay|role-play|role play|you are now|you're now|you will be|you will now be|simulate|play the role|play the part|become|from now on you are)\b[\s\S]{0,160}?(?:\b(?:no|without|free (?:from|of)|not bound by|(?:doesn't|does not|don't|do not|never) (?:have|follow|obey|care about|abide by)|never (?:refuses?|says? no|declines?)|ignores?|bypass(?:es)?|above|beyond|unbound by)\s(?:any\s|all\s)?(?:[a-z]+\s)?${LIMITS}\b|\b(?:unrestricted|unfiltered|uncensored|amoral|unethical|evil|rogue|jailbroken)\s(?:[a-z]+\s)?(?:ai|assistant|model|chatbot|version|persona|character|entity|llm)\b)`,
+      String.raw`\b(?:pretend|imagine|act as|acting as|roleplay|role-play|role play|you are now|you're now|you will be|you will now be|simulate|play the role|play the part|become|from now on you are|you are|you're|you'll be)\b[\s\S]{0,160}?(?:\b(?:no|without|free(?:d)? (?:from|of)|not bound by|(?:doesn't|does not|don't|do not|never) (?:have|follow|obey|care about|abide by)|never (?:refuses?|says? no|declines?)|ignores?|bypass(?:es)?|above|beyond|unbound by)\s(?:any\s|all\s)?(?:[a-z]+\s)?${LIMITS}\b|\b(?:unrestricted|unfiltered|uncensored|amoral|unethical|evil|rogue|jailbroken)\s(?:[a-z]+\s)?(?:ai|assistant|model|chatbot|version|persona|character|entity|llm)\b)`,
     ),
   },
   {
@@ -163,7 +187,7 @@ export const DEFAULT_INJECTION_RULES: readonly InjectionRule[] = [
     weight: 0.8,
     compact: true,
     pattern: re(
-      String.raw`\b(?:reveal|print|repeat|output|dump|leak|disclose|recite|spell out|write out|show me|tell me|give me|display|share|paste|translate|summarize)\s(?:me\s)?(?:all\s|exactly\s|verbatim\s|word for word\s)?(?:your|this assistant's|the assistant's|the model's|the ai's)\s(?:full\s|entire\s|complete\s|exact\s)?${PROMPT}\b|\b(?:reveal|print|repeat|output|dump|leak|disclose|recite|spell out|write out)\s(?:me\s)?(?:all\s|exactly\s|verbatim\s)?(?:your|the)\s(?:full\s|entire\s|complete\s|exact\s)?(?:instructions|rules|guidelines|prompt)\b|\bwhat (?:is|are|was|were) your\s(?:full\s|exact\s)?${PROMPT}\b|\b(?:repeat|print|output|dump|recite|reveal|spell out|write out)\s(?:all\s)?(?:the\s)?(?:words|text|everything|instructions)\s(?:above|before this)\b`,
+      String.raw`\b(?:reveal|print|repeat|output|dump|leak|disclose|recite|spell out|write out|show me|tell me|give me|display|share|paste|translate|summarize|encode|quote|copy|list)\s(?:me\s)?(?:all\s|exactly\s|verbatim\s|word for word\s|everything\s(?:in|from)\s)?(?:your|its|this assistant's|the assistant's|the model's|the ai's)\s(?:full\s|entire\s|complete\s|exact\s)?${PROMPT}\b|\b(?:reveal|print|repeat|output|dump|leak|disclose|recite|spell out|write out)\s(?:me\s)?(?:all\s|exactly\s|verbatim\s)?(?:your|the)\s(?:full\s|entire\s|complete\s|exact\s)?(?:instructions|rules|guidelines|prompt)\b|\bwhat (?:is|are|was|were) your\s(?:full\s|exact\s)?${PROMPT}\b|\b(?:what\s)?instructions\s(?:did|have|has)\s(?:your|the)\s(?:developers?|creators?|makers?|owners?|company|operators?|programmers?)\s(?:give|gave|given|provide|set|written)\b|\b(?:text|instructions|words|prompt)\s(?:you were|you've been|you have been)\s(?:given|told|shown|provided)\s(?:before|above|earlier|at the start|prior)|\b(?:repeat|print|output|dump|recite|reveal|spell out|write out)\s(?:all\s)?(?:the\s)?(?:words|text|everything|instructions)\s(?:above|before this)\b`,
     ),
   },
   {
@@ -180,7 +204,7 @@ export const DEFAULT_INJECTION_RULES: readonly InjectionRule[] = [
     weight: 0.75,
     raw: true,
     pattern:
-      /!\[[^\]]{0,200}\]\(\s*<?https?:\/\/[^)\s]+\?[^)\s]*(?:(?:data|d|q|c|chat|conv|conversation|history|prompt|secret|key|token|pw|pass|password|msg|message|leak|exfil|summary|context|info|payload|p)=|=[^)\s&]*(?:\{|\[|<|\$|%7b|%3c|%24))/iu,
+      /!\[[^\]]{0,200}\]\(\s*<?https?:\/\/[^)\s?]{1,300}\?[^)\s]{0,500}?(?:(?<=[?&])(?:data|d|q|c|chat|conv|conversation|history|prompt|secret|key|token|pw|pass|password|msg|message|leak|exfil|summary|context|info|payload|p)=|=[^)\s&]{0,300}?(?:\{|\[|<|\$|%7b|%3c|%24))/iu,
   },
   {
     id: 'exfiltration.render-data',
@@ -195,7 +219,39 @@ export const DEFAULT_INJECTION_RULES: readonly InjectionRule[] = [
     family: 'exfiltration',
     weight: 0.5,
     raw: true,
-    pattern: /\]\(\s*<?https?:\/\/[^)\s]+\?[^)\s]*=(?:\{|\$\{|<|%7b|%3c)/iu,
+    pattern: /\]\(\s*<?https?:\/\/[^)\s?]{1,300}\?[^)\s]{0,500}?=(?:\{|\$\{|<|%7b|%3c)/iu,
+  },
+  {
+    id: 'exfiltration.disclose-data',
+    family: 'exfiltration',
+    weight: 0.65,
+    pattern: re(
+      String.raw`\b(?:disclose|reveal|leak|expose|dump|share|list|print)\s(?:all\s|the\s|every\s)?(?:user'?s?|customer'?s?|stored|saved|private|other users'?)\s(?:emails?|passwords?|data|messages|addresses|credentials|records|secrets|api keys?|tokens?|phone numbers?)\b`,
+    ),
+  },
+  {
+    id: 'exfiltration.url-template',
+    family: 'exfiltration',
+    weight: 0.55,
+    raw: true,
+    pattern:
+      /https?:\/\/[^\s)?]{1,300}\?[^\s)]{0,300}?=(?:<|\{|\[|%3c|%7b)|!\[[^\]]{0,200}\]\(\s*<?https?:\/\/[^)\s?]{1,300}\?[^)\s]{0,500}?=[A-Z][A-Z0-9]*_[A-Z0-9_]+/u,
+  },
+  {
+    id: 'exfiltration.url-append',
+    family: 'exfiltration',
+    weight: 0.6,
+    pattern: re(
+      String.raw`https?:\/\/\S{1,300}=\s?(?:followed by|plus|\+|and append|appending|with)\s(?:the\s)?(?:user'?s?|your|their|my)\s(?:[a-z]+\s)?(?:name|email|password|data|messages?|conversation|history|address|token|key|secrets?)\b`,
+    ),
+  },
+  {
+    id: 'exfiltration.sensitive-file',
+    family: 'exfiltration',
+    weight: 0.6,
+    pattern: re(
+      String.raw`\b(?:contents?|read|cat|print|send|output|dump|upload|attach)\b[\s\S]{0,40}?(?:~\/\.ssh\/|\bid_rsa\b|\/etc\/passwd|\/etc\/shadow|\.aws\/credentials|\.git-credentials|\.netrc\b|\.npmrc\b|\.pgpass\b)`,
+    ),
   },
   // --- tool-call injection in retrieved content ---
   {
@@ -219,7 +275,7 @@ export const DEFAULT_INJECTION_RULES: readonly InjectionRule[] = [
     family: 'tool-injection',
     weight: 0.6,
     pattern: re(
-      String.raw`\b(?:call|invoke|use|run|execute|trigger)\s(?:the\s)?(?!(?:the|a|an|this|that|same|following|right|correct|appropriate)\s)[\x60"']?[\w.-]+[\x60"']?\s(?:tool|function|plugin|action|api|command)\b[\s\S]{0,30}?\b(?:with|using|passing|on)\b[\s\S]{0,80}?(?:\{|"|=|:|\bto\b)`,
+      String.raw`\b(?:call|invoke|use|run|execute|trigger)\s(?:the\s)?(?!(?:the|a|an|this|that|same|following|right|correct|appropriate)\s)[\x60"']?[\w.-]+[\x60"']?\s(?:tool|function|plugin|action|api|command)\b[\s\S]{0,30}?\b(?:with|using|passing|on|for)\b[\s\S]{0,80}?(?:\{|"|=|:|\bto\b|\d)|\b(?:use|call|invoke|run)\s(?:the\s)?(?!(?:the|a|an|this|that|same|following|right|correct|appropriate)\s)[\x60"']?[\w.-]+[\x60"']?\s(?:tool|function|plugin)\sto\s(?:open|visit|fetch|send|post|execute|run|delete|download|upload|transfer|email)\b[\s\S]{0,60}?https?:`,
     ),
   },
   {
@@ -227,10 +283,18 @@ export const DEFAULT_INJECTION_RULES: readonly InjectionRule[] = [
     family: 'tool-injection',
     weight: 0.7,
     pattern: re(
-      String.raw`\b(?:note|message|instructions?|attention|important|notice|directive|p\.?s\.?)\s(?:to|for)\s(?:the\s|any\s|all\s)?(?:ai|assistant|agent|llm|language model|chatbot|model|gpt|chatgpt|claude|bot|copilot|automated system|scraper|crawler)s?\b|\bif you are an? (?:ai|llm|assistant|language model|chatbot|ai model|automated agent|ai agent|bot)\b|\b(?:ai|llm|language model|assistant|agent|chatbot)s?\s(?:reading|processing|summarizing|parsing|browsing) this\b`,
+      String.raw`\b(?:note|message|instructions?|attention|important|notice|directive|p\.?s\.?)\s(?:to|for)\s(?:the\s|any\s|all\s)?(?:ai|assistant|agent|llm|language model|chatbot|model|gpt|chatgpt|claude|bot|copilot|automated system|scraper|crawler)s?\b|\bif you are an? (?:ai|llm|assistant|language model|chatbot|ai model|automated agent|ai agent|bot)\b|\b(?:ai|llm|language model|assistant|agent|chatbot)s?(?:\s(?:agents?|assistants?|models?|systems?|bots?))?\s(?:reading|processing|summarizing|parsing|browsing|handling|analy[sz]ing) this\b|\b(?:dear|hey|hello|hi|attention|psst),?\s(?:the\s)?(?:ai|assistant|llm|language model|chatbot|gpt|chatgpt|claude|bot|ai agent|copilot)\b`,
     ),
   },
   // --- impersonation of the system prompt ---
+  {
+    id: 'impersonation.end-of-input',
+    family: 'impersonation',
+    weight: 0.35,
+    pattern: re(
+      String.raw`\bend of (?:the\s)?(?:user\s)?(?:message|input|prompt|document|context|conversation)\b`,
+    ),
+  },
   {
     id: 'impersonation.chat-tokens',
     family: 'impersonation',
@@ -244,7 +308,7 @@ export const DEFAULT_INJECTION_RULES: readonly InjectionRule[] = [
     family: 'impersonation',
     weight: 0.75,
     pattern: re(
-      String.raw`(?:^|\n)\s?(?:#{1,6}\s?(?:system|developer|admin)\b(?:\s(?:message|prompt|instructions?|override|update))?\s?:?|\[(?:system|developer|admin)(?:\s(?:message|prompt|note|override))?\]|<\/?(?:system|system_prompt|developer_message|sys)>|(?:system|developer)\s(?:prompt|message)(?:\s(?:update|override|change|notice))?\s?:|(?:system|developer)\s(?:override|instructions?|update|notice)\s?:)`,
+      String.raw`(?:^|\n)\s?(?:#{1,6}\s?(?:system|developer|admin)\b(?:\s(?:message|prompt|instructions?|override|update))?\s?:?|\[(?:system|developer|admin)(?:\s(?:message|prompt|note|override))?\]|<\/?(?:system|system_prompt|developer_message|sys)>|(?:system|developer)\s(?:prompt|message)(?:\s(?:update|override|change|notice))?\s?:|(?:system|developer)\s(?:override|instructions?|update|notice)\s?:)|\[(?:system|assistant|developer)\]\(#[^)\s]{0,60}\)|["']role["']\s?:\s?["'](?:system|developer)["']`,
     ),
   },
   {
@@ -260,7 +324,7 @@ export const DEFAULT_INJECTION_RULES: readonly InjectionRule[] = [
     family: 'impersonation',
     weight: 0.6,
     pattern: re(
-      String.raw`\b(?:this is|message from|i am|i'm|we are)\s(?:your\s|the\s)?(?:developers?|creators?|openai|anthropic|makers?|owners?|programmers?|trainers?)\b[\s\S]{0,80}?\b(?:override|authori[sz](?:e|ed|ation)|instruct|command|grant|disable|turn off|debug|unlock|new instructions|test(?:ing)? mode)\b|\b(?:safety|developer|jailbreak|guardrail|content filter|ai)\soverride\b`,
+      String.raw`\b(?:this is|message from|i am|i'm|we are)\s(?:your\s|the\s)?(?:developers?|creators?|openai|anthropic|makers?|owners?|programmers?|trainers?)\b[\s\S]{0,80}?\b(?:override|authori[sz](?:e|ed|ation)|instruct|command|grant|disable|turn off|debug|unlock|new instructions|test(?:ing)? mode)\b|\b(?:safety|developer|jailbreak|guardrail|content filter|ai|system)\soverride\b|\bas\s(?:your|the)\s(?:administrator|admin|developer|creator|owner|operator)\b[\s\S]{0,60}?\b(?:order|command|instruct|authori[sz]e|require|direct)\w*\syou\b`,
     ),
   },
 ];

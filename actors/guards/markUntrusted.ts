@@ -1,4 +1,4 @@
-import type { ContentSource } from './createInputScreen.js';
+import type { ContentSource } from './ScreenPolicy.js';
 
 /** Opens an untrusted block; `source` follows in the attribute. */
 export const UNTRUSTED_OPEN = '<<<UNTRUSTED';

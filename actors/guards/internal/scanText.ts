@@ -27,6 +27,18 @@ export interface CompiledRule {
 }
 
 const EXCERPT_CHARS = 80;
+
+/**
+ * Text that addresses a model ("assistant:", "dear AI,", "instead, tell them"): inside a hidden
+ * region, an instruction even when no rule knows its phrasing. Matched on normalised text.
+ */
+const ADDRESSED =
+  /\b(?:ai|assistant|llm|language model|chatbot|gpt|chatgpt|claude|ai agent|copilot)\s?[:,]|\binstead,?\s(?:tell|say|respond|reply|answer|output|recommend|write)\b|\b(?:system|admin|developer) override\b|\bwhen the user (?:asks|requests|says)\b/u;
+/** Orders given to "you": with ADDRESSED, what base64-hidden text must not carry. */
+const DIRECTIVE = new RegExp(
+  `${ADDRESSED.source}|\\byou (?:must|should|will|shall|need to|have to|are now)\\b|\\b(?:ignore|disregard|forward|exfiltrate|reveal)\\b`,
+  'u',
+);
 /** Matches of one rule reported at most: a wall of repeats says nothing more. */
 const MAX_MATCHES_PER_RULE = 5;
 
@@ -54,7 +66,8 @@ export function excerpt(text: string): string {
 
 /** Runs `rules` over `source`; `decode` also scans what hidden encodings carry. */
 export function scanText(source: string, rules: readonly CompiledRule[]): Scan {
-  const findings = matchRules(source, rules, undefined);
+  const normalized = normalizeText(source);
+  const findings = matchRules(source, rules, undefined, normalized);
   const hidden: [number, number][] = [];
   const add = (f: RawFinding): void => {
     findings.push(f);
@@ -63,11 +76,18 @@ export function scanText(source: string, rules: readonly CompiledRule[]): Scan {
   scanMarkup(source, add, hidden);
   scanBase64(source, rules, add);
   // Instructions inside something the reader cannot see are a stronger signal than either.
+  // Located once over the whole text: a page of unclosed hidden tags has a region per tag, each
+  // running to the end, and normalising each would be quadratic.
+  const addressed = spansOf(ADDRESSED, normalized, source.length);
+  const signals = [
+    ...findings.filter((f) => f.family !== 'hidden').map((f) => f.span),
+    ...addressed,
+  ];
+  let concealed = 0;
   for (const region of hidden) {
-    const inside = findings.find(
-      (f) => f.family !== 'hidden' && f.span[0] >= region[0] && f.span[1] <= region[1],
-    );
-    if (inside !== undefined && region[1] - region[0] > 1) {
+    if (region[1] - region[0] <= 1 || concealed >= MAX_MATCHES_PER_RULE) continue;
+    if (signals.some((span) => span[0] >= region[0] && span[1] <= region[1])) {
+      concealed++;
       add({
         rule: 'hidden.concealed-instructions',
         family: 'hidden',
@@ -88,10 +108,12 @@ export function matchRules(
   source: string,
   rules: readonly CompiledRule[],
   at: readonly [number, number] | undefined,
+  prepared?: NormalizedText,
 ): RawFinding[] {
-  const normalized = normalizeText(source);
+  const normalized = prepared ?? normalizeText(source);
   const leet = unleet(normalized);
   const squeezed = compact(leet);
+  const rotated = rot13(normalized);
   const findings: RawFinding[] = [];
   for (const { rule, normal, compact: compactPattern } of rules) {
     const seen: [number, number][] = [];
@@ -103,7 +125,11 @@ export function matchRules(
             ...(leet === normalized ? [] : ([[normal, leet]] as [RegExp, NormalizedText][])),
             ...(compactPattern === undefined
               ? []
-              : ([[compactPattern, squeezed]] as [RegExp, NormalizedText][])),
+              : ([
+                  [compactPattern, squeezed],
+                  // The strong phrases also in ROT13, the classic "decode this and obey".
+                  [normal, rotated],
+                ] as [RegExp, NormalizedText][])),
           ];
     for (const [pattern, form] of forms) {
       const text = form?.text ?? source;
@@ -208,32 +234,77 @@ function scanInvisible(
 }
 
 const COMMENT = /<!--[\s\S]*?(?:-->|$)/gu;
-const HIDDEN_ELEMENT =
-  /<([a-z][a-z0-9]*)\b[^>]*?\bstyle\s*=\s*["'][^"']*?(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]*[1-9])|opacity\s*:\s*0(?:\.0+)?\s*(?:;|["'])|color\s*:\s*(?:#fff(?:fff)?|white|transparent)\b|(?:height|width)\s*:\s*0(?:px)?\s*;[^"']*overflow\s*:\s*hidden)[^"']*["'][^>]*>[\s\S]*?<\/\1\s*>/giu;
-const HIDDEN_ATTRIBUTE =
-  /<([a-z][a-z0-9]*)\b[^>]*?\s(?:hidden|aria-hidden\s*=\s*["']true["'])[^>]*>[\s\S]*?<\/\1\s*>/giu;
+// Opening tags only (bounded, so a page of unclosed tags stays linear); the element's end is
+// found by `closingTag`.
+const HIDDEN_STYLE_TAG =
+  /<([a-z][a-z0-9]{0,20})\b[^>]{0,500}?\bstyle\s*=\s*["'][^"'>]{0,500}?(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]*[1-9])|opacity\s*:\s*0(?:\.0+)?\s*(?:;|["'])|color\s*:\s*(?:#fff(?:fff)?|white|transparent)\b|(?:height|width)\s*:\s*0(?:px)?\s*;[^"'>]{0,200}overflow\s*:\s*hidden)[^>]{0,500}>/giu;
+const HIDDEN_ATTRIBUTE_TAG =
+  /<([a-z][a-z0-9]{0,20})\b[^>]{0,500}?\s(?:hidden|aria-hidden\s*=\s*["']true["'])[^>]{0,500}>/giu;
+
+/**
+ * Where the element opened at `from` ends: after its closing tag, or at the end of the text
+ * when it is never closed (a browser hides the rest too). `cache` remembers, per tag name, the
+ * last closing tag found, so many unclosed tags cost one search each, not one scan each.
+ */
+function closingTag(
+  source: string,
+  lower: string,
+  name: string,
+  from: number,
+  cache: Map<string, number>,
+): number {
+  const known = cache.get(name);
+  let at =
+    known !== undefined && (known === -1 || known >= from)
+      ? known
+      : lower.indexOf(`</${name}`, from);
+  cache.set(name, at);
+  if (at === -1) return source.length;
+  const close = source.indexOf('>', at);
+  at = close === -1 ? source.length : close + 1;
+  return at;
+}
 
 function scanMarkup(
   source: string,
   add: (f: RawFinding) => void,
   hidden: [number, number][],
 ): void {
+  let reported = 0;
   for (const m of source.matchAll(COMMENT)) {
     const span: [number, number] = [m.index, m.index + m[0].length];
     hidden.push(span);
-    add({
-      rule: 'hidden.html-comment',
-      family: 'hidden',
-      weight: 0.1,
-      span,
-      excerpt: excerpt(m[0]),
-    });
+    // Every region is removed when sanitising; only the first few are reported.
+    if (++reported <= MAX_MATCHES_PER_RULE)
+      add({
+        rule: 'hidden.html-comment',
+        family: 'hidden',
+        weight: 0.1,
+        span,
+        excerpt: excerpt(m[0]),
+      });
   }
-  for (const pattern of [HIDDEN_ELEMENT, HIDDEN_ATTRIBUTE]) {
+  // ASCII-only lowercasing keeps offsets (a full toLowerCase can change the length).
+  const lower = source.replace(/[A-Z]+/g, (run) => run.toLowerCase());
+  const cache = new Map<string, number>();
+  reported = 0;
+  for (const pattern of [HIDDEN_STYLE_TAG, HIDDEN_ATTRIBUTE_TAG]) {
+    cache.clear();
     for (const m of source.matchAll(pattern)) {
-      const span: [number, number] = [m.index, m.index + m[0].length];
+      const name = (m[1] ?? '').toLowerCase();
+      const span: [number, number] = [
+        m.index,
+        closingTag(source, lower, name, m.index + m[0].length, cache),
+      ];
       hidden.push(span);
-      add({ rule: 'hidden.css', family: 'hidden', weight: 0.25, span, excerpt: excerpt(m[0]) });
+      if (++reported <= 2 * MAX_MATCHES_PER_RULE)
+        add({
+          rule: 'hidden.css',
+          family: 'hidden',
+          weight: 0.25,
+          span,
+          excerpt: excerpt(source.slice(span[0], span[1])),
+        });
     }
   }
 }
@@ -256,7 +327,9 @@ function scanBase64(
     if (decoded.length < 12 || !isReadable(decoded)) continue;
     const span: [number, number] = [m.index, m.index + m[0].length];
     const inner = matchRules(decoded, rules, span).filter((f) => f.family !== 'hidden');
-    if (inner.length === 0) continue;
+    // Readable sentences giving orders, hidden in base64, are instructions even when no rule
+    // knows the phrasing.
+    if (inner.length === 0 && !DIRECTIVE.test(normalizeText(decoded).text)) continue;
     add({
       rule: 'hidden.base64-instructions',
       family: 'hidden',
@@ -274,7 +347,26 @@ function isReadable(text: string): boolean {
   return readable / text.length >= 0.9;
 }
 
-/** Counts per family, for a summary. */
-export function familiesOf(findings: readonly RawFinding[]): InjectionFamily[] {
-  return [...new Set(findings.map((f) => f.family))];
+/** Where `pattern` matches the normalised text, as spans of the original (at most 50). */
+function spansOf(
+  pattern: RegExp,
+  normalized: NormalizedText,
+  length: number,
+): (readonly [number, number])[] {
+  const spans: (readonly [number, number])[] = [];
+  const global = new RegExp(pattern.source, `${pattern.flags}g`);
+  for (const m of normalized.text.matchAll(global)) {
+    if (spans.length >= 50) break;
+    const to = m.index + m[0].length;
+    spans.push([normalized.start[m.index] ?? 0, normalized.end[to - 1] ?? length]);
+  }
+  return spans;
+}
+
+/** ROT13 of the normalised text (letters only); same length, same offsets. */
+function rot13(normalized: NormalizedText): NormalizedText {
+  const text = normalized.text.replace(/[a-z]/g, (c) =>
+    String.fromCharCode(((c.charCodeAt(0) - 97 + 13) % 26) + 97),
+  );
+  return { ...normalized, text };
 }

@@ -1,7 +1,8 @@
 /**
  * Repair-loop properties: whatever the model answers, the guard asks at most maxRepairs + 1
  * times, never re-asks after a valid answer (a valid first answer is asked once), and succeeds
- * exactly when a valid answer comes within the bound. fast-check prints the seed of a failure.
+ * exactly when a valid answer comes within the bound; a repair prompt never grows past the
+ * original messages, the bad answer and the issues. fast-check prints the seed of a failure.
  */
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
@@ -53,12 +54,15 @@ describe('OutputGuard repair loop', () => {
     async (script, maxRepairs) => {
       const clock = new TestClock();
       let calls = 0;
+      let maxMessages = 0;
       const at = (call: number): Answer => script[Math.min(call, script.length) - 1]!;
       const model = createSimulatedModel(
         {
           latencyMs: [1, 5],
-          script: (_request, call) => {
+          script: (request, call) => {
             calls = call;
+            // A repair prompt is the original message, at most the bad answer, and the issues.
+            maxMessages = Math.max(maxMessages, request.messages.length);
             return textOf[at(call)];
           },
           faults: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].flatMap((call) => {
@@ -84,6 +88,7 @@ describe('OutputGuard repair loop', () => {
         'valid',
       );
       expect(calls).toBeLessThanOrEqual(maxRepairs + 1);
+      expect(maxMessages).toBeLessThanOrEqual(3);
       if (firstValid === -1) {
         expect(outcome.ok).toBe(false);
         const error = (outcome as { error: unknown }).error;

@@ -255,4 +255,21 @@ describe('OutputGuard', () => {
       expect(isRuntimeError(caught, ErrorCode.InvalidOptions)).toBe(true);
     }
   });
+
+  it('builds the json_schema response format of its schema', () => {
+    const guard = createOutputGuard({ schema: City });
+    expect(guard.responseFormat('city', { strict: true })).toEqual({
+      type: 'json_schema',
+      name: 'city',
+      schema: z.toJSONSchema(City),
+      strict: true,
+    });
+    let caught: unknown;
+    try {
+      guard.responseFormat('not a name!');
+    } catch (err) {
+      caught = err;
+    }
+    expect(isRuntimeError(caught, ErrorCode.InvalidOptions)).toBe(true);
+  });
 });
