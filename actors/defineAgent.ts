@@ -1,20 +1,30 @@
 import type { AnyStateMachine } from 'xstate';
 import { z } from 'zod';
 import {
+  ErrorCode,
+  RuntimeError,
   parseOptions,
   type ActorContext,
+  type Clock,
+  type Disposable,
   type ActorTemplate,
   type CheckpointMigration,
   type CheckpointPolicy,
   type MessageEvent,
 } from 'agentvisor';
 import {
+  AgentResilience,
+  AgentResilienceOptionsSchema,
   createEffects,
   type AgentEffects,
+  type AgentResilienceOptions,
   type ApprovalBroker,
+  ResilienceEvents,
+  ToolResilienceSchema,
+  type ResilienceEvent,
   type ToolDefinition,
 } from './effects/index.js';
-import type { ModelClient } from './models/index.js';
+import { InputScreen, createInputScreen, type InputScreenOptions } from './guards/index.js';
 
 /** Payload schemas of the messages an agent accepts, by message type. */
 export type Accepts = Readonly<Record<string, z.ZodType>>;
@@ -42,10 +52,31 @@ export interface AgentConfig<TAccepts extends Accepts, TMachine extends AnyState
   readonly description?: string;
   /** Payload schema of each message type the agent accepts; anything else never reaches it. */
   readonly accepts: TAccepts;
-  /** Models the agent may call through the `model` effect, by name. @default {} */
-  readonly models?: Readonly<Record<string, ModelClient>>;
+  /**
+   * Models the agent may call through the `model` effect, by name: a client, or a fallback chain
+   * `{ use: [primary, backup, cheaper], coolDownMs }` whose endpoints may set `timeoutMs`,
+   * `retry`, `bulkhead` and `breaker`. @default {}
+   */
+  readonly models?: AgentResilienceOptions['models'];
   /** Tools the agent may call through the `tool` effect, by name. @default {} */
   readonly tools?: Readonly<Record<string, ToolDefinition>>;
+  /** Call and step timeouts (the task's is the envelope's deadline). @default { callMs: 120_000, stepMs: 300_000 } */
+  readonly timeouts?: AgentResilienceOptions['timeouts'];
+  /** Concurrency limit and queue per model endpoint. @default { maxConcurrent: 25, maxQueue: 100 } */
+  readonly bulkhead?: AgentResilienceOptions['bulkhead'];
+  /** Limits per task: tokens, cost, steps (failure class `budget`). @default none */
+  readonly budget?: AgentResilienceOptions['budget'];
+  /** The degraded strategy: which model, on which triggers, with which instruction. @default none */
+  readonly degrade?: AgentResilienceOptions['degrade'];
+  /**
+   * Prompt-injection screening of `user` and `tool` messages before each model call: an
+   * InputScreen or its options (see createInputScreen). @default none
+   */
+  readonly screen?: InputScreen | InputScreenOptions;
+  /** Breakers of models and tools (share one registry across agents and nodes). @default one per agent */
+  readonly breakers?: AgentResilienceOptions['breakers'];
+  /** Numbers in `[0, 1)` for retry jitter; a seeded one makes runs reproducible. @default Math.random */
+  readonly random?: () => number;
   /** Where the `human` effect asks a person. */
   readonly approvals?: ApprovalBroker;
   /** When a durable incarnation checkpoints (used by `spawnDurable` callers and supervisors). */
@@ -70,6 +101,16 @@ export interface AgentDefinition<
   readonly checkpoint: CheckpointPolicy | undefined;
   /** Migration of checkpoints from other machine versions. */
   readonly migrate: CheckpointMigration | undefined;
+  /**
+   * Reports retries, fallbacks, breaker changes, withheld tools, degradations and budget
+   * overruns of every incarnation (also logged by the incarnation's logger).
+   */
+  onResilienceEvent(listener: (event: ResilienceEvent) => void): Disposable;
+  /**
+   * The resilience state on `clock` (breakers, chains, budgets), shared by every incarnation on
+   * that clock; built on first use.
+   */
+  resilience(clock: Clock): AgentResilience;
   /** @internal the type of the machine, for inference only */
   readonly machineType?: TMachine;
 }
@@ -84,16 +125,18 @@ const AgentConfigSchema = z.object({
     z.string().min(1).max(256),
     z.custom<z.ZodType>(isZodSchema, 'expected a zod schema'),
   ),
-  models: z
+  tools: z
     .record(
-      z.string().min(1),
-      z.custom<ModelClient>(
-        (m) =>
-          typeof m === 'object' && m !== null && typeof (m as ModelClient).complete === 'function',
-        'expected a ModelClient',
-      ),
+      z.string().min(1).max(256),
+      z.looseObject({
+        input: z.custom<z.ZodType>(isZodSchema, 'expected a zod schema'),
+        run: z.custom<unknown>((f) => typeof f === 'function', 'expected a function'),
+        idempotent: z.boolean().optional(),
+        resilience: z.unknown().optional(),
+      }),
     )
     .optional(),
+  random: z.custom<unknown>((f) => typeof f === 'function', 'expected a function').optional(),
   machine: z.custom<unknown>(
     (m) => typeof m === 'function' || (typeof m === 'object' && m !== null && 'transition' in m),
     'expected an XState machine or a function that returns one',
@@ -117,13 +160,48 @@ const AgentConfigSchema = z.object({
 export function defineAgent<TAccepts extends Accepts, TMachine extends AnyStateMachine>(
   config: AgentConfig<TAccepts, TMachine>,
 ): AgentDefinition<TAccepts, TMachine> {
-  parseOptions(
-    AgentConfigSchema,
-    config,
-    `agent ${typeof config.name === 'string' ? config.name : ''}`.trim(),
-  );
-  const models = config.models ?? {};
+  const label = `agent ${typeof config.name === 'string' ? config.name : ''}`.trim();
+  const { resilienceOptions, rest } = splitResilience(config);
+  parseOptions(AgentConfigSchema, rest, label);
+  const resilienceConfig = parseOptions(AgentResilienceOptionsSchema, resilienceOptions, label);
+  const tools = config.tools ?? {};
+  const degrade = resilienceConfig.degrade;
+  if (degrade !== undefined && !(degrade.model in resilienceConfig.models)) {
+    throw new RuntimeError(
+      ErrorCode.InvalidOptions,
+      `${label}: degrade.model ${degrade.model} is not a declared model`,
+      {
+        details: {
+          issues: [{ path: 'degrade.model', message: `not one of the declared models` }],
+          declared: Object.keys(resilienceConfig.models),
+        },
+      },
+    );
+  }
+  for (const [name, tool] of Object.entries(tools)) {
+    if (tool.resilience !== undefined) {
+      parseOptions(ToolResilienceSchema, tool.resilience, `${label} tool ${name}`);
+    }
+  }
   const machine = config.machine;
+  const events = new ResilienceEvents();
+  // One resilience state per clock: breakers, cool-downs and budgets outlive incarnations.
+  const byClock = new WeakMap<Clock, AgentResilience>();
+  const resilienceOn = (clock: Clock): AgentResilience => {
+    let built = byClock.get(clock);
+    if (built === undefined) {
+      built = new AgentResilience(resilienceConfig, tools, {
+        clock,
+        random: config.random,
+        agent: config.name,
+      });
+      built.onEvent((e) => {
+        events.emit(e);
+      });
+      byClock.set(clock, built);
+    }
+    return built;
+  };
   return {
     kind: 'agent',
     name: config.name,
@@ -132,16 +210,46 @@ export function defineAgent<TAccepts extends Accepts, TMachine extends AnyStateM
     accepts: config.accepts,
     checkpoint: config.checkpoint,
     migrate: config.migrate,
+    onResilienceEvent: (listener) => events.add(listener),
+    resilience: resilienceOn,
     createLogic(self: ActorContext) {
       if (typeof machine !== 'function') return machine;
+      const resilience = resilienceOn(self.clock);
+      resilience.logger = self.logger;
       return machine({
-        effects: createEffects(self, {
-          models,
-          tools: config.tools ?? {},
-          approvals: config.approvals,
-        }),
+        effects: createEffects(self, { resilience, tools, approvals: config.approvals }),
         self,
       });
     },
   };
+}
+
+const RESILIENCE_KEYS = [
+  'models',
+  'timeouts',
+  'bulkhead',
+  'budget',
+  'degrade',
+  'breakers',
+  'screen',
+] as const;
+
+/** The resilience fields of a config (validated by their own schema) and the rest. */
+function splitResilience(config: object): {
+  resilienceOptions: Record<string, unknown>;
+  rest: Record<string, unknown>;
+} {
+  const resilienceOptions: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if ((RESILIENCE_KEYS as readonly string[]).includes(key)) {
+      if (value === undefined) continue;
+      // Screening options make the screen here (createInputScreen validates them).
+      resilienceOptions[key] =
+        key === 'screen' && !(value instanceof InputScreen)
+          ? createInputScreen(value as InputScreenOptions)
+          : value;
+    } else rest[key] = value;
+  }
+  return { resilienceOptions, rest };
 }

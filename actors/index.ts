@@ -13,6 +13,27 @@ export type {
   Accepts,
 } from './defineAgent.js';
 export { createEffects, runEffect, createApprovalBroker } from './effects/index.js';
+export {
+  AgentResilience,
+  AgentResilienceOptionsSchema,
+  ModelDeclarationSchema,
+  ModelEndpointSchema,
+  DegradeOptionsSchema,
+  ToolResilienceSchema,
+  DEGRADE_TRIGGERS,
+} from './effects/index.js';
+export type {
+  ModelOutput,
+  ModelCallPlan,
+  ResilientTool,
+  AgentResilienceOptions,
+  AgentResilienceConfig,
+  ModelDeclaration,
+  ModelEndpoint,
+  DegradeOptions,
+  DegradeTrigger,
+  ResilienceEvent,
+} from './effects/index.js';
 export type {
   AgentEffects,
   AskInput,

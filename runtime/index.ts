@@ -200,6 +200,9 @@ export {
   ResiliencePipeline,
   createResiliencePipeline,
   ResiliencePipelineOptionsSchema,
+  BreakerKvSync,
+  syncBreakersWithKv,
+  BreakerKvSyncOptionsSchema,
 } from './resilience/index.js';
 export type {
   FailureClass,
@@ -244,4 +247,6 @@ export type {
   ResiliencePipelineOptions,
   ResiliencePipelineDeps,
   AttemptContext,
+  BreakerKvSyncOptions,
+  BreakerSyncApplied,
 } from './resilience/index.js';

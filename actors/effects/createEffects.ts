@@ -1,20 +1,34 @@
 import { fromPromise, type PromiseActorLogic } from 'xstate';
 import type { z } from 'zod';
-import { ErrorCode, RuntimeError, type ActorContext } from 'agentvisor';
-import type { ModelClient, ModelRequest, ModelResponse } from '../models/index.js';
+import { ErrorCode, RuntimeError, type ActorContext, type BudgetSnapshot } from 'agentvisor';
+import type { ModelRequest, ModelTool } from '../models/index.js';
+import {
+  AgentResilience,
+  type ModelCallPlan,
+  type ModelOutput,
+  type ResilientTool,
+} from './AgentResilience.js';
 import type { ApprovalBroker, ApprovalDecision } from './ApprovalBroker.js';
+import { describeTool } from './internal/describeTool.js';
 import { runEffect, type EffectSafety } from './runEffect.js';
 
 /** A tool an agent may call: its input schema, how to run it, and how safe a re-run is. */
 export interface ToolDefinition<TInput = unknown, TOutput = unknown> {
   /** Input schema: a call with invalid input fails before anything runs (ERR_INVALID_MESSAGE). */
   readonly input: z.ZodType<TInput>;
+  /** What the tool does, for the model it is offered to. */
+  readonly description?: string;
   /** Safe to run again with the same idempotency key. @default false */
   readonly idempotent?: boolean;
   /** Tells whether a run that may have happened before a crash did (by idempotency key). */
   readonly verify?: EffectSafety['verify'];
   /** Checkpoint before each run. @default true when not idempotent */
   readonly checkpointBefore?: boolean;
+  /**
+   * Call timeout, retries (default: only when idempotent) and breaker of this tool (breaker key
+   * `tool:<name>`; while it is open the tool is not offered to models). @default {}
+   */
+  readonly resilience?: ResilientTool['resilience'];
   /** Runs the tool; pass `idempotencyKey` to the remote side where it supports one. */
   readonly run: (
     input: TInput,
@@ -26,6 +40,8 @@ export interface ToolDefinition<TInput = unknown, TOutput = unknown> {
 export interface ToolInput {
   readonly tool: string;
   readonly input: unknown;
+  /** Deadline of the task (epoch ms, the envelope's `deadline`): the call never outlives it. */
+  readonly deadline?: number | undefined;
 }
 
 /** Input of the `human` effect: a decision a person must make, with a deadline and a default. */
@@ -60,13 +76,29 @@ export interface AskInput {
 export interface ModelInput extends ModelRequest {
   /** Which declared model to call. @default the first declared */
   readonly model?: string;
+  /**
+   * The task this call belongs to (e.g. the id of the message being handled): budgets and the
+   * degraded strategy are per task. @default 'agent' (one task for the incarnation's lifetime)
+   */
+  readonly taskId?: string | undefined;
+  /** Deadline of the task (epoch ms, the envelope's `deadline`): the step gets what is left. */
+  readonly deadline?: number | undefined;
+  /**
+   * Offer the agent's declared tools to the model (`true`: all, or these names), in addition to
+   * `tools`. Tools whose breaker is open are left out either way.
+   */
+  readonly offerTools?: boolean | readonly string[] | undefined;
+  /** The strategy an earlier output reported; `degraded` keeps the task on the degraded path. */
+  readonly strategy?: 'normal' | 'degraded' | undefined;
+  /** The task's spend an earlier output reported (`output.budget`), kept in context across restarts. */
+  readonly budgetSpent?: BudgetSnapshot | undefined;
 }
 
 /** The effects an agent invokes by name (`invoke: { src: 'ask' }`), registered in `setup({ actors })`. */
 // A type alias, not an interface: it must be assignable to XState's `Record<string, logic>`.
 export type AgentEffects = {
   readonly ask: PromiseActorLogic<unknown, AskInput>;
-  readonly model: PromiseActorLogic<ModelResponse, ModelInput>;
+  readonly model: PromiseActorLogic<ModelOutput, ModelInput>;
   readonly tool: PromiseActorLogic<unknown, ToolInput>;
   readonly human: PromiseActorLogic<ApprovalDecision, HumanInput>;
   readonly timer: PromiseActorLogic<number, TimerInput>;
@@ -74,7 +106,8 @@ export type AgentEffects = {
 
 /** What the effects of an agent are built from. */
 export interface EffectSources {
-  readonly models: Readonly<Record<string, ModelClient>>;
+  /** Models (fallback chains), tools' pipelines, budgets and the degraded strategy. */
+  readonly resilience: AgentResilience;
   readonly tools: Readonly<Record<string, ToolDefinition>>;
   readonly approvals: ApprovalBroker | undefined;
 }
@@ -84,8 +117,7 @@ export interface EffectSources {
  * referenced logic (not inline), so XState can persist the actors that invoke them.
  */
 export function createEffects(self: ActorContext, sources: EffectSources): AgentEffects {
-  const { models, tools, approvals } = sources;
-  const modelNames = Object.keys(models);
+  const { resilience, tools, approvals } = sources;
   return {
     ask: fromPromise<unknown, AskInput>(({ input, signal }) =>
       self.ask(input.to, input.type, input.payload, {
@@ -94,28 +126,41 @@ export function createEffects(self: ActorContext, sources: EffectSources): Agent
         ...(input.deadline === undefined ? {} : { deadline: input.deadline }),
       }),
     ),
-    // A model call has no side effect beyond its cost: idempotent, re-run after a crash.
-    model: fromPromise<ModelResponse, ModelInput>(({ input, signal, self: child }) => {
-      const name = input.model ?? modelNames[0];
-      const client = name === undefined ? undefined : models[name];
-      if (client === undefined) {
-        return Promise.reject(
-          new RuntimeError(
-            ErrorCode.InvalidOptions,
-            `${self.name} has no model named ${name ?? '(none declared)'}`,
-            {
-              details: { agent: self.name, model: name, declared: modelNames },
-            },
-          ),
+    // A model call has no side effect beyond its cost: idempotent, re-run after a crash. Every
+    // attempt, fallback and degradation happens inside the effect; only its final outcome is
+    // journaled, so a replay repeats none of them.
+    model: fromPromise<ModelOutput, ModelInput>(async ({ input, signal, self: child }) => {
+      const name = input.model ?? resilience.models[0];
+      if (name === undefined || resilience.chain(name) === undefined) {
+        throw new RuntimeError(
+          ErrorCode.InvalidOptions,
+          `${self.name} has no model named ${name ?? '(none declared)'}`,
+          { details: { agent: self.name, model: name, declared: resilience.models } },
         );
       }
-      const request: ModelRequest =
-        input.maxTokens === undefined
-          ? { messages: input.messages }
-          : { messages: input.messages, maxTokens: input.maxTokens };
-      return runEffect(self, child.id, `model:${client.name}`, request, { idempotent: true }, () =>
-        client.complete(request, { signal }),
+      const plan: ModelCallPlan = {
+        model: name,
+        request: toRequest(input, resilience.offeredTools(self.name, toolsFor(input, tools))),
+        task: input.taskId ?? 'agent',
+        deadline: input.deadline,
+        degraded: input.strategy === 'degraded',
+        spent: input.budgetSpent,
+      };
+      // Set when the call runs live; a recorded outcome (a replay) leaves it false.
+      const live = { ran: false };
+      const output = await runEffect(
+        self,
+        child.id,
+        `model:${name}`,
+        plan.request,
+        { idempotent: true },
+        () => {
+          live.ran = true;
+          return resilience.callModel(self.name, plan, signal);
+        },
       );
+      if (!live.ran) resilience.replayed(plan, output);
+      return output;
     }),
     tool: fromPromise<unknown, ToolInput>(({ input, signal, self: child }) => {
       const tool = tools[input.tool];
@@ -158,7 +203,10 @@ export function createEffects(self: ActorContext, sources: EffectSources): Agent
         `tool:${input.tool}`,
         parsed.data,
         safety,
-        (idempotencyKey) => tool.run(parsed.data, { idempotencyKey, signal }),
+        (idempotencyKey) =>
+          resilience.runTool(input.tool, input.deadline, signal, (attemptSignal) =>
+            tool.run(parsed.data, { idempotencyKey, signal: attemptSignal }),
+          ),
       );
     }),
     // A person's decision is recorded like any outcome: after a crash it is not asked again.
@@ -202,5 +250,32 @@ export function createEffects(self: ActorContext, sources: EffectSources): Agent
           signal.addEventListener('abort', onAbort, { once: true });
         }),
     ),
+  };
+}
+
+/** The tools a call offers: those it passes, plus the declared ones it asks for. */
+function toolsFor(
+  input: ModelInput,
+  tools: Readonly<Record<string, ToolDefinition>>,
+): readonly ModelTool[] | undefined {
+  const wanted = input.offerTools;
+  if (wanted === undefined || wanted === false) return input.tools;
+  const names = wanted === true ? Object.keys(tools) : wanted;
+  const declared = names.flatMap((n) => {
+    const tool = tools[n];
+    return tool === undefined ? [] : [describeTool(n, tool)];
+  });
+  return [...(input.tools ?? []), ...declared];
+}
+
+/** The request sent to the model: the input's request fields only, with the offered tools. */
+function toRequest(input: ModelInput, tools: readonly ModelTool[] | undefined): ModelRequest {
+  return {
+    messages: input.messages,
+    ...(input.maxTokens === undefined ? {} : { maxTokens: input.maxTokens }),
+    ...(input.temperature === undefined ? {} : { temperature: input.temperature }),
+    ...(tools === undefined ? {} : { tools }),
+    ...(input.toolChoice === undefined ? {} : { toolChoice: input.toolChoice }),
+    ...(input.responseFormat === undefined ? {} : { responseFormat: input.responseFormat }),
   };
 }

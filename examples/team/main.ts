@@ -7,8 +7,9 @@
  * and cut it short; messages that fail their schema refused before any machine sees them; a busy
  * agent reporting what it cannot handle; dead letters for what reached no one; a worker crash that
  * restarts its whole one-for-all team after a backoff while a message waits for it; and an
- * authentication failure escalated to a person, who decides, and the agent carries on. It prints a
- * timeline and a summary, and exits 0.
+ * authentication failure escalated to a person, who decides, and the agent carries on; a durable
+ * agent resumed after a crash; and an analyst that survives its models (retries, breakers,
+ * fallbacks, guards, a degraded strategy). It prints a timeline and a summary, and exits 0.
  */
 import {
   createActorSystem,
@@ -23,6 +24,7 @@ import { createSimulatedModel } from 'agentvisor/actors';
 import { createSupervisionTree, loadPolicyFile, withFailureClass } from 'agentvisor/supervisors';
 import { coordinator, publisher, worker } from './agents.js';
 import { crashAndResume } from './crashResume.js';
+import { resilienceStory } from './resilience.js';
 
 const clock = systemClock;
 const start = clock.monotonic();
@@ -229,6 +231,11 @@ await new Promise<void>((resolve) => clock.setTimeout(resolve, 20));
 //    it from its checkpoint and journal. The model call it had completed is not made again.
 const durable = await crashAndResume(clock, note);
 
+// 10. An analyst that survives its models: a 429 retried after its Retry-After, a breaker that
+//     opens and later closes on a probe, a fallback to the backup model, a blocked injection, a
+//     repaired invalid output and a switch to the degraded strategy (all from runtime events).
+const resilient = await resilienceStory(system, clock, note);
+
 const status = (await system.ask('coordinator', 'team.status', undefined, { from: 'main' })) as {
   completed: number;
 };
@@ -266,5 +273,8 @@ console.log(`  escalations:                        ${escalations.length} (${deci
 console.log(`  posts published:                    ${posts}`);
 console.log(
   `  durable writer: model calls ${durable.modelCalls}, articles published ${durable.publishes}`,
+);
+console.log(
+  `  analyst: answered ${resilient.answered} (degraded ${resilient.degraded}), refused ${resilient.refused}`,
 );
 console.log(`  timeline lines:                     ${lines.length}`);

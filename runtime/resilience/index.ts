@@ -81,3 +81,5 @@ export type {
   ResiliencePipelineDeps,
   AttemptContext,
 } from './createResiliencePipeline.js';
+export { BreakerKvSync, syncBreakersWithKv, BreakerKvSyncOptionsSchema } from './BreakerKvSync.js';
+export type { BreakerKvSyncOptions, BreakerSyncApplied } from './BreakerKvSync.js';

@@ -175,6 +175,12 @@ function toolsOf(
       {
         input: z.strictObject({ n: z.number().int(), fail: z.boolean() }),
         idempotent: spec.idempotent,
+        // The reference runs each tool once per job: no retries, no breaker in the way (their
+        // wiring has its own tests in resilientAgent.test.ts).
+        resilience: {
+          retry: false,
+          breaker: { strategy: { type: 'consecutive', threshold: 1e9 } },
+        },
         ...(scenario.checkpointBefore === undefined
           ? {}
           : { checkpointBefore: scenario.checkpointBefore }),

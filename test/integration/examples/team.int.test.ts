@@ -38,5 +38,22 @@ describe('examples/team (npm start)', () => {
     expect(out).toContain('posts published:                    1');
     // Durability: resumed in a new process without repeating the model call.
     expect(out).toContain('durable writer: model calls 1, articles published 1');
+    // Resilience, each line from a runtime event: a 429 retried after its Retry-After, the
+    // primary's breaker opening, a fallback to the backup, a blocked injection, a repaired
+    // output, the degraded strategy, and a half-open probe closing the breaker.
+    expect(out).toMatch(
+      /retry model:sim-primary after rate-limit \(Retry-After 300 ms\): attempt 2 in 300 ms/,
+    );
+    expect(out).toMatch(/breaker model:sim-primary: closed -> open \(failures\)/);
+    expect(out).toMatch(/fallback in main: sim-primary failed \(transient\)/);
+    expect(out).toMatch(/answered by sim-backup \[normal\]/);
+    expect(out).toMatch(/screened input: block .* injection blocked/);
+    expect(out).toContain('refused: ERR_INPUT_BLOCKED');
+    expect(out).toMatch(/repaired invalid output of structured after 2 attempts/);
+    expect(out).toContain('{"claim":"caching halves cost","confidence":0.8}');
+    expect(out).toMatch(/degraded strategy for main \(chain-exhausted\): using direct/);
+    expect(out).toMatch(/answered by sim-local \[degraded\]/);
+    expect(out).toMatch(/breaker model:sim-primary: half-open -> closed \(probes-succeeded\)/);
+    expect(out).toContain('analyst: answered 5 (degraded 1), refused 1');
   });
 });

@@ -1,0 +1,413 @@
+import { z } from 'zod';
+import {
+  Deadline,
+  ErrorCode,
+  RuntimeError,
+  createBreakerRegistry,
+  isRuntimeError,
+  type BreakerRegistry,
+  type Budget,
+  type BudgetSnapshot,
+  type CircuitBreaker,
+  type Clock,
+  type Disposable,
+  type FallbackChain,
+  type Logger,
+  type ResiliencePipeline,
+} from 'agentvisor';
+import type { OutputGuard } from '../guards/index.js';
+import type { ModelClient, ModelRequest, ModelResponse, ModelTool } from '../models/index.js';
+import type { AgentResilienceConfig, DegradeTrigger } from './AgentResilienceOptions.js';
+import { ResilienceEvents, type ResilienceEvent } from './ResilienceEvent.js';
+import { ToolResilienceSchema } from './AgentResilienceOptions.js';
+import { buildModelChain, type ChainContext } from './internal/buildModelChain.js';
+import { buildToolPipeline } from './internal/buildToolPipeline.js';
+import { abortable } from './internal/abortable.js';
+import { withOutputFormat } from './internal/withOutputFormat.js';
+import { screenRequest } from './screenRequest.js';
+import { TaskBudgets } from './TaskBudgets.js';
+
+/** What the `model` effect delivers: the answer, and which strategy and endpoint gave it. */
+export interface ModelOutput extends ModelResponse {
+  /** `degraded` when the degraded strategy answered; keep it in context to stay degraded. */
+  readonly strategy: 'normal' | 'degraded';
+  /** What switched to the degraded strategy. */
+  readonly degradedBy?: DegradeTrigger;
+  /** The endpoint (client name) that answered. */
+  readonly endpoint: string;
+  /**
+   * What the task has spent after this call, when the agent has a budget: keep it in context and
+   * pass it back as `budgetSpent`, so a restored agent does not forget what was spent before its
+   * checkpoint.
+   */
+  readonly budget?: BudgetSnapshot;
+}
+
+/** A tool as the resilience layer sees it. */
+export interface ResilientTool {
+  readonly input: z.ZodType;
+  readonly description?: string | undefined;
+  readonly idempotent?: boolean | undefined;
+  readonly resilience?: z.input<typeof ToolResilienceSchema> | undefined;
+}
+
+/** One model call, planned before it runs (what is journaled as its intent). */
+export interface ModelCallPlan {
+  /** The declared model. */
+  readonly model: string;
+  readonly request: ModelRequest;
+  readonly task: string;
+  /** Task deadline, epoch ms. */
+  readonly deadline: number | undefined;
+  /** The machine says the task is already degraded (from a previous output). */
+  readonly degraded: boolean;
+  /** What the machine says the task has spent (from a previous output). */
+  readonly spent?: BudgetSnapshot | undefined;
+}
+
+/**
+ * The resilience of one agent definition on one clock: a fallback chain of endpoint pipelines per
+ * declared model (attempt timeout → breaker → bulkhead → retry per endpoint, chain with cool-down
+ * across them), step and task deadlines, budgets per task, a pipeline per tool, and the degraded
+ * strategy. Breakers, bulkheads and cool-downs outlive incarnations: a restart does not forget that
+ * an endpoint is failing.
+ */
+export class AgentResilience {
+  readonly #config: AgentResilienceConfig;
+  readonly #clock: Clock;
+  readonly #events = new ResilienceEvents();
+  readonly #chains = new Map<string, FallbackChain<ModelClient>>();
+  readonly #guards = new Map<string, { guard: OutputGuard<unknown>; schema: z.ZodType }>();
+  readonly #toolPipelines = new Map<string, ResiliencePipeline>();
+  readonly #tasks: TaskBudgets;
+  readonly #watched = new Set<CircuitBreaker>();
+  /** Breakers of every endpoint and tool; shared when the config passes a registry. */
+  readonly breakers: BreakerRegistry;
+  readonly #agent: string;
+  /** The logger of the newest incarnation, for transitions that happen between calls. */
+  logger: Logger | undefined;
+
+  constructor(
+    config: AgentResilienceConfig,
+    tools: Readonly<Record<string, ResilientTool>>,
+    deps: { clock: Clock; random?: (() => number) | undefined; agent: string },
+  ) {
+    this.#config = config;
+    this.#clock = deps.clock;
+    this.#agent = deps.agent;
+    this.#tasks = new TaskBudgets(config.budget, (task, dimension) => {
+      this.#emit({ type: 'budget-exceeded', agent: deps.agent, task, dimension });
+    });
+    this.breakers = config.breakers ?? createBreakerRegistry({}, { clock: deps.clock });
+    const random = deps.random === undefined ? {} : { random: deps.random };
+    const context: ChainContext = {
+      config,
+      clock: deps.clock,
+      random,
+      breakers: this.breakers,
+      bulkheads: new Map(),
+      watchBreaker: (breaker) => {
+        this.#watch(breaker);
+      },
+      watchRetries: (pipeline) => {
+        this.#watchRetries(pipeline, deps.agent);
+      },
+    };
+    for (const [name, declared] of Object.entries(config.models)) {
+      const { chain, guard } = buildModelChain(name, declared, context);
+      chain.onFallback((e) => {
+        this.#emit({
+          type: 'fallback',
+          agent: deps.agent,
+          model: name,
+          from: e.from,
+          failureClass: e.failureClass,
+          ...(e.coolDownMs === undefined ? {} : { coolDownMs: e.coolDownMs }),
+        });
+      });
+      this.#chains.set(name, chain);
+      if (guard !== undefined) this.#guards.set(name, guard);
+    }
+    for (const [name, tool] of Object.entries(tools)) {
+      this.#toolPipelines.set(name, buildToolPipeline(name, tool, context));
+    }
+  }
+
+  /** Declared model names, in declaration order. */
+  get models(): string[] {
+    return [...this.#chains.keys()];
+  }
+
+  /** Called on each {@link ResilienceEvent}. */
+  onEvent(listener: (event: ResilienceEvent) => void): Disposable {
+    return this.#events.add(listener);
+  }
+
+  /** The fallback chain of a declared model (endpoints, cool-downs). */
+  chain(model: string): FallbackChain<ModelClient> | undefined {
+    return this.#chains.get(model);
+  }
+
+  /** The pipeline of a declared tool (its breaker, its retries). */
+  toolPipeline(tool: string): ResiliencePipeline | undefined {
+    return this.#toolPipelines.get(tool);
+  }
+
+  /** The budget of a task, created on first use; undefined when the agent has none. */
+  budget(task: string): Budget | undefined {
+    return this.#tasks.get(task);
+  }
+
+  /**
+   * The tools to offer a model: `requested` without those whose breaker is open or isolated
+   * (anchors §7.11: stop advertising broken tools), each left out reported as `tool-withheld`.
+   */
+  offeredTools(
+    agent: string,
+    requested: readonly ModelTool[] | undefined,
+  ): readonly ModelTool[] | undefined {
+    if (requested === undefined) return undefined;
+    return requested.filter((tool) => {
+      const state = this.#toolPipelines.get(tool.name)?.breaker?.state;
+      if (state !== 'open' && state !== 'isolated') return true;
+      this.#emit({ type: 'tool-withheld', agent, tool: tool.name, state });
+      return false;
+    });
+  }
+
+  /**
+   * Runs one model call (the live side of the `model` effect): budget check → degraded strategy
+   * when triggered → the model's fallback chain within the step deadline (what is left of the
+   * task's) → budget charge.
+   *
+   * @throws {RuntimeError} ERR_BUDGET_EXCEEDED (`budget`); ERR_FALLBACK_EXHAUSTED when every
+   *   endpoint failed and no degraded path applies; ERR_TIMEOUT at the step or task deadline.
+   */
+  async callModel(
+    agent: string,
+    planned: ModelCallPlan,
+    signal: AbortSignal,
+  ): Promise<ModelOutput> {
+    let plan = planned;
+    this.#tasks.catchUp(plan.task, plan.spent);
+    this.#tasks.check(plan.task);
+    const degrade = this.#config.degrade;
+    const task = Deadline.fromEnvelope({ deadline: plan.deadline }, { clock: this.#clock });
+    const step = task.child(this.#config.timeouts.stepMs, { level: 'step' });
+    try {
+      plan = await this.#screen(agent, plan, signal);
+      const trigger = this.#degradeTrigger(plan);
+      if (trigger !== undefined && degrade !== undefined) {
+        return await this.#degraded(agent, plan, trigger, step, signal);
+      }
+      try {
+        const answer = await this.#run(plan.model, plan.request, step, signal);
+        this.#tasks.charge(plan.task, answer);
+        return this.#withSpent(plan.task, { ...answer, strategy: 'normal' });
+      } catch (error) {
+        if (
+          degrade?.when.includes('chain-exhausted') === true &&
+          plan.model !== degrade.model &&
+          isRuntimeError(error, ErrorCode.FallbackExhausted)
+        ) {
+          return await this.#degraded(agent, plan, 'chain-exhausted', step, signal);
+        }
+        throw error;
+      }
+    } finally {
+      step.dispose();
+      task.dispose();
+    }
+  }
+
+  /**
+   * Takes back what a recorded outcome says (a replay after a restart): its spend is charged to
+   * the task's budget again, and a degraded answer marks the task degraded. Never throws.
+   */
+  replayed(plan: ModelCallPlan, output: ModelOutput): void {
+    this.#tasks.catchUp(plan.task, output.budget ?? plan.spent);
+    if (output.strategy === 'degraded') this.#tasks.markDegraded(plan.task);
+  }
+
+  /**
+   * Runs one tool call through the tool's pipeline (breaker, retries when idempotent, call
+   * timeout), within the step deadline and what is left of the task's.
+   */
+  async runTool<T>(
+    tool: string,
+    deadline: number | undefined,
+    signal: AbortSignal,
+    run: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const pipeline = this.#toolPipelines.get(tool);
+    if (pipeline === undefined) return run(signal);
+    const task = Deadline.fromEnvelope({ deadline }, { clock: this.#clock });
+    const step = task.child(this.#config.timeouts.stepMs, { level: 'step' });
+    try {
+      return await pipeline.execute((ctx) => abortable(run(ctx.signal), ctx.signal), {
+        deadline: step,
+        signal,
+      });
+    } finally {
+      step.dispose();
+      task.dispose();
+    }
+  }
+
+  // --- internals ---
+
+  async #run(
+    model: string,
+    request: ModelRequest,
+    step: Deadline,
+    signal: AbortSignal,
+  ): Promise<ModelResponse & { endpoint: string }> {
+    const chain = this.#chains.get(model);
+    if (chain === undefined) {
+      throw new RuntimeError(ErrorCode.InvalidOptions, `No model named ${model}`, {
+        details: { model, declared: this.models, failureClass: 'invalid-request' },
+      });
+    }
+    const call = (req: ModelRequest): Promise<ModelResponse & { endpoint: string }> =>
+      chain.execute(
+        async (client, ctx) => ({
+          ...(await abortable(client.complete(req, { signal: ctx.signal }), ctx.signal)),
+          endpoint: ctx.member,
+        }),
+        { deadline: step, signal },
+      );
+    const guarded = this.#guards.get(model);
+    if (guarded === undefined) return call(request);
+    // The repair loop wraps the whole chain: each repair is a call with its own retries and
+    // fallbacks, all within the step's deadline.
+    const result = await guarded.guard.complete(
+      call,
+      withOutputFormat(request, model, guarded.schema),
+      {
+        signal,
+        onAttempt: (e) => {
+          if (e.final && e.repaired) {
+            this.#emit({ type: 'repaired', agent: this.#agent, model, attempts: e.attempt });
+          }
+        },
+      },
+    );
+    const response = result.response as ModelResponse & { endpoint: string };
+    return {
+      ...response,
+      output: result.value,
+      usage: result.usage,
+      ...(result.cost === undefined ? {} : { cost: result.cost }),
+    };
+  }
+
+  async #screen(agent: string, plan: ModelCallPlan, signal: AbortSignal): Promise<ModelCallPlan> {
+    const screen = this.#config.screen;
+    if (screen === undefined) return plan;
+    const request = await screenRequest(screen, plan.request, signal, ({ result }) => {
+      this.#emit({
+        type: 'screened',
+        agent,
+        action: result.action,
+        score: result.score,
+        blocked: result.action === 'block' || result.action === 'escalate',
+      });
+    });
+    return request === plan.request ? plan : { ...plan, request };
+  }
+
+  async #degraded(
+    agent: string,
+    plan: ModelCallPlan,
+    trigger: DegradeTrigger,
+    step: Deadline,
+    signal: AbortSignal,
+  ): Promise<ModelOutput> {
+    const degrade = this.#config.degrade;
+    if (degrade === undefined) throw new Error('unreachable: no degraded strategy declared');
+    if (this.#tasks.markDegraded(plan.task)) {
+      this.#emit({
+        type: 'degraded',
+        agent,
+        model: plan.model,
+        trigger,
+        task: plan.task,
+        use: degrade.model,
+      });
+    }
+    const request: ModelRequest =
+      degrade.instruction === undefined
+        ? plan.request
+        : {
+            ...plan.request,
+            messages: [{ role: 'system', content: degrade.instruction }, ...plan.request.messages],
+          };
+    const answer = await this.#run(degrade.model, request, step, signal);
+    this.#tasks.charge(plan.task, answer);
+    return this.#withSpent(plan.task, { ...answer, strategy: 'degraded', degradedBy: trigger });
+  }
+
+  #degradeTrigger(plan: ModelCallPlan): DegradeTrigger | undefined {
+    const budget = this.#tasks.get(plan.task);
+    const degrade = this.#config.degrade;
+    if (degrade === undefined || plan.model === degrade.model) return undefined;
+    // Once degraded, a task stays degraded: the machine said so, or an earlier call switched.
+    if (plan.degraded || this.#tasks.isDegraded(plan.task)) return 'chain-exhausted';
+    if (degrade.when.includes('breaker-open')) {
+      const state = this.#chains.get(plan.model)?.members[0]?.pipeline?.breaker?.state;
+      if (state === 'open' || state === 'isolated') return 'breaker-open';
+    }
+    if (degrade.when.includes('budget-low') && budget !== undefined) {
+      const left = budget.remaining();
+      const { maxTokens, maxCost, maxSteps } = budget.config;
+      const low = (rest: number, max: number | undefined) =>
+        max !== undefined && rest <= max * degrade.budgetLowRatio;
+      if (low(left.tokens, maxTokens) || low(left.cost, maxCost) || low(left.steps, maxSteps)) {
+        return 'budget-low';
+      }
+    }
+    return undefined;
+  }
+
+  /** The output with the task's spend after it, when there is a budget. */
+  #withSpent(task: string, output: ModelOutput): ModelOutput {
+    const spent = this.#tasks.spent(task);
+    return spent === undefined ? output : { ...output, budget: spent };
+  }
+
+  #watch(breaker: CircuitBreaker): void {
+    if (this.#watched.has(breaker)) return;
+    this.#watched.add(breaker);
+    breaker.onStateChange((change) => {
+      this.#emit({
+        type: 'breaker',
+        breaker: change.breaker,
+        from: change.from,
+        to: change.to,
+        reason: change.reason,
+      });
+    });
+  }
+
+  #watchRetries(pipeline: ResiliencePipeline, agent: string): void {
+    pipeline.onRetry((e) => {
+      const retryAfterMs = isRuntimeError(e.error)
+        ? (e.error.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs
+        : undefined;
+      this.#emit({
+        type: 'retry',
+        agent,
+        endpoint: pipeline.name,
+        attempt: e.attempt,
+        delayMs: e.delayMs,
+        failureClass: e.failureClass,
+        ...(typeof retryAfterMs === 'number' ? { retryAfterMs } : {}),
+      });
+    });
+  }
+
+  #emit(event: ResilienceEvent): void {
+    this.logger?.info({ resilience: event }, `resilience: ${event.type}`);
+    this.#events.emit(event);
+  }
+}
