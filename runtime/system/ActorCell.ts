@@ -29,6 +29,11 @@ export interface CellHost {
   divert(name: string, envelopes: readonly Envelope[], failed: boolean): boolean;
   /** Called after each message reaches the logic, when anyone listens (observability taps). */
   delivered: ((actor: string, envelope: Envelope) => void) | undefined;
+  /**
+   * Called after a durable actor processed a message whose journal entry is written (what a
+   * durable mailbox acknowledges on), when anyone listens. Not called when the message failed it.
+   */
+  journaled: ((actor: string, envelope: Envelope) => void) | undefined;
 }
 
 /** @internal Settings of one cell. */
@@ -257,6 +262,10 @@ export class ActorCell {
     return this.status === 'running';
   }
 
+  #hasFailed(): boolean {
+    return this.status === 'failed';
+  }
+
   /** Number of messages waiting. */
   get mailboxSize(): number {
     return this.#mailbox.size;
@@ -383,6 +392,8 @@ export class ActorCell {
           this.#process(b.envelope, b.event);
           if (this.#isRunning())
             persistence.applied(b.envelope.id, seqs[i] as number, this.#persisted);
+          // Journaled (above) and processed: unless it failed the actor (reported as `failed`).
+          if (!this.#hasFailed()) this.#host.journaled?.(this.name, b.envelope);
         }
       }
     } finally {
