@@ -90,6 +90,12 @@ export const ErrorCode = {
   /** A model's answer could not be used: a malformed body, tool arguments or structured output. */
   ModelOutput: 'ERR_MODEL_OUTPUT',
 
+  // --- durable mailboxes ---
+  /** A reliably sent message failed its actor on every delivery up to the bound (dead-lettered). */
+  PoisonMessage: 'ERR_POISON_MESSAGE',
+  /** A reliably sent message used up its deliveries without being processed (dead-lettered). */
+  DeliveryExhausted: 'ERR_DELIVERY_EXHAUSTED',
+
   /** An error crossed the wire with a code this version does not know. */
   Unknown: 'ERR_UNKNOWN',
 } as const;

@@ -65,6 +65,8 @@ describe('RuntimeError', () => {
       ModelHttp: 'ERR_MODEL_HTTP',
       ModelConnection: 'ERR_MODEL_CONNECTION',
       ModelOutput: 'ERR_MODEL_OUTPUT',
+      PoisonMessage: 'ERR_POISON_MESSAGE',
+      DeliveryExhausted: 'ERR_DELIVERY_EXHAUSTED',
       Unknown: 'ERR_UNKNOWN',
     });
     expect(new Set(allCodes).size).toBe(allCodes.length);
