@@ -5,7 +5,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
 } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { systemClock, type Clock } from '../clock/index.js';
 import { encodeEnvelope, encodeValue, type Envelope } from '../codec/index.js';
 import { ErrorCode, RuntimeError, parseOptions } from '../errors/index.js';
@@ -22,6 +22,7 @@ import type { MailboxDeadLetter } from './MailboxDeadLetter.js';
 import type { OwnershipChange, ShardOwnership } from './ShardOwnership.js';
 import { mailboxSubjects, shardOf, type MailboxSubjects } from './shardOf.js';
 import { Settlements } from './internal/Settlements.js';
+import { watchExhaustedDeliveries } from './internal/exhaustedDeliveries.js';
 import { ShardConsumer, type ConsumerContext } from './internal/ShardConsumer.js';
 import {
   ensureMailboxStreams,
@@ -88,6 +89,11 @@ export type MailboxDeadLetterListener = (letter: MailboxDeadLetter) => void;
  *   (an escalation). Unknown actors: the message is kept (nak, `unknownActorDelayMs`) until
  *   `maxDeliver`, then dead-lettered with ERR_ACTOR_NOT_FOUND. Malformed bytes and messages the
  *   actor refuses for good are dead-lettered at once. Nothing is dropped without a record.
+ * - A message whose last delivery ended with no verdict (its consumer crashed or stopped) is
+ *   announced by the server (MAX_DELIVERIES advisory); one node of the namespace moves it to the
+ *   dead-letter stream (`exhausted`). If no node listens at that moment it stays in the stream.
+ * - Per-actor order is stream order while deliveries succeed; a retried message (nak) lets the
+ *   ones after it pass (at-least-once, like a JetStream pull consumer with `max_ack_pending` > 1).
  *
  * @example
  * const mailbox = await DurableMailbox.open(nc, { nodeId: 'node-1' }, { system });
@@ -98,6 +104,7 @@ export class DurableMailbox {
   readonly nodeId: string;
   readonly subjects: MailboxSubjects;
   readonly #config: DurableMailboxConfig;
+  readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
   readonly #clock: Clock;
@@ -110,12 +117,14 @@ export class DurableMailbox {
   readonly #ownershipListeners = new Set<(change: OwnershipChange) => void | Promise<void>>();
   #context: ConsumerContext | undefined;
   #ownership: ShardOwnership | undefined;
+  #exhausted: Subscription | undefined;
   /** Ownership changes apply one at a time, in order. */
   #changes: Promise<void> = Promise.resolve();
   #state: 'open' | 'stopping' | 'stopped' = 'open';
 
   private constructor(
     config: DurableMailboxConfig & { nodeId: string },
+    nc: NatsConnection,
     js: JetStreamClient,
     jsm: JetStreamManager,
     deps: DurableMailboxDeps,
@@ -123,6 +132,7 @@ export class DurableMailbox {
     this.#config = config;
     this.nodeId = config.nodeId;
     this.subjects = mailboxSubjects(config.namespace);
+    this.#nc = nc;
     this.#js = js;
     this.#jsm = jsm;
     this.#clock = deps.clock ?? deps.system?.clock ?? systemClock;
@@ -173,7 +183,7 @@ export class DurableMailbox {
     } catch (cause) {
       throw unavailable('reach JetStream', cause);
     }
-    const mailbox = new DurableMailbox(config, jetstream(nc), jsm, deps);
+    const mailbox = new DurableMailbox(config, nc, jetstream(nc), jsm, deps);
     if (deps.onOwnership !== undefined) mailbox.#ownershipListeners.add(deps.onOwnership);
     await ensureMailboxStreams(jsm, mailbox.#spec);
     if (deps.system !== undefined) {
@@ -318,6 +328,11 @@ export class DurableMailbox {
     this.#state = 'stopping';
     await this.#ownership?.stop();
     await this.#changes;
+    try {
+      this.#exhausted?.unsubscribe();
+    } catch {
+      // A closed connection has no subscriptions left to remove.
+    }
     for (const consumer of this.#consumers.values()) await consumer.stop();
     // Messages still waiting for their actor are handed back (nak): the next owner gets them,
     // and an actor that did process one meanwhile refuses the redelivery as a duplicate.
@@ -352,6 +367,15 @@ export class DurableMailbox {
       deadLetter: (letter) => this.#storeDeadLetter(letter),
     };
     this.#ownership = ownership;
+    this.#exhausted = watchExhaustedDeliveries({
+      nc: this.#nc,
+      jsm: this.#jsm,
+      subjects: this.subjects,
+      logger: this.#logger,
+      nodeId: this.nodeId,
+      now: () => this.#clock.now(),
+      deadLetter: (letter) => this.#storeDeadLetter(letter),
+    });
     await ownership.start((change) => {
       this.#changes = this.#changes.then(() => this.#apply(change));
     });

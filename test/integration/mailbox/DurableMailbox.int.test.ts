@@ -3,6 +3,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   DurableMailbox,
+  StaticShardOwnership,
   createKvShardLeases,
   decodeMailboxDeadLetter,
   encodeEnvelope,
@@ -272,6 +273,31 @@ describe('DurableMailbox', () => {
     await n.system.spawnDurable('late', recorderMachine, { persistence });
     await eventually(async () => (await stored(ns)) === 0);
     expect(idsOf(n.system, 'late')).toEqual([later.id]);
+  });
+
+  it('dead-letters a message whose last delivery ended without a verdict (consumer crashed)', async () => {
+    const { ns, storage } = fresh();
+    // W owns no shard but hears MAX_DELIVERIES advisories with the rest of the namespace.
+    const w = await startNode(server.url, storage, {
+      actors: [],
+      mailbox: { ...fast, namespace: ns, nodeId: 'W', maxDeliver: 1 },
+      ownership: new StaticShardOwnership([]),
+    });
+    nodes.push(w);
+    const letters: MailboxDeadLetter[] = [];
+    w.mailbox.onDeadLetter((d) => letters.push(d));
+    const a = await node(ns, storage, 'A', ['a'], { maxDeliver: 1 });
+    a.journal.hold();
+    const receipt = await a.mailbox.sendReliable('a', 'rec', { n: 1 });
+    await a.journal.untilWaiting();
+    await a.kill(); // its only delivery ends with no ack and no nak
+    await eventually(() => letters.length === 1);
+    expect(letters[0]).toMatchObject({ reason: 'exhausted', actor: 'a', deliveries: 1, node: 'W' });
+    expect(letters[0]?.error.code).toBe('ERR_DELIVERY_EXHAUSTED');
+    expect(letters[0]?.envelope?.id).toBe(receipt.id);
+    // Moved, not copied: the work-queue stream no longer holds it.
+    await eventually(async () => (await stored(ns)) === 0);
+    expect((await deadLettersOf(ns)).map((d) => d.reason)).toEqual(['exhausted']);
   });
 
   it('refuses bad sends with stable codes', async () => {
