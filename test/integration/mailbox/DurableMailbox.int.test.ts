@@ -10,10 +10,17 @@ import {
   isRuntimeError,
   mailboxSubjects,
   shardOf,
+  systemClock,
   type DeadLetter,
   type MailboxDeadLetter,
   type OwnershipChange,
 } from 'agentvisor';
+import {
+  EscalationService,
+  createMemoryEscalationStore,
+  escalatePoisonMessages,
+  type OpenEscalation,
+} from 'agentvisor/supervisors';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { elapse, eventually, idsOf, startNode, type Storage, type TestNode } from './fixtures.js';
 
@@ -197,12 +204,30 @@ describe('DurableMailbox', () => {
     const poisoned = new Promise<MailboxDeadLetter>((resolve) => {
       n.mailbox.onPoison(resolve);
     });
+    // The supervisors' escalation service hears of it through the adapter.
+    const escalations = new EscalationService(createMemoryEscalationStore(), {
+      clock: systemClock,
+    });
+    const escalated = new Promise<OpenEscalation>((resolve) => {
+      escalatePoisonMessages(n.mailbox, escalations, { onOpened: resolve });
+    });
     const bad = await n.mailbox.sendReliable('a', 'boom');
     const letter = await poisoned;
     expect(letter).toMatchObject({ reason: 'poison', actor: 'a', deliveries: 3, node: 'n1' });
     expect(letter.error.code).toBe('ERR_POISON_MESSAGE');
     expect(letter.error.cause?.message).toBe('boom');
     expect(letter.envelope?.id).toBe(bad.id);
+    const record = await escalated;
+    expect(record).toMatchObject({
+      status: 'open',
+      failureClass: 'poison',
+      child: { name: 'a' },
+      failedMessage: { id: bad.id },
+      defaultDecision: 'stop',
+    });
+    expect(record.errorChain.map((e) => e.code)).toEqual(['ERR_POISON_MESSAGE', 'ERR_UNKNOWN']);
+    expect((await escalations.list({ status: 'open' })).map((e) => e.id)).toEqual([record.id]);
+    escalations.dispose();
     await eventually(async () => (await stored(ns)) === 0);
     const stream = await deadLettersOf(ns);
     expect(stream.map((d) => [d.reason, d.envelope?.id, d.error.code])).toEqual([
