@@ -1,5 +1,5 @@
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import type { Clock, TimerHandle } from '../../clock/index.js';
+import type { Clock } from '../../clock/index.js';
 import { decodeEnvelope, type Envelope } from '../../codec/index.js';
 import { ErrorCode, RuntimeError, toWireError, type WireError } from '../../errors/index.js';
 import type { Logger } from '../../telemetry/index.js';
@@ -39,6 +39,9 @@ export class ShardConsumer {
   readonly shard: number;
   readonly #ctx: ConsumerContext;
   readonly #inFlight = new Set<Promise<void>>();
+  /** Messages handed to their actor and not settled yet (kept alive by the heartbeat). */
+  readonly #working = new Set<JsMsg>();
+  #beating = false;
   #messages: ConsumerMessages | undefined;
   #stopped = false;
 
@@ -125,25 +128,37 @@ export class ShardConsumer {
 
   /** Hands the envelope over and keeps the message alive (`working`) until it is settled. */
   async #process(m: JsMsg, envelope: Envelope): Promise<Settlement> {
-    const { clock, ackWaitMs } = this.#ctx;
     const { settled } = this.#ctx.settlements.deliver(envelope);
-    // Well before ack_wait runs out, say we are still on it (the server restarts its timer).
-    const every = Math.max(1, Math.floor(ackWaitMs / 3));
-    let timer: TimerHandle = undefined;
-    const beat = () => {
-      timer = clock.setTimeout(() => {
-        safely(() => {
-          m.working();
-        });
-        beat();
-      }, every);
-    };
-    beat();
+    this.#working.add(m);
+    this.#heartbeat();
     try {
       return await settled;
     } finally {
-      clock.clearTimeout(timer);
+      this.#working.delete(m);
     }
+  }
+
+  /**
+   * One timer per shard, not per message: every third of `ack_wait` while messages are being
+   * processed, each says `working()` (the server restarts its ack timer), well before it runs out.
+   */
+  #heartbeat(): void {
+    if (this.#beating) return;
+    this.#beating = true;
+    const { clock, ackWaitMs } = this.#ctx;
+    const beat = () => {
+      if (this.#working.size === 0) {
+        this.#beating = false;
+        return;
+      }
+      for (const m of this.#working) {
+        safely(() => {
+          m.working();
+        });
+      }
+      clock.setTimeout(beat, Math.max(1, Math.floor(ackWaitMs / 3)));
+    };
+    clock.setTimeout(beat, Math.max(1, Math.floor(ackWaitMs / 3)));
   }
 
   async #conclude(
