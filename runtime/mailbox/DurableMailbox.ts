@@ -7,21 +7,25 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { systemClock, type Clock } from '../clock/index.js';
-import { encodeEnvelope, encodeValue, type Envelope } from '../codec/index.js';
+import { encodeEnvelope, type Envelope } from '../codec/index.js';
 import { ErrorCode, RuntimeError, parseOptions } from '../errors/index.js';
 import { silentLogger, type Logger } from '../telemetry/index.js';
-import { createIdGenerator, type ActorSystem, type TellOptions } from '../system/index.js';
+import { createIdGenerator, type ActorSystem } from '../system/index.js';
 import type { Disposable } from '../transport/index.js';
 import {
   DurableMailboxOptionsSchema,
   type DurableMailboxConfig,
   type DurableMailboxOptions,
+  type ReliableReceipt,
+  type ReliableSendOptions,
 } from './DurableMailboxOptions.js';
 import { createKvShardLeases } from './KvShardLeases.js';
 import type { MailboxDeadLetter } from './MailboxDeadLetter.js';
 import type { OwnershipChange, ShardOwnership } from './ShardOwnership.js';
 import { mailboxSubjects, shardOf, type MailboxSubjects } from './shardOf.js';
+import { DeadLetterSink } from './internal/DeadLetterSink.js';
 import { Settlements } from './internal/Settlements.js';
+import { untilAborted } from './internal/untilAborted.js';
 import { watchExhaustedDeliveries } from './internal/exhaustedDeliveries.js';
 import { ShardConsumer, type ConsumerContext } from './internal/ShardConsumer.js';
 import {
@@ -49,23 +53,6 @@ export interface DurableMailboxDeps {
    * where to place a shard's actors before its messages are consumed.
    */
   onOwnership?: (change: OwnershipChange) => void | Promise<void>;
-}
-
-/** Options of {@link DurableMailbox.sendReliable}. */
-export interface ReliableSendOptions extends TellOptions {
-  /** Rejects with its reason when aborted before the publish is acknowledged. */
-  signal?: AbortSignal;
-}
-
-/** What a reliable send resolves with, once the message is stored by JetStream. */
-export interface ReliableReceipt {
-  /** The message (envelope) id: the publish dedupe key and the receiver's dedupe key. */
-  readonly id: string;
-  readonly shard: number;
-  /** Sequence of the message in the mailbox stream. */
-  readonly seq: number;
-  /** True when the stream already had this id (a re-send within the duplicate window). */
-  readonly duplicate: boolean;
 }
 
 /** Listener of dead letters of the mailbox, after they are stored. */
@@ -111,8 +98,7 @@ export class DurableMailbox {
   readonly #logger: Logger;
   readonly #nextId = createIdGenerator();
   readonly #spec: StreamSpec;
-  readonly #deadLetterListeners = new Set<MailboxDeadLetterListener>();
-  readonly #poisonListeners = new Set<MailboxDeadLetterListener>();
+  readonly #sink: DeadLetterSink;
   readonly #consumers = new Map<number, ShardConsumer>();
   readonly #ownershipListeners = new Set<(change: OwnershipChange) => void | Promise<void>>();
   #context: ConsumerContext | undefined;
@@ -139,6 +125,7 @@ export class DurableMailbox {
     this.#logger = (deps.logger ?? deps.system?.logger ?? silentLogger()).child({
       mailbox: config.nodeId,
     });
+    this.#sink = new DeadLetterSink(js, this.subjects, this.#logger);
     this.#spec = {
       subjects: this.subjects,
       duplicateWindowMs: config.duplicateWindowMs,
@@ -249,16 +236,16 @@ export class DurableMailbox {
    * Sends a whole envelope reliably, keeping its id (a retry of an unacknowledged send, a
    * forwarded message). Resolves and throws as {@link sendReliable}.
    */
-  async sendEnvelope(
+  sendEnvelope(
     envelope: Envelope,
     options: { signal?: AbortSignal } = {},
   ): Promise<ReliableReceipt> {
     const { signal } = options;
-    signal?.throwIfAborted();
+    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
     if (this.#state !== 'open')
-      throw new RuntimeError(ErrorCode.Closed, 'Durable mailbox is stopped');
+      return Promise.reject(new RuntimeError(ErrorCode.Closed, 'Durable mailbox is stopped'));
     const encoded = encodeEnvelope(envelope, { maxBytes: this.#config.maxMessageBytes });
-    if (!encoded.ok) throw encoded.error;
+    if (!encoded.ok) return Promise.reject(encoded.error);
     const shard = this.shardOf(envelope.to);
     const publish = this.#js
       .publish(this.subjects.message(shard, envelope.to), encoded.value, { msgID: envelope.id })
@@ -268,29 +255,14 @@ export class DurableMailbox {
           throw unavailable(`store message ${envelope.id} for ${envelope.to}`, cause);
         },
       );
-    if (signal === undefined) return publish;
-    let onAbort: (() => void) | undefined;
-    try {
-      return await Promise.race([
-        publish,
-        new Promise<never>((_, reject) => {
-          onAbort = () => {
-            reject(signal.reason as Error);
-          };
-          signal.addEventListener('abort', onAbort, { once: true });
-        }),
-      ]);
-    } finally {
-      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
-    }
+    return signal === undefined ? publish : untilAborted(publish, signal);
   }
 
   // --- events ---
 
   /** Calls `listener` with every dead letter this node stores, after it is stored. */
   onDeadLetter(listener: MailboxDeadLetterListener): Disposable {
-    this.#deadLetterListeners.add(listener);
-    return { dispose: () => this.#deadLetterListeners.delete(listener) };
+    return this.#sink.onDeadLetter(listener);
   }
 
   /**
@@ -298,8 +270,7 @@ export class DurableMailbox {
    * opened from (supervisors' `escalatePoisonMessages`).
    */
   onPoison(listener: MailboxDeadLetterListener): Disposable {
-    this.#poisonListeners.add(listener);
-    return { dispose: () => this.#poisonListeners.delete(listener) };
+    return this.#sink.onPoison(listener);
   }
 
   /**
@@ -364,7 +335,7 @@ export class DurableMailbox {
       retryDelayMs: config.retryDelayMs,
       unknownActorDelayMs: config.unknownActorDelayMs,
       maxMessageBytes: config.maxMessageBytes,
-      deadLetter: (letter) => this.#storeDeadLetter(letter),
+      deadLetter: (letter) => this.#sink.store(letter),
     };
     this.#ownership = ownership;
     this.#exhausted = watchExhaustedDeliveries({
@@ -374,7 +345,7 @@ export class DurableMailbox {
       logger: this.#logger,
       nodeId: this.nodeId,
       now: () => this.#clock.now(),
-      deadLetter: (letter) => this.#storeDeadLetter(letter),
+      deadLetter: (letter) => this.#sink.store(letter),
     });
     await ownership.start((change) => {
       this.#changes = this.#changes.then(() => this.#apply(change));
@@ -414,34 +385,5 @@ export class DurableMailbox {
         this.#logger.error({ err, shard: change.shard }, 'ownership listener threw');
       }
     }
-  }
-
-  async #storeDeadLetter(letter: MailboxDeadLetter): Promise<void> {
-    const encoded = encodeValue(letter, { maxBytes: Number.MAX_SAFE_INTEGER });
-    if (!encoded.ok) throw encoded.error;
-    await this.#js.publish(this.subjects.deadLetter(letter.actor), encoded.value, {
-      // A dead letter re-stored after a crash (before the ack) is dropped as a duplicate.
-      msgID: `${this.subjects.stream}:${String(letter.streamSeq)}`,
-    });
-    this.#logger.warn(
-      {
-        reason: letter.reason,
-        actor: letter.actor,
-        code: letter.error.code,
-        seq: letter.streamSeq,
-      },
-      'mailbox dead letter',
-    );
-    const notify = (listeners: Set<MailboxDeadLetterListener>) => {
-      for (const listener of listeners) {
-        try {
-          listener(letter);
-        } catch (err) {
-          this.#logger.error({ err }, 'mailbox dead-letter listener threw');
-        }
-      }
-    };
-    notify(this.#deadLetterListeners);
-    if (letter.reason === 'poison') notify(this.#poisonListeners);
   }
 }

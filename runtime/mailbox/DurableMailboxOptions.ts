@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../codec/index.js';
+import type { TellOptions } from '../system/index.js';
 
 /** Options of {@link DurableMailbox.open}. Validated; defaults live here. */
 export const DurableMailboxOptionsSchema = z.strictObject({
@@ -48,3 +49,20 @@ export const DurableMailboxOptionsSchema = z.strictObject({
 export type DurableMailboxOptions = z.input<typeof DurableMailboxOptionsSchema>;
 /** @internal The resolved options. */
 export type DurableMailboxConfig = z.output<typeof DurableMailboxOptionsSchema>;
+
+/** Options of {@link DurableMailbox.sendReliable}. */
+export interface ReliableSendOptions extends TellOptions {
+  /** Rejects with its reason when aborted before the publish is acknowledged. */
+  signal?: AbortSignal;
+}
+
+/** What a reliable send resolves with, once the message is stored by JetStream. */
+export interface ReliableReceipt {
+  /** The message (envelope) id: the publish dedupe key and the receiver's dedupe key. */
+  readonly id: string;
+  readonly shard: number;
+  /** Sequence of the message in the mailbox stream. */
+  readonly seq: number;
+  /** True when the stream already had this id (a re-send within the duplicate window). */
+  readonly duplicate: boolean;
+}

@@ -1,12 +1,11 @@
 export { DurableMailbox } from './DurableMailbox.js';
+export type { DurableMailboxDeps, MailboxDeadLetterListener } from './DurableMailbox.js';
+export { DurableMailboxOptionsSchema } from './DurableMailboxOptions.js';
 export type {
-  DurableMailboxDeps,
+  DurableMailboxOptions,
   ReliableSendOptions,
   ReliableReceipt,
-  MailboxDeadLetterListener,
-} from './DurableMailbox.js';
-export { DurableMailboxOptionsSchema } from './DurableMailboxOptions.js';
-export type { DurableMailboxOptions } from './DurableMailboxOptions.js';
+} from './DurableMailboxOptions.js';
 export { KvShardLeases, KvShardLeasesOptionsSchema, createKvShardLeases } from './KvShardLeases.js';
 export type { KvShardLeasesOptions } from './KvShardLeases.js';
 export { StaticShardOwnership } from './ShardOwnership.js';
