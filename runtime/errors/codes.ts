@@ -91,7 +91,7 @@ export const ErrorCode = {
   ModelOutput: 'ERR_MODEL_OUTPUT',
 
   // --- durable mailboxes ---
-  /** A reliably sent message failed its actor on every delivery up to the bound (dead-lettered). */
+  /** A reliably sent message failed its actor on its last allowed delivery (dead-lettered). */
   PoisonMessage: 'ERR_POISON_MESSAGE',
   /** A reliably sent message used up its deliveries without being processed (dead-lettered). */
   DeliveryExhausted: 'ERR_DELIVERY_EXHAUSTED',

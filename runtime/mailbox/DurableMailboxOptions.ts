@@ -17,8 +17,9 @@ export const DurableMailboxOptionsSchema = z.strictObject({
    * still being processed is kept alive with `working()` every third of it. @default 30_000 */
   ackWaitMs: z.number().int().min(100).default(30_000),
   /**
-   * Deliveries of one message (JetStream `max_deliver`): a message that fails its actor on each
-   * is dead-lettered as poison; one whose actor is unknown or not running on each, likewise
+   * Deliveries of one message (JetStream `max_deliver`): a message that fails its actor on the
+   * last of them is dead-lettered as poison (earlier failures are retried after `retryDelayMs`);
+   * one whose actor is unknown or not running on the last, likewise
    * with its reason. @default 5
    */
   maxDeliver: z.number().int().min(1).default(5),

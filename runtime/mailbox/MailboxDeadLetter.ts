@@ -7,7 +7,8 @@ import { ErrorCode, RuntimeError, type WireError } from '../errors/index.js';
  * - `malformed`: its bytes do not decode or validate as an envelope (ERR_MALFORMED_MESSAGE,
  *   ERR_INVALID_MESSAGE, ERR_MESSAGE_TOO_LARGE);
  * - `refused`: the actor refused it for good: expired, unknown type, invalid payload;
- * - `poison`: it failed its actor on every delivery up to `maxDeliver` (ERR_POISON_MESSAGE);
+ * - `poison`: it failed its actor on its last allowed delivery (`maxDeliver`; the earlier ones
+ *   were retried) (ERR_POISON_MESSAGE, the actor's failure as cause);
  * - `unknown-actor`: no durable actor of its name was hosted by the shard's owner on any
  *   delivery up to `maxDeliver` (ERR_ACTOR_NOT_FOUND);
  * - `exhausted`: its deliveries ran out for another reason: a stopped actor, a full mailbox, or

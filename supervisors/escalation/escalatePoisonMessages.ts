@@ -28,8 +28,8 @@ export interface EscalatePoisonOptions {
 
 /**
  * Opens an escalation for every poison message a durable mailbox dead-letters (DESIGN.md
- * "Supervision": a message failing the same way `max_deliver` times is `poison`, escalated to a
- * person with its context): the failure chain, the message, the actor. The runtime does not know
+ * "Supervision": a message that keeps failing its actor until its deliveries run out is `poison`,
+ * escalated to a person with its context): the failure chain, the message, the actor. The runtime does not know
  * the supervisors; this adapter is how the two meet.
  *
  * @example

@@ -193,7 +193,7 @@ export class ShardConsumer {
         }
         const error = new RuntimeError(
           ErrorCode.PoisonMessage,
-          `${envelope.type} ${envelope.id} failed ${envelope.to} on each of ${String(deliveries)} deliveries`,
+          `${envelope.type} ${envelope.id} failed ${envelope.to} on delivery ${String(deliveries)}, the last allowed`,
           { cause: settlement.error, details: { actor: envelope.to, deliveries } },
         );
         await this.#deadLetter(m, 'poison', toWireError(error), envelope.to, { envelope });
