@@ -347,9 +347,15 @@ export class DurableMailbox {
       now: () => this.#clock.now(),
       deadLetter: (letter) => this.#sink.store(letter),
     });
-    await ownership.start((change) => {
-      this.#changes = this.#changes.then(() => this.#apply(change));
-    });
+    try {
+      await ownership.start((change) => {
+        this.#changes = this.#changes.then(() => this.#apply(change));
+      });
+    } catch (error) {
+      // Nothing half-open is left behind: no listeners on the system, no subscription.
+      await this.stop();
+      throw error;
+    }
     await this.#changes;
   }
 
