@@ -198,6 +198,34 @@ describe('DurableMailbox', () => {
     expect(idsOf(n.system, 'a')).toEqual([receipt.id]);
   });
 
+  it('hands its shards and in-progress messages over at once on a graceful stop', async () => {
+    const { ns, storage } = fresh();
+    // Leases that would take a minute to expire: only the release can explain a quick takeover.
+    const slow = { ...fast, namespace: ns, leases: { ttlMs: 60_000, renewMs: 250 } };
+    const a = await startNode(server.url, storage, {
+      actors: ['a'],
+      mailbox: { ...slow, nodeId: 'A' },
+    });
+    nodes.push(a);
+    const b = await startNode(server.url, storage, {
+      actors: ['a'],
+      mailbox: { ...slow, nodeId: 'B' },
+    });
+    nodes.push(b);
+    expect(a.mailbox.ownedShards()).toEqual([0, 1]);
+    expect(b.mailbox.ownedShards()).toEqual([]);
+    const first = await a.mailbox.sendReliable('a', 'rec', { n: 1 });
+    await eventually(async () => (await stored(ns)) === 0);
+    a.journal.hold();
+    const second = await a.mailbox.sendReliable('a', 'rec', { n: 2 });
+    await a.journal.untilWaiting();
+    // A stops while `second` waits at its journal: handed back (nak), shards released.
+    await a.stop();
+    await eventually(() => b.mailbox.ownedShards().length === 2, 10_000);
+    await eventually(async () => (await stored(ns)) === 0, 10_000);
+    expect(idsOf(b.system, 'a')).toEqual([first.id, second.id]);
+  });
+
   it('dead-letters a poison message after maxDeliver failures and raises an escalation', async () => {
     const { ns, storage } = fresh();
     const n = await node(ns, storage, 'n1', ['a'], { maxDeliver: 3, respawn: true });
