@@ -102,6 +102,12 @@ export const ErrorCode = {
   /** Input screening blocked content (prompt injection); `details.findings`, `details.score`. */
   InputBlocked: 'ERR_INPUT_BLOCKED',
 
+  // --- durable mailboxes ---
+  /** A reliably sent message failed its actor on its last allowed delivery (dead-lettered). */
+  PoisonMessage: 'ERR_POISON_MESSAGE',
+  /** A reliably sent message used up its deliveries without being processed (dead-lettered). */
+  DeliveryExhausted: 'ERR_DELIVERY_EXHAUSTED',
+
   /** An error crossed the wire with a code this version does not know. */
   Unknown: 'ERR_UNKNOWN',
 } as const;

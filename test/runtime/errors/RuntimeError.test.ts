@@ -70,6 +70,8 @@ describe('RuntimeError', () => {
       ModelOutput: 'ERR_MODEL_OUTPUT',
       InvalidOutput: 'ERR_INVALID_OUTPUT',
       InputBlocked: 'ERR_INPUT_BLOCKED',
+      PoisonMessage: 'ERR_POISON_MESSAGE',
+      DeliveryExhausted: 'ERR_DELIVERY_EXHAUSTED',
       Unknown: 'ERR_UNKNOWN',
     });
     expect(new Set(allCodes).size).toBe(allCodes.length);
