@@ -45,6 +45,13 @@ const classByCode: Partial<Record<Code, FailureClass>> = {
   [ErrorCode.InvalidMessage]: 'invalid-request',
   [ErrorCode.UnknownMessageType]: 'invalid-request',
   [ErrorCode.InvalidOptions]: 'invalid-request',
+  // Guards and delivery: the class is the code's meaning, whatever the details say.
+  [ErrorCode.InvalidOutput]: 'invalid-output',
+  [ErrorCode.InputBlocked]: 'safety',
+  [ErrorCode.PoisonMessage]: 'poison',
+  // Refused credentials or certificates do not heal by retrying.
+  [ErrorCode.Auth]: 'auth',
+  [ErrorCode.Tls]: 'auth',
   // A child supervisor gave up: to its parent, a subtree that gave up is a failure of code.
   [ErrorCode.RestartIntensity]: 'bug',
 };
@@ -87,7 +94,9 @@ const transientNames: ReadonlySet<unknown> = new Set(['AbortError', 'TimeoutErro
  * 2. a RuntimeError's `details.failureClass` naming a class;
  * 3. a RuntimeError code: `ERR_TIMEOUT`, `ERR_CIRCUIT_OPEN`, `ERR_BULKHEAD_FULL` → `transient`;
  *    `ERR_BUDGET_EXCEEDED` → `budget`; `ERR_INVALID_MESSAGE`, `ERR_UNKNOWN_MESSAGE_TYPE`,
- *    `ERR_INVALID_OPTIONS` → `invalid-request`; `ERR_RESTART_INTENSITY` → `bug`;
+ *    `ERR_INVALID_OPTIONS` → `invalid-request`; `ERR_INVALID_OUTPUT` → `invalid-output`;
+ *    `ERR_INPUT_BLOCKED` → `safety`; `ERR_POISON_MESSAGE` → `poison`; `ERR_AUTH`, `ERR_TLS` →
+ *    `auth`; `ERR_RESTART_INTENSITY` → `bug`;
  * 4. a numeric `status` or `statusCode`: 429 → `rate-limit`; 401, 403 → `auth`; 400, 404, 409,
  *    413, 422 → `invalid-request`; 402 → `budget`; 408, 5xx → `transient`;
  * 5. a network `code` (`ECONNRESET`, `ECONNREFUSED`, `ETIMEDOUT`, `EPIPE`, `EAI_AGAIN`,

@@ -71,6 +71,11 @@ describe('classifyError', () => {
     ['an open breaker', new RuntimeError(ErrorCode.CircuitOpen, 'x'), 'transient'],
     ['a full bulkhead', new RuntimeError(ErrorCode.BulkheadFull, 'x'), 'transient'],
     ['an exceeded budget', new RuntimeError(ErrorCode.BudgetExceeded, 'x'), 'budget'],
+    ['output repairs used up', new RuntimeError(ErrorCode.InvalidOutput, 'x'), 'invalid-output'],
+    ['blocked input', new RuntimeError(ErrorCode.InputBlocked, 'x'), 'safety'],
+    ['a poison message', new RuntimeError(ErrorCode.PoisonMessage, 'x'), 'poison'],
+    ['refused credentials', new RuntimeError(ErrorCode.Auth, 'x'), 'auth'],
+    ['a refused TLS handshake', new RuntimeError(ErrorCode.Tls, 'x'), 'auth'],
     [
       'an exhausted chain, by its detail',
       new RuntimeError(ErrorCode.FallbackExhausted, 'x', { details: { failureClass: 'auth' } }),
