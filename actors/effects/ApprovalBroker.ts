@@ -33,7 +33,13 @@ export interface ApprovalBroker {
 export function createApprovalBroker(deps: { clock: Clock }): ApprovalBroker {
   const waiting = new Map<
     string,
-    { request: ApprovalRequest; resolve: (d: ApprovalDecision) => void; timer: unknown }
+    {
+      request: ApprovalRequest;
+      resolve: (d: ApprovalDecision) => void;
+      timer: unknown;
+      /** Removes the abort listener: a decided request leaves nothing on the caller's signal. */
+      detach: () => void;
+    }
   >();
   const listeners = new Set<(request: ApprovalRequest) => void>();
   const finish = (key: string, decision: ApprovalDecision) => {
@@ -41,6 +47,7 @@ export function createApprovalBroker(deps: { clock: Clock }): ApprovalBroker {
     if (entry === undefined) return;
     waiting.delete(key);
     deps.clock.clearTimeout(entry.timer);
+    entry.detach();
     entry.resolve(decision);
   };
   return {
@@ -51,16 +58,14 @@ export function createApprovalBroker(deps: { clock: Clock }): ApprovalBroker {
         const timer = deps.clock.setTimeout(() => {
           finish(request.key, { choice: request.default, decidedBy: 'deadline' });
         }, request.deadlineMs);
-        waiting.set(request.key, { request, resolve, timer });
-        signal?.addEventListener(
-          'abort',
-          () => {
-            deps.clock.clearTimeout(timer);
-            waiting.delete(request.key);
-            reject(signal.reason as Error);
-          },
-          { once: true },
-        );
+        const onAbort = () => {
+          deps.clock.clearTimeout(timer);
+          if (waiting.get(request.key)?.timer === timer) waiting.delete(request.key);
+          reject(signal?.reason as Error);
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const detach = () => signal?.removeEventListener('abort', onAbort);
+        waiting.set(request.key, { request, resolve, timer, detach });
         for (const listener of listeners) listener(request);
       });
     },
