@@ -90,6 +90,10 @@ export const ErrorCode = {
   /** A model's answer could not be used: a malformed body, tool arguments or structured output. */
   ModelOutput: 'ERR_MODEL_OUTPUT',
 
+  // --- cluster ---
+  /** A live node already heartbeats under this node id. */
+  NodeExists: 'ERR_NODE_EXISTS',
+
   /** An error crossed the wire with a code this version does not know. */
   Unknown: 'ERR_UNKNOWN',
 } as const;

@@ -65,6 +65,7 @@ describe('RuntimeError', () => {
       ModelHttp: 'ERR_MODEL_HTTP',
       ModelConnection: 'ERR_MODEL_CONNECTION',
       ModelOutput: 'ERR_MODEL_OUTPUT',
+      NodeExists: 'ERR_NODE_EXISTS',
       Unknown: 'ERR_UNKNOWN',
     });
     expect(new Set(allCodes).size).toBe(allCodes.length);
