@@ -15,7 +15,7 @@ import {
   type ClusterNodeOptions,
   type ClusterUnit,
 } from './ClusterNodeOptions.js';
-import { encodeRecord } from './internal/kvCodec.js';
+import { encodeRecord, kvToken } from './internal/kvCodec.js';
 import { openBucket } from './internal/openBucket.js';
 import { Membership } from './Membership.js';
 import type { Placement } from './PlacementRecord.js';
@@ -170,11 +170,16 @@ export class ClusterNode {
     );
     try {
       const nc = transport.connection;
+      const ns = kvToken(config.namespace);
       const [members, placements, store, journal] = await Promise.all([
         openBucket(nc, config.buckets.members, { history: 1, ttlMs: config.memberTtlMs }),
         openBucket(nc, config.buckets.placements, { history: 5, ttlMs: 0 }),
-        JetStreamCheckpointStore.open(nc),
-        JetStreamJournal.open(nc),
+        // Actor names are unique per namespace only: each namespace gets its own stores.
+        JetStreamCheckpointStore.open(nc, { bucket: `agentvisor_checkpoints_${ns}` }),
+        JetStreamJournal.open(nc, {
+          stream: `AGENTVISOR_JOURNAL_${ns}`,
+          subjectPrefix: `av.journal.${ns}`,
+        }),
       ]);
       const membership = new Membership(
         members,
