@@ -75,6 +75,11 @@ export const ClusterNodeOptionsSchema = z
           .default('agentvisor_placements'),
       })
       .prefault({}),
+    /**
+     * A module exporting `agents` (the registry units refer to), as a path relative to the config
+     * file: read by `agentvisor node`; `ClusterNode.start` takes `deps.agents` instead.
+     */
+    agents: z.string().min(1).optional(),
     /** The units of the cluster: every node lists the same ones. @default [] */
     units: z.array(ClusterUnitSchema).max(10_000).default([]),
   })
