@@ -1,4 +1,4 @@
-import { jetstream } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, jetstream } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { systemClock, type Clock } from '../clock/index.js';
@@ -95,7 +95,13 @@ async function readAll(
 ): Promise<{ key: string; value: Uint8Array; revision: number }[]> {
   if (kv === undefined) return [];
   const keys: string[] = [];
-  for await (const key of await kv.keys(`${prefix}>`)) keys.push(key);
+  try {
+    for await (const key of await kv.keys(`${prefix}>`)) keys.push(key);
+  } catch (err) {
+    // No node has created the bucket yet: nothing to show.
+    if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return [];
+    throw err;
+  }
   const entries = await Promise.all(keys.map((key) => kv.get(key)));
   return entries.flatMap((e) =>
     e === null || e.operation !== 'PUT'
