@@ -1,3 +1,5 @@
+import { jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -135,6 +137,22 @@ describe('ClusterNode membership', () => {
 });
 
 describe('ClusterNode placement', () => {
+  it('takes over a corrupt placement entry above every epoch it could have held, and ignores a corrupt heartbeat', async () => {
+    const ns = namespace();
+    const token = (name: string) => Buffer.from(name).toString('base64url');
+    const kvm = new Kvm(jetstream(client.connection));
+    const placementsKv = await kvm.create('agentvisor_placements', { history: 5 });
+    const membersKv = await kvm.create('agentvisor_members', { history: 1, ttl: 60_000 });
+    const garbage = new TextEncoder().encode('{"v":1,"node":');
+    const revision = await placementsKv.put(`${token(ns)}.${token('c1')}`, garbage);
+    await membersKv.put(`${token(ns)}.${token('ghost')}`, garbage);
+    const a = await startNode(ns, 'a', { units: units(['c1']) });
+    await waitFor('c1 running on a', () => a.system.describe('c1')?.status === 'running');
+    expect(a.placements.get('c1')?.record).toMatchObject({ node: 'a', epoch: revision + 1 });
+    expect(a.membership.members().map((m) => m.node)).toEqual(['a']);
+    expect(await ask(ns, 'c1', 'add', { id: 'ok' }, 'c1-ok')).toBe(1);
+  });
+
   it('spreads `any` units evenly and honours a preferred node and a role', async () => {
     const ns = namespace();
     const names = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
