@@ -14,6 +14,7 @@ import {
   type ClusterNodeDeps,
   type ClusterNodeOptions,
   type ClusterUnit,
+  type UnitHandle,
 } from './ClusterNodeOptions.js';
 import { encodeRecord, kvToken } from './internal/kvCodec.js';
 import { openBucket } from './internal/openBucket.js';
@@ -31,6 +32,8 @@ import {
 interface LocalUnit {
   epoch: number;
   status: 'starting' | 'running' | 'failed';
+  /** A subtree unit's handle (a single-actor unit is the actor under the unit's name). */
+  handle?: UnitHandle;
 }
 
 interface NodeParts {
@@ -55,7 +58,7 @@ interface NodeParts {
  *
  * - **Placement.** Every `heartbeatMs` the node plans where units without a live owner go
  *   (`planPlacements`: preferred node, role, least loaded) and claims those planned for it; when
- *   the planned node has not claimed a unit within `deadAfterMs`, any eligible node may. A claim
+ *   the planned node has not claimed a unit within 2 × `deadAfterMs`, any eligible node may. A claim
  *   raises the unit's epoch; exactly one claim per epoch wins.
  * - **Failover.** A node silent for `deadAfterMs` is dead: its units are orphans and are claimed
  *   by survivors, which restore them (`spawnDurable`). With the defaults (250 ms heartbeats, dead
@@ -225,12 +228,18 @@ export class ClusterNode {
   /** The units this node runs, with their actor state. */
   status(): NodeStatus {
     const units: UnitStatus[] = [...this.#local].map(([name, local]) => {
-      const info = this.system.describe(name);
+      const info = local.handle === undefined ? this.system.describe(name) : undefined;
       return {
         name,
         agent: this.#units.get(name)?.agent ?? '',
         epoch: local.epoch,
-        status: info?.status ?? (local.status === 'failed' ? 'failed' : 'starting'),
+        status:
+          info?.status ??
+          (local.status === 'starting'
+            ? 'starting'
+            : local.status === 'failed'
+              ? 'failed'
+              : 'running'),
         incarnation: info?.incarnation ?? 0,
         processed: info?.processed ?? 0,
         mailboxSize: info?.mailboxSize ?? 0,
@@ -451,9 +460,9 @@ export class ClusterNode {
     for (const [unit, target] of plan) {
       const since = this.#orphanSince.get(unit) ?? now;
       this.#orphanSince.set(unit, since);
-      // The planned node claims at once; when it has not within deadAfterMs (its view differs,
-      // or it just died), any eligible node may.
-      const overdue = now - since > this.#config.deadAfterMs && this.#eligible(unit);
+      // The planned node claims at once; when it has not within 2 × deadAfterMs (its view
+      // differs, it is slow, or it just died), any eligible node may.
+      const overdue = now - since > 2 * this.#config.deadAfterMs && this.#eligible(unit);
       if ((target === this.id || overdue) && !this.#busy.has(unit))
         this.#track(unit, this.#claim(unit));
     }
@@ -521,6 +530,24 @@ export class ClusterNode {
     const began = this.#clock.monotonic();
     // A copy left from before (failed, fenced) goes first; stopping writes nothing.
     if (this.system.describe(unit) !== undefined) this.system.stop(unit, 'shutdown');
+    if ('start' in agent) {
+      try {
+        local.handle = await agent.start({
+          unit,
+          system: this.system,
+          store: this.#store,
+          journal: this.#journal,
+          input: spec.input,
+        });
+      } catch (error) {
+        local.status = 'failed';
+        this.#logger.error({ err: error, unit }, 'unit did not start');
+        this.#emit({ type: 'unit-failed', unit, error });
+        return;
+      }
+      this.#started(unit, local, began);
+      return;
+    }
     const version =
       agent.machineVersion ?? (isActorTemplate(agent.logic) ? agent.logic.version : undefined) ?? 1;
     try {
@@ -541,10 +568,16 @@ export class ClusterNode {
       this.#emit({ type: 'unit-failed', unit, error });
       return;
     }
+    this.#started(unit, local, began);
+  }
+
+  #started(unit: string, local: LocalUnit, began: number): void {
     local.status = 'running';
     const recoveryMs = this.#clock.monotonic() - began;
-    this.#logger.info({ unit, epoch, recoveryMs }, 'unit started');
-    this.#emit({ type: 'started', unit, epoch, recoveryMs });
+    this.#logger.info({ unit, epoch: local.epoch, recoveryMs }, 'unit started');
+    this.#emit({ type: 'started', unit, epoch: local.epoch, recoveryMs });
+    // Lost while starting (the watch saw a newer claim): the next pass stops it.
+    this.#requestReconcile();
   }
 
   #onUnitFailed(unit: string, error: unknown): void {
@@ -572,8 +605,15 @@ export class ClusterNode {
 
   /** Another node owns the unit now: stop the local copy (stopping writes nothing). */
   #lose(unit: string, placement: Placement | undefined): void {
+    const handle = this.#local.get(unit)?.handle;
     this.#local.delete(unit);
-    if (this.system.describe(unit) !== undefined) this.system.stop(unit, 'shutdown');
+    if (handle !== undefined) {
+      handle.stop().catch((err: unknown) => {
+        this.#logger.warn({ err, unit }, 'stopping a stale subtree failed');
+      });
+    } else if (this.system.describe(unit) !== undefined) {
+      this.system.stop(unit, 'shutdown');
+    }
     const owner = placement?.record?.node;
     const epoch = placement?.record?.epoch;
     this.#logger.warn({ unit, owner, epoch }, 'unit owned elsewhere: local copy stopped');
@@ -587,6 +627,17 @@ export class ClusterNode {
 
   /** Drain of one unit: finish the queue, checkpoint, stop, release. */
   async #handOver(unit: string): Promise<void> {
+    const handle = this.#local.get(unit)?.handle;
+    if (handle !== undefined) {
+      // A subtree's workers journal every message before processing it: stopping loses nothing.
+      try {
+        await handle.stop();
+      } catch (err) {
+        this.#logger.warn({ err, unit }, 'stopping a subtree failed');
+      }
+      await this.#release(unit);
+      return;
+    }
     const deadline = this.#clock.monotonic() + this.#config.drainTimeoutMs;
     for (;;) {
       const info = this.system.describe(unit);
@@ -603,6 +654,10 @@ export class ClusterNode {
       this.#logger.warn({ err, unit }, 'final checkpoint failed');
     }
     if (this.system.describe(unit) !== undefined) this.system.stop(unit, 'shutdown');
+    await this.#release(unit);
+  }
+
+  async #release(unit: string): Promise<void> {
     this.#local.delete(unit);
     try {
       const placement = await this.placements.read(unit);

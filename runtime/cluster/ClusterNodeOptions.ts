@@ -2,8 +2,13 @@ import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import type { AnyActorLogic } from 'xstate';
 import { z } from 'zod';
 import type { Clock } from '../clock/index.js';
-import type { CheckpointMigration, CheckpointPolicy } from '../persistence/index.js';
-import type { ActorTemplate } from '../system/index.js';
+import type {
+  CheckpointMigration,
+  CheckpointPolicy,
+  CheckpointStore,
+  Journal,
+} from '../persistence/index.js';
+import type { ActorSystem, ActorTemplate } from '../system/index.js';
 import type { Logger } from '../telemetry/index.js';
 
 const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -111,13 +116,43 @@ export type ClusterNodeConfig = z.output<typeof ClusterNodeOptionsSchema>;
 /** A unit as configured. */
 export type ClusterUnit = z.output<typeof ClusterUnitSchema>;
 
-/** An agent a node can run: its logic and how it is checkpointed. */
-export interface ClusterAgent {
+/** What a node can run as a unit: one durable actor, or a subtree it starts itself. */
+export type ClusterAgent = ClusterActorAgent | ClusterSubtreeAgent;
+
+/** A durable actor: its logic and how it is checkpointed. */
+export interface ClusterActorAgent {
   readonly logic: AnyActorLogic | ActorTemplate;
   /** Recorded in checkpoints. @default the template's `version`, else 1 */
   readonly machineVersion?: number | string;
   readonly policy?: CheckpointPolicy;
   readonly migrate?: CheckpointMigration;
+}
+
+/**
+ * A unit that starts itself on the node's system: a supervision tree, typically
+ * (`createSupervisionTree(system, policy, { persistence: { store, journal } })`), whose durable
+ * workers restore from the node's stores wherever the unit lands. Placed, failed over, fenced and
+ * drained as a whole; `stop` must not write (it is also how a stale copy is stopped).
+ */
+export interface ClusterSubtreeAgent {
+  start(context: UnitContext): Promise<UnitHandle>;
+}
+
+/** What a {@link ClusterSubtreeAgent} gets to start with. */
+export interface UnitContext {
+  /** The unit's name (its placement key). */
+  readonly unit: string;
+  readonly system: ActorSystem;
+  /** The node's checkpoint store and journal (JetStream, per namespace). */
+  readonly store: CheckpointStore;
+  readonly journal: Journal;
+  readonly input: unknown;
+}
+
+/** A started subtree unit. */
+export interface UnitHandle {
+  /** Stops everything the unit started, without checkpointing. */
+  stop(): Promise<void>;
 }
 
 /** Capabilities of a node: kept out of the options schema (STYLE §5). */

@@ -9,6 +9,10 @@ export type {
   ClusterNodeConfig,
   ClusterNodeDeps,
   ClusterAgent,
+  ClusterActorAgent,
+  ClusterSubtreeAgent,
+  UnitContext,
+  UnitHandle,
   ClusterUnit,
 } from './ClusterNodeOptions.js';
 export type { ClusterEvent, NodeStatus, UnitStatus } from './ClusterEvent.js';

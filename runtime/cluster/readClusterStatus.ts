@@ -99,7 +99,8 @@ async function readAll(
     for await (const key of await kv.keys(`${prefix}>`)) keys.push(key);
   } catch (err) {
     // No node has created the bucket yet: nothing to show.
-    if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return [];
+    if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound)
+      return [];
     throw err;
   }
   const entries = await Promise.all(keys.map((key) => kv.get(key)));

@@ -6,7 +6,8 @@ import { askWithRetry } from './fixtures/askWithRetry.js';
 import { TcpProxy } from './fixtures/TcpProxy.js';
 import { sleep, waitFor } from './fixtures/waitFor.js';
 
-const FAST = { heartbeatMs: 50, deadAfterMs: 300 } as const;
+// Fast, with room for a loaded CI machine's event-loop stalls (the defaults are 250 / 1000 ms).
+const FAST = { heartbeatMs: 100, deadAfterMs: 600 } as const;
 
 let server: NatsServerHandle;
 let client: NatsTransport;
@@ -29,7 +30,12 @@ describe('ClusterNode partition', () => {
       namespace: ns,
       ...FAST,
       minMembers: 3,
-      units: names.map((name) => ({ name, agent: 'tally' })),
+      // p1 and p2 prefer p, so p surely runs some units when it is cut off.
+      units: names.map((name) => ({
+        name,
+        agent: 'tally',
+        ...(name === 'p1' || name === 'p2' ? { placement: { node: 'p' } } : {}),
+      })),
     };
     const proxy = await TcpProxy.start(server.port);
     const a = await ClusterNode.start({ ...config, node: 'a', servers: server.url }, { agents });
@@ -71,7 +77,9 @@ describe('ClusterNode partition', () => {
           ids: ['x1', 'x2'],
         });
       }
-      for (const unit of cutOff) expect(a.placements.get(unit)?.record?.epoch).toBe(2);
+      // Taken over at least once (a stall of a loaded machine may add a takeover, never remove one).
+      for (const unit of cutOff)
+        expect(a.placements.get(unit)?.record?.epoch).toBeGreaterThanOrEqual(2);
     } finally {
       await Promise.all(all.map((n) => n.close()));
       await proxy.stop();

@@ -128,7 +128,9 @@ describe('cluster of node processes', () => {
     });
     for (const unit of moved) {
       expect(running(after).get(unit)).not.toBe(victim.id);
-      expect(after.placements.find((p) => p.unit === unit)?.record?.epoch).toBe(2);
+      expect(after.placements.find((p) => p.unit === unit)?.record?.epoch).toBeGreaterThanOrEqual(
+        2,
+      );
     }
     const expected = Array.from({ length: 20 }, (_, r) => `r${r}`);
     for (const unit of UNITS) {
