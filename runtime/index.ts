@@ -286,3 +286,31 @@ export type {
   ClusterStatus,
   ReadClusterStatusOptions,
 } from './cluster/index.js';
+
+export {
+  DurableMailbox,
+  DurableMailboxOptionsSchema,
+  KvShardLeases,
+  KvShardLeasesOptionsSchema,
+  createKvShardLeases,
+  StaticShardOwnership,
+  MailboxDeadLetterSchema,
+  MAILBOX_DEAD_LETTER_VERSION,
+  decodeMailboxDeadLetter,
+  shardOf,
+  mailboxSubjects,
+} from './mailbox/index.js';
+export type {
+  DurableMailboxDeps,
+  DurableMailboxOptions,
+  ReliableSendOptions,
+  ReliableReceipt,
+  MailboxDeadLetterListener,
+  KvShardLeasesOptions,
+  ShardOwnership,
+  OwnershipChange,
+  OwnershipListener,
+  MailboxDeadLetter,
+  MailboxDeadLetterReason,
+  MailboxSubjects,
+} from './mailbox/index.js';

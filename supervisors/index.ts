@@ -72,12 +72,16 @@ export {
   EscalationService,
   createMemoryEscalationStore,
   specAsData,
+  escalatePoisonMessages,
 } from './escalation/index.js';
 export type {
   Escalation,
+  OpenEscalation,
   EscalationStatus,
   EscalationResolution,
   EscalationStore,
   EscalationFilter,
   HumanDecision,
+  PoisonReports,
+  EscalatePoisonOptions,
 } from './escalation/index.js';

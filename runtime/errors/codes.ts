@@ -93,6 +93,11 @@ export const ErrorCode = {
   // --- cluster ---
   /** A live node already heartbeats under this node id. */
   NodeExists: 'ERR_NODE_EXISTS',
+  // --- durable mailboxes ---
+  /** A reliably sent message failed its actor on its last allowed delivery (dead-lettered). */
+  PoisonMessage: 'ERR_POISON_MESSAGE',
+  /** A reliably sent message used up its deliveries without being processed (dead-lettered). */
+  DeliveryExhausted: 'ERR_DELIVERY_EXHAUSTED',
 
   /** An error crossed the wire with a code this version does not know. */
   Unknown: 'ERR_UNKNOWN',

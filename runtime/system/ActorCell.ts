@@ -29,6 +29,11 @@ export interface CellHost {
   divert(name: string, envelopes: readonly Envelope[], failed: boolean): boolean;
   /** Called after each message reaches the logic, when anyone listens (observability taps). */
   delivered: ((actor: string, envelope: Envelope) => void) | undefined;
+  /**
+   * Called after a durable actor processed a message whose journal entry is written (what a
+   * durable mailbox acknowledges on), when anyone listens. Not called when the message failed it.
+   */
+  journaled: ((actor: string, envelope: Envelope) => void) | undefined;
 }
 
 /** @internal Settings of one cell. */
@@ -84,6 +89,13 @@ export class ActorCell {
   #scheduled = false;
   /** True while journaled messages are replayed after a restore: no replies, no reports. */
   #replaying = false;
+  /**
+   * True for a durable cell from its creation until its replay is done: its state is the
+   * checkpoint's while the persister's position is already past the journal to replay, so no
+   * checkpoint may be taken before the replay (it would pair the old state with the new position
+   * and processed ids, losing the replayed messages at the next recovery).
+   */
+  #awaitingReplay: boolean;
   /** True while a message is being handed to the machine (its transitions are that message's step). */
   #inMessage = false;
   /** The message being processed, so a failure can name the message that caused it. */
@@ -112,6 +124,7 @@ export class ActorCell {
     this.#logger = settings.logger;
     this.#mailbox = new Mailbox(settings.capacity);
     this.#recent = new Array<Envelope | undefined>(settings.recentCapacity);
+    this.#awaitingReplay = settings.persistence !== undefined;
     this.#actor = createActor(settings.logic, {
       clock: host.clock,
       ...(settings.input === undefined ? {} : { input: settings.input }),
@@ -141,7 +154,12 @@ export class ActorCell {
       // A transition no message caused (an effect's result arriving) is a settled step.
       this.#actor.subscribe({
         next: () => {
-          if (!this.#inMessage && !this.#replaying && this.status === 'running') {
+          if (
+            !this.#inMessage &&
+            !this.#replaying &&
+            !this.#awaitingReplay &&
+            this.status === 'running'
+          ) {
             persistence.settled(this.#persisted);
           }
         },
@@ -220,7 +238,10 @@ export class ActorCell {
     } finally {
       ledger.releaseReplay(Infinity);
       this.#replaying = false;
+      this.#awaitingReplay = false;
     }
+    // The settled checkpoint skipped at start, now that state and position agree.
+    if (this.#isRunning()) persistence.settled(this.#persisted);
   }
 
   /** Lets recorded effect outcomes reach the machine: until its snapshot stops changing. */
@@ -255,6 +276,10 @@ export class ActorCell {
   /** Re-reads the status (it changes inside calls that TypeScript's narrowing cannot see). */
   #isRunning(): boolean {
     return this.status === 'running';
+  }
+
+  #hasFailed(): boolean {
+    return this.status === 'failed';
   }
 
   /** Number of messages waiting. */
@@ -383,6 +408,8 @@ export class ActorCell {
           this.#process(b.envelope, b.event);
           if (this.#isRunning())
             persistence.applied(b.envelope.id, seqs[i] as number, this.#persisted);
+          // Journaled (above) and processed: unless it failed the actor (reported as `failed`).
+          if (!this.#hasFailed()) this.#host.journaled?.(this.name, b.envelope);
         }
       }
     } finally {

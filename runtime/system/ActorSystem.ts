@@ -160,8 +160,11 @@ export class ActorSystem {
   readonly #watchers = new Map<string, Set<LifecycleListener>>();
   readonly #allWatchers = new Set<LifecycleListener>();
   readonly #messageTaps = new Set<MessageListener>();
+  readonly #journalTaps = new Set<MessageListener>();
   /** The persister of each durable name's latest incarnation. */
   readonly #persisters = new Map<string, Persister>();
+  /** Names ever spawned durable (from the start of their recovery). */
+  readonly #durableNames = new Set<string>();
   /** Messages held for the next incarnation of a name, oldest first. */
   readonly #holds = new Map<string, { items: Envelope[]; capacity: number }>();
   /** Names whose current incarnation holds its messages when it fails, and how many. */
@@ -207,6 +210,7 @@ export class ActorSystem {
       nextId: this.#nextId,
       processed,
       delivered: undefined,
+      journaled: undefined,
       divert: (name, envelopes, failed) => {
         const capacity = failed ? this.#holdOnFailure.get(name) : undefined;
         const hold =
@@ -269,6 +273,7 @@ export class ActorSystem {
     const capacity = options.mailbox?.capacity ?? this.#config.mailbox.capacity;
     // Messages that arrive during recovery wait in a hold, in order, like during a restart.
     if (!this.#holds.has(name)) this.#openHold(name, capacity);
+    this.#durableNames.add(name);
     this.#ensureSubscription(name);
     // The previous incarnation's last writes (a failure note, a checkpoint) land first.
     await this.#persisters.get(name)?.settle();
@@ -364,19 +369,24 @@ export class ActorSystem {
       this.#subscriptions.set(
         name,
         this.transport.subscribe(this.#subject(name), (envelope) => {
-          const hold = this.#holds.get(name);
-          if (hold !== undefined) {
-            this.#holdMessage(name, hold, envelope);
-            return;
-          }
-          const current = this.#cells.get(name);
-          if (current === undefined) {
-            this.#deadLetter('unknown-actor', name, envelope, this.#notFound(name));
-          } else {
-            current.enqueue(envelope);
-          }
+          this.#route(name, envelope);
         }),
       );
+    }
+  }
+
+  /** Hands an envelope to the actor `name`: held while it recovers or restarts, else queued. */
+  #route(name: string, envelope: Envelope): void {
+    const hold = this.#holds.get(name);
+    if (hold !== undefined) {
+      this.#holdMessage(name, hold, envelope);
+      return;
+    }
+    const current = this.#cells.get(name);
+    if (current === undefined) {
+      this.#deadLetter('unknown-actor', name, envelope, this.#notFound(name));
+    } else {
+      current.enqueue(envelope);
     }
   }
 
@@ -585,6 +595,50 @@ export class ActorSystem {
       options.signal === undefined ? { deadline } : { deadline, signal: options.signal },
     );
     return request.then(unwrapReply);
+  }
+
+  /**
+   * Hands a validated envelope that arrived by another path (a durable mailbox) to the local actor
+   * named `envelope.to`, without the transport: as a message from the transport would be, it is
+   * held while the actor recovers or restarts, deduplicated by a durable actor, and dead-lettered
+   * (`unknown-actor`) when no actor of that name is hosted here.
+   */
+  deliver(envelope: Envelope): void {
+    this.#route(envelope.to, envelope);
+  }
+
+  /**
+   * True when a durable actor (spawned with `spawnDurable`) is hosted under `name`: running,
+   * recovering, or held for its next incarnation.
+   */
+  isDurable(name: string): boolean {
+    if (!this.#durableNames.has(name)) return false;
+    return this.#holds.has(name) || this.#cells.get(name)?.status === 'running';
+  }
+
+  /**
+   * Calls `listener` after a durable actor processed a message whose journal entry is written:
+   * the point from which a redelivery of it is refused as a duplicate, so a durable mailbox may
+   * acknowledge it. A message that fails the actor is reported by its `failed` lifecycle event
+   * instead. Costs nothing while no one listens.
+   */
+  onJournaled(listener: MessageListener): Disposable {
+    this.#journalTaps.add(listener);
+    this.#host.journaled = (actor, envelope) => {
+      for (const tap of this.#journalTaps) {
+        try {
+          tap(actor, envelope);
+        } catch (err) {
+          this.logger.error({ err, actor }, 'journaled listener threw');
+        }
+      }
+    };
+    return {
+      dispose: () => {
+        this.#journalTaps.delete(listener);
+        if (this.#journalTaps.size === 0) this.#host.journaled = undefined;
+      },
+    };
   }
 
   /** Delivers encoded bytes from outside the process: decoded and validated before any actor sees them. */

@@ -28,3 +28,5 @@ export type {
   EscalationResolvedListener,
   ApplyFailedListener,
 } from './EscalationService.js';
+export { escalatePoisonMessages } from './escalatePoisonMessages.js';
+export type { PoisonReports, EscalatePoisonOptions } from './escalatePoisonMessages.js';

@@ -66,6 +66,8 @@ describe('RuntimeError', () => {
       ModelConnection: 'ERR_MODEL_CONNECTION',
       ModelOutput: 'ERR_MODEL_OUTPUT',
       NodeExists: 'ERR_NODE_EXISTS',
+      PoisonMessage: 'ERR_POISON_MESSAGE',
+      DeliveryExhausted: 'ERR_DELIVERY_EXHAUSTED',
       Unknown: 'ERR_UNKNOWN',
     });
     expect(new Set(allCodes).size).toBe(allCodes.length);

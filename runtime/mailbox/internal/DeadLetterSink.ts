@@ -1,0 +1,68 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { encodeValue } from '../../codec/index.js';
+import type { Logger } from '../../telemetry/index.js';
+import type { Disposable } from '../../transport/index.js';
+import type { MailboxDeadLetter } from '../MailboxDeadLetter.js';
+import type { MailboxSubjects } from '../shardOf.js';
+
+/** @internal Listener of stored dead letters. */
+export type DeadLetterSinkListener = (letter: MailboxDeadLetter) => void;
+
+/**
+ * @internal Stores dead letters in the namespace's dead-letter stream, then tells listeners (all
+ * of them; poison listeners for `poison` only). A letter is keyed by its mailbox stream sequence
+ * (`Nats-Msg-Id`), so one stored again after a crash (before its ack) is dropped as a duplicate.
+ */
+export class DeadLetterSink {
+  readonly #js: JetStreamClient;
+  readonly #subjects: MailboxSubjects;
+  readonly #logger: Logger;
+  readonly #all = new Set<DeadLetterSinkListener>();
+  readonly #poison = new Set<DeadLetterSinkListener>();
+
+  constructor(js: JetStreamClient, subjects: MailboxSubjects, logger: Logger) {
+    this.#js = js;
+    this.#subjects = subjects;
+    this.#logger = logger;
+  }
+
+  onDeadLetter(listener: DeadLetterSinkListener): Disposable {
+    this.#all.add(listener);
+    return { dispose: () => this.#all.delete(listener) };
+  }
+
+  onPoison(listener: DeadLetterSinkListener): Disposable {
+    this.#poison.add(listener);
+    return { dispose: () => this.#poison.delete(listener) };
+  }
+
+  /** Stores `letter`; rejects when it could not be stored (the caller retries the message). */
+  async store(letter: MailboxDeadLetter): Promise<void> {
+    const encoded = encodeValue(letter, { maxBytes: Number.MAX_SAFE_INTEGER });
+    if (!encoded.ok) throw encoded.error;
+    await this.#js.publish(this.#subjects.deadLetter(letter.actor), encoded.value, {
+      msgID: `${this.#subjects.stream}:${String(letter.streamSeq)}`,
+    });
+    this.#logger.warn(
+      {
+        reason: letter.reason,
+        actor: letter.actor,
+        code: letter.error.code,
+        seq: letter.streamSeq,
+      },
+      'mailbox dead letter',
+    );
+    this.#notify(this.#all, letter);
+    if (letter.reason === 'poison') this.#notify(this.#poison, letter);
+  }
+
+  #notify(listeners: ReadonlySet<DeadLetterSinkListener>, letter: MailboxDeadLetter): void {
+    for (const listener of listeners) {
+      try {
+        listener(letter);
+      } catch (err) {
+        this.#logger.error({ err }, 'mailbox dead-letter listener threw');
+      }
+    }
+  }
+}
