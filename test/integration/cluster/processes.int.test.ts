@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  DurableMailbox,
   JetStreamCheckpointStore,
   JetStreamJournal,
   NatsTransport,
@@ -14,9 +15,11 @@ import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { makeTempDir } from '../../runtime/persistence/tempDir.js';
 import { askWithRetry } from './fixtures/askWithRetry.js';
 import { runCli, startNodeProcess, type NodeProcess } from './fixtures/nodeProcess.js';
+import { ACTORS, SHARDS } from './fixtures/shardAgents.js';
 import { sleep, waitFor } from './fixtures/waitFor.js';
 
 const agentsModule = fileURLToPath(new URL('./fixtures/agents.ts', import.meta.url));
+const shardAgentsModule = fileURLToPath(new URL('./fixtures/shardAgents.ts', import.meta.url));
 const UNITS = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'];
 
 let server: NatsServerHandle;
@@ -233,4 +236,73 @@ describe('cluster of node processes', () => {
     expect(refused.err).toContain('ERR_INVALID_OPTIONS');
     expect(refused.err).toContain('heartbeatMs');
   }, 60_000);
+});
+
+describe('cluster of node processes with durable mailboxes', () => {
+  it('messages sent reliably while a node is killed with SIGKILL are each processed exactly once', async () => {
+    const ns = 'mailbox';
+    const config = join(tmp.dir, `${ns}.yaml`);
+    const shardUnits = Array.from(
+      { length: SHARDS },
+      (_, s) => `  - { name: shard-${s}, agent: shard }`,
+    );
+    await writeFile(
+      config,
+      `namespace: ${ns}\nminMembers: 3\nagents: ${shardAgentsModule}\nunits:\n${shardUnits.join('\n')}\n`,
+    );
+    const started = ['n1', 'n2', 'n3'].map((id) => startNodeProcess(config, id, server.url));
+    processes.push(...started);
+    await waitFor(
+      'every shard placed',
+      async () => {
+        const s = await status(ns);
+        return s.nodes.length === 3 && running(s).size === SHARDS && s;
+      },
+      40_000,
+    );
+    const sender = await DurableMailbox.open(client.connection, { namespace: ns, shards: SHARDS });
+    const before = running(await status(ns));
+    const victim = started.find((p) => [...before.values()].includes(p.id))!;
+    const ids = new Map<string, string[]>(ACTORS.map((a) => [a, []]));
+    const sendRoundReliably = async (round: number) => {
+      await Promise.all(
+        ACTORS.map(async (actor) => {
+          await sender.sendReliable(actor, 'add', { id: `m${round}` });
+          ids.get(actor)!.push(`m${round}`);
+        }),
+      );
+    };
+    for (let r = 0; r < 5; r++) await sendRoundReliably(r);
+    const sending = (async () => {
+      for (let r = 5; r < 25; r++) await sendRoundReliably(r);
+    })();
+    await sleep(30);
+    victim.signal('SIGKILL');
+    await sending;
+    await waitFor(
+      'every message processed',
+      async () => {
+        const counts = await Promise.all(
+          ACTORS.map(async (a) => {
+            const s = (await ask(ns, a, 'get', undefined, `${a}-count-${systemClock.now()}`)) as {
+              count: number;
+            };
+            return s.count;
+          }),
+        );
+        return counts.every((c) => c >= 25);
+      },
+      40_000,
+    );
+    for (const actor of ACTORS) {
+      const state = (await ask(ns, actor, 'get', undefined, `${actor}-final`)) as {
+        count: number;
+        ids: string[];
+      };
+      // Every stored message processed, each exactly once, in no particular order.
+      expect(state.count).toBe(25);
+      expect([...state.ids].sort()).toEqual([...ids.get(actor)!].sort());
+    }
+    await sender.stop();
+  }, 90_000);
 });
