@@ -69,7 +69,7 @@ async function startCluster(namespace: string): Promise<NodeProcess[]> {
         const s = await status(namespace);
         return s.nodes.length === 3 && running(s).size === UNITS.length && s;
       },
-      40_000,
+      60_000,
     );
   } catch (err) {
     // What the nodes said is the first thing to read when a cluster does not form.
@@ -80,7 +80,8 @@ async function startCluster(namespace: string): Promise<NodeProcess[]> {
 }
 
 function status(namespace: string): Promise<ClusterStatus> {
-  return readClusterStatus(client.connection, { namespace, timeoutMs: 500 });
+  // Generous: under a full parallel test run a busy node process may answer late.
+  return readClusterStatus(client.connection, { namespace, timeoutMs: 2_000 });
 }
 
 /** unit → node, from what the answering nodes report running. */
@@ -140,7 +141,7 @@ describe('cluster of node processes', () => {
       const state = (await ask(ns, unit, 'get', undefined, `${unit}-get`)) as { ids: string[] };
       expect(state.ids).toEqual(expected);
     }
-  }, 60_000);
+  }, 90_000);
 
   it('a zombie (SIGSTOP until its actors moved, then SIGCONT) writes nothing and stops its copies', async () => {
     const ns = 'zombie';
@@ -195,7 +196,7 @@ describe('cluster of node processes', () => {
       expect(state.ids).toEqual(expected);
     }
     await Promise.all([store.close(), journal.close()]);
-  }, 60_000);
+  }, 90_000);
 
   it('SIGTERM drains a node: its units are released and resumed by the others, and it exits 0', async () => {
     const ns = 'term';
@@ -213,7 +214,7 @@ describe('cluster of node processes', () => {
       const state = (await ask(ns, unit, 'get', undefined, `${unit}-get`)) as { ids: string[] };
       expect(state.ids).toEqual(['r0', 'r1']);
     }
-  }, 60_000);
+  }, 90_000);
 
   it('`agentvisor status` shows nodes and placements; bad usage and bad config exit non-zero', async () => {
     const ns = 'status';
@@ -235,7 +236,7 @@ describe('cluster of node processes', () => {
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('ERR_INVALID_OPTIONS');
     expect(refused.err).toContain('heartbeatMs');
-  }, 60_000);
+  }, 90_000);
 });
 
 describe('cluster of node processes with durable mailboxes', () => {
