@@ -79,9 +79,14 @@ async function startCluster(namespace: string): Promise<NodeProcess[]> {
   return started;
 }
 
-function status(namespace: string): Promise<ClusterStatus> {
-  // Generous: under a full parallel test run a busy node process may answer late.
-  return readClusterStatus(client.connection, { namespace, timeoutMs: 2_000 });
+async function status(namespace: string): Promise<ClusterStatus> {
+  // Generous: under a full parallel test run a busy node process may answer late. A read that
+  // does not finish in 5 s is given up and retried (waitFor polls again).
+  const read = readClusterStatus(client.connection, { namespace, timeoutMs: 2_000 });
+  const late = sleep(5_000).then(() => {
+    throw new Error('status read took over 5 s');
+  });
+  return Promise.race([read, late]);
 }
 
 /** unit → node, from what the answering nodes report running. */
