@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { assign, createActor, emit, setup } from 'xstate';
+import { failoverTable, measureFailover } from './cluster.js';
 import { measureNatsTransport, natsBenchTable } from './nats.js';
 import { measurePersistence } from './persistence.js';
 import { mailboxBenchTable, measureMailbox } from './mailbox.js';
@@ -261,6 +262,7 @@ async function main(): Promise<void> {
   const server = await startNatsServer();
   let persistenceTable: string;
   let natsTable: string;
+  let clusterTable: string;
   let mailboxTable: string;
   try {
     const rows = await measurePersistence(
@@ -285,6 +287,9 @@ async function main(): Promise<void> {
         sequential: 1_000,
       }),
     );
+    clusterTable = failoverTable(
+      await measureFailover(lib, server.url, Number(process.env['BENCH_FAILOVERS'] ?? 5)),
+    );
     mailboxTable = mailboxBenchTable(
       await measureMailbox(lib, server.url, {
         messages: Number(process.env['BENCH_MAILBOX_N'] ?? 3_000),
@@ -295,6 +300,7 @@ async function main(): Promise<void> {
   }
   console.log(persistenceTable);
   console.log(natsTable);
+  console.log(clusterTable);
   console.log(mailboxTable);
 
   const header = `Run ${new Date().toISOString()} on ${os.cpus()[0]?.model ?? 'unknown cpu'} (${os.cpus().length} cores), Node ${process.version}; ${ROUNDS} rounds of ${N.toLocaleString('en-US')} messages (asks: ${(N / 4).toLocaleString('en-US')}).`;
@@ -302,7 +308,7 @@ async function main(): Promise<void> {
   console.log(table);
   writeFileSync(
     new URL('./RESULTS.md', import.meta.url),
-    `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios are what to compare between runs; absolute figures move with the machine.\n\n${header}\n\n## Local actor system\n\n${table}\n\n## Supervision (wall time, 500 crashes)\n\n${crashTable}\n\n## NATS transport (wall time, same server, same run)\n\n${natsTable}\n\n## Durability (wall time; raw = journal append + checkpoint write done by hand on the same store; goal <= 1.5x)\n\n${persistenceTable}\n\n## Durable mailbox (wall time, same server, same run; 100 sends in flight, one actor)\n\n${mailboxTable}\n`,
+    `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios are what to compare between runs; absolute figures move with the machine.\n\n${header}\n\n## Local actor system\n\n${table}\n\n## Supervision (wall time, 500 crashes)\n\n${crashTable}\n\n## NATS transport (wall time, same server, same run)\n\n${natsTable}\n\n## Durability (wall time; raw = journal append + checkpoint write done by hand on the same store; goal <= 1.5x)\n\n${persistenceTable}\n\n## Durable mailbox (wall time, same server, same run; 100 sends in flight, one actor)\n\n${mailboxTable}\n\n## Cluster failover (wall time, node processes started with the built CLI)\n\n${clusterTable}\n`,
   );
 }
 

@@ -252,6 +252,48 @@ export type {
 } from './resilience/index.js';
 
 export {
+  ClusterNode,
+  ClusterNodeOptionsSchema,
+  ClusterUnitSchema,
+  UnitPlacementSchema,
+  Membership,
+  MemberRecordSchema,
+  PlacementTable,
+  PlacementRecordSchema,
+  planPlacements,
+  isOwnedByLive,
+  parseClusterConfig,
+  loadClusterConfig,
+  readClusterStatus,
+} from './cluster/index.js';
+export type {
+  ClusterNodeOptions,
+  ClusterNodeConfig,
+  ClusterNodeDeps,
+  ClusterAgent,
+  ClusterActorAgent,
+  ClusterSubtreeAgent,
+  UnitContext,
+  UnitHandle,
+  ClusterUnit,
+  ClusterEvent,
+  NodeStatus,
+  UnitStatus,
+  MembershipConfig,
+  MemberRecord,
+  Member,
+  MembershipEvent,
+  PlacementOutcome,
+  PlacementRecord,
+  Placement,
+  PlacementSpec,
+  PlacementCandidate,
+  PlannedUnit,
+  ClusterStatus,
+  ReadClusterStatusOptions,
+} from './cluster/index.js';
+
+export {
   DurableMailbox,
   DurableMailboxOptionsSchema,
   KvShardLeases,

@@ -102,6 +102,9 @@ export const ErrorCode = {
   /** Input screening blocked content (prompt injection); `details.findings`, `details.score`. */
   InputBlocked: 'ERR_INPUT_BLOCKED',
 
+  // --- cluster ---
+  /** A live node already heartbeats under this node id. */
+  NodeExists: 'ERR_NODE_EXISTS',
   // --- durable mailboxes ---
   /** A reliably sent message failed its actor on its last allowed delivery (dead-lettered). */
   PoisonMessage: 'ERR_POISON_MESSAGE',

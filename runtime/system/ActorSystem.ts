@@ -551,6 +551,16 @@ export class ActorSystem {
     return cell.checkpointNow();
   }
 
+  /**
+   * Stops taking messages for `name` from the transport (a node draining): the actor keeps
+   * running and processes what its mailbox holds; new messages reach whoever subscribes next.
+   * Spawning under the name again subscribes again.
+   */
+  detach(name: string): void {
+    this.#subscriptions.get(name)?.dispose();
+    this.#subscriptions.delete(name);
+  }
+
   /** Number of messages held for the next incarnation of `name`. */
   heldCount(name: string): number {
     return this.#holds.get(name)?.items.length ?? 0;

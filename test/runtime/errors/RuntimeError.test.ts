@@ -70,6 +70,7 @@ describe('RuntimeError', () => {
       ModelOutput: 'ERR_MODEL_OUTPUT',
       InvalidOutput: 'ERR_INVALID_OUTPUT',
       InputBlocked: 'ERR_INPUT_BLOCKED',
+      NodeExists: 'ERR_NODE_EXISTS',
       PoisonMessage: 'ERR_POISON_MESSAGE',
       DeliveryExhausted: 'ERR_DELIVERY_EXHAUSTED',
       Unknown: 'ERR_UNKNOWN',

@@ -135,6 +135,18 @@ describe('ActorSystem', () => {
     await system.shutdown();
   });
 
+  it('detach stops taking messages for a name while the actor keeps what it has queued', async () => {
+    const { system, deadLetters } = makeSystem();
+    system.spawn('c', counterMachine);
+    system.tell('c', 'inc');
+    system.detach('c'); // a node draining: the queued inc is still processed
+    system.tell('c', 'inc');
+    await flushMicrotasks();
+    expect(system.describe('c')).toMatchObject({ status: 'running', processed: 1 });
+    expect(deadLetters.map((l) => l.reason)).toEqual(['unknown-actor']);
+    expect(system.getSnapshot('c')).toMatchObject({ context: { count: 1 } });
+  });
+
   it('refuses a second spawn under a running name with ERR_ACTOR_EXISTS', async () => {
     const { system } = makeSystem();
     system.spawn('c', counterMachine);

@@ -1,0 +1,171 @@
+/**
+ * The cluster example (`npm run example:cluster`): a local nats-server and three node processes
+ * started with the CLI (`agentvisor node --config cluster.yaml`) run a team of six durable agents.
+ * Tasks flow to them; one node is killed with SIGKILL mid-work; its agents resume on the other two
+ * from their JetStream checkpoints and journals, and the final reports show every task handled
+ * exactly once.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  NatsTransport,
+  ReplyType,
+  RuntimeError,
+  createSubjects,
+  isRuntimeError,
+  readClusterStatus,
+  systemClock,
+  type ClusterStatus,
+  type WireError,
+} from 'agentvisor';
+import { startNatsServer } from 'agentvisor/testing';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const config = fileURLToPath(new URL('./cluster.yaml', import.meta.url));
+const NAMESPACE = 'team-cluster';
+const TEAM = ['researcher-1', 'researcher-2', 'writer-1', 'writer-2', 'critic-1', 'critic-2'];
+const ROUNDS = 12;
+const KILL_AFTER_ROUND = 4;
+
+const t0 = systemClock.monotonic();
+const say = (what: string) => {
+  const s = ((systemClock.monotonic() - t0) / 1000).toFixed(2).padStart(6);
+  process.stdout.write(`[${s}s] ${what}\n`);
+};
+const sleep = (ms: number) => new Promise<void>((r) => systemClock.setTimeout(r, ms));
+
+await using server = await startNatsServer();
+say(`nats-server on ${server.url} (JetStream in ${server.storeDir})`);
+
+const nodes = new Map<string, ChildProcess>();
+for (const id of ['node-1', 'node-2', 'node-3']) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'ops/cli.ts',
+      'node',
+      '--config',
+      config,
+      '--node',
+      id,
+      '--server',
+      server.url,
+    ],
+    { cwd: root, stdio: 'ignore', env: { ...process.env, AGENTVISOR_LOG_LEVEL: 'warn' } },
+  );
+  nodes.set(id, child);
+  say(
+    `started ${id} (pid ${child.pid ?? '?'}): agentvisor node --config cluster.yaml --node ${id}`,
+  );
+}
+
+const client = await NatsTransport.connect({ servers: server.url });
+const subjects = createSubjects(NAMESPACE);
+
+/** Where each agent runs, as the nodes report it. */
+async function placement(): Promise<Map<string, string>> {
+  const s: ClusterStatus = await readClusterStatus(client.connection, {
+    namespace: NAMESPACE,
+    timeoutMs: 500,
+  });
+  return new Map(
+    s.nodes.flatMap((n) =>
+      (n.status?.units ?? [])
+        .filter((u) => u.status === 'running')
+        .map((u) => [u.name, n.record.node] as const),
+    ),
+  );
+}
+
+async function waitForPlacement(check: (p: Map<string, string>) => boolean) {
+  for (;;) {
+    const p = await placement();
+    if (check(p)) return p;
+    await sleep(100);
+  }
+}
+
+/**
+ * Sends a task and waits for the answer, retrying with the same message id while the agent is
+ * between nodes (no responder, or no answer in time). The agent remembers processed ids, so a
+ * retry of a task it already did is answered ERR_DUPLICATE_MESSAGE instead of being done twice.
+ */
+async function send(to: string, type: string, payload: unknown, id: string): Promise<unknown> {
+  for (;;) {
+    try {
+      const reply = await client.request(
+        subjects.actor(to),
+        { v: 1, id, type, to, payload },
+        { deadline: systemClock.now() + 1_000 },
+      );
+      if (reply.type === ReplyType.Error) throw RuntimeError.fromWire(reply.payload as WireError);
+      return reply.payload;
+    } catch (err) {
+      if (isRuntimeError(err, 'ERR_DUPLICATE_MESSAGE')) return 'done before';
+      if (!isRuntimeError(err, 'ERR_ACTOR_NOT_FOUND') && !isRuntimeError(err, 'ERR_TIMEOUT'))
+        throw err;
+      await sleep(50);
+    }
+  }
+}
+
+try {
+  const placed = await waitForPlacement((p) => p.size === TEAM.length);
+  say('the team is placed:');
+  for (const agent of TEAM) say(`  ${agent.padEnd(13)} on ${placed.get(agent) ?? '?'}`);
+
+  // The node running writer-1 (pinned to node-1) and whatever else landed there.
+  const victim = 'node-1';
+  const moving = TEAM.filter((a) => placed.get(a) === victim);
+  const resumedAt = new Map<string, number>();
+  let killedAt = 0;
+
+  for (let round = 0; round < ROUNDS; round++) {
+    if (round === KILL_AFTER_ROUND) {
+      killedAt = systemClock.monotonic();
+      nodes.get(victim)?.kill('SIGKILL');
+      say(`SIGKILL ${victim} mid-work: its agents [${moving.join(', ')}] lose their process`);
+    }
+    await Promise.all(
+      TEAM.map(async (agent) => {
+        await send(agent, 'task', { id: `t${round}`, text: `task ${round}` }, `${agent}-t${round}`);
+        if (killedAt > 0 && moving.includes(agent) && !resumedAt.has(agent)) {
+          resumedAt.set(agent, systemClock.monotonic() - killedAt);
+        }
+      }),
+    );
+    say(`round ${round + 1}/${ROUNDS}: every agent handled task t${round}`);
+  }
+
+  const after = await waitForPlacement((p) => p.size === TEAM.length);
+  say('after the kill:');
+  for (const agent of moving) {
+    say(
+      `  ${agent.padEnd(13)} resumed on ${after.get(agent) ?? '?'} ` +
+        `(${((resumedAt.get(agent) ?? 0) / 1000).toFixed(2)} s after the kill, from its checkpoint + journal)`,
+    );
+  }
+
+  let lost = 0;
+  let twice = 0;
+  for (const agent of TEAM) {
+    const done = (await send(agent, 'report', undefined, `${agent}-report`)) as string[];
+    const expected = Array.from({ length: ROUNDS }, (_, i) => `t${i}`);
+    lost += expected.filter((t) => !done.includes(t)).length;
+    twice += done.length - new Set(done).size;
+    say(`  ${agent.padEnd(13)} handled ${done.length} tasks`);
+  }
+  say(`summary: ${TEAM.length * ROUNDS} tasks, lost ${lost}, handled twice ${twice}`);
+  if (lost > 0 || twice > 0) process.exitCode = 1;
+} finally {
+  for (const [id, child] of nodes) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM'); // a graceful drain
+      await new Promise((r) => child.once('exit', r));
+      say(`${id} drained and exited`);
+    }
+  }
+  await client.close();
+}

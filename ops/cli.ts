@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+/**
+ * The `agentvisor` command line.
+ *
+ *   agentvisor node --config cluster.yaml [--node ID] [--server URL]   run a cluster node
+ *   agentvisor status [--server URL] [--namespace NS] [--json]        show nodes and placements
+ *
+ * Flags are parsed with node:util `parseArgs`: two commands with a handful of flags need no
+ * dependency, and its strict mode refuses unknown flags with a clear message.
+ */
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { connect } from '@nats-io/transport-node';
+import {
+  ClusterNode,
+  ErrorCode,
+  NATS_CONNECT_DEFAULTS,
+  RuntimeError,
+  createLogger,
+  isRuntimeError,
+  loadClusterConfig,
+  readClusterStatus,
+  type ClusterAgent,
+} from 'agentvisor';
+import { formatClusterStatus } from './formatClusterStatus.js';
+
+const USAGE = `Usage:
+  agentvisor node --config <cluster.yaml> [--node <id>] [--server <nats-url>]
+  agentvisor status [--server <nats-url>] [--namespace <ns>] [--json]
+
+Options:
+  --config     cluster config file (YAML): namespace, servers, timing, units, agents module
+  --node       this node's id (overrides the file's \`node\`)
+  --server     NATS server URL (overrides the file's \`servers\`; status default nats://127.0.0.1:4222)
+  --namespace  namespace to show (default: default)
+  --json       print the status as JSON
+  --help       show this help`;
+
+/** Exit codes: 0 done, 1 failed, 2 bad usage. */
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === 'node') return runNode(rest);
+  if (command === 'status') return runStatus(rest);
+  process.stderr.write(`error: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
+  return 2;
+}
+
+async function runNode(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      node: { type: 'string' },
+      server: { type: 'string' },
+    },
+  });
+  if (values.config === undefined) throw usage('--config is required');
+  const overrides: Record<string, unknown> = {};
+  if (values.node !== undefined) overrides['node'] = values.node;
+  if (values.server !== undefined) overrides['servers'] = values.server;
+  const config = await loadClusterConfig(values.config, overrides);
+  if (config.agents === undefined) {
+    throw new RuntimeError(
+      ErrorCode.InvalidOptions,
+      `${values.config}: agents: the module exporting the agents is required to run a node`,
+      { details: { file: values.config, issues: [{ path: 'agents', message: 'required' }] } },
+    );
+  }
+  const agents = await importAgents(resolve(dirname(values.config), config.agents));
+  const logger = createLogger({ base: { node: config.node } });
+  const node = await ClusterNode.start(config, { agents, logger });
+  node.onEvent((event) => {
+    if (event.type !== 'member') logger.info({ event }, `cluster: ${event.type}`);
+  });
+  // SIGTERM / SIGINT: drain (hand every unit over), then exit.
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void node.drain();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  await node.closed;
+  return 0;
+}
+
+async function runStatus(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      server: { type: 'string', default: 'nats://127.0.0.1:4222' },
+      namespace: { type: 'string', default: 'default' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const nc = await connect({
+    ...NATS_CONNECT_DEFAULTS,
+    servers: values.server,
+    waitOnFirstConnect: false,
+  });
+  try {
+    const status = await readClusterStatus(nc, { namespace: values.namespace });
+    process.stdout.write(
+      values.json ? `${JSON.stringify(status, null, 2)}\n` : `${formatClusterStatus(status)}\n`,
+    );
+    return 0;
+  } finally {
+    await nc.close();
+  }
+}
+
+async function importAgents(path: string): Promise<Record<string, ClusterAgent>> {
+  let loaded: { agents?: unknown; default?: { agents?: unknown } };
+  try {
+    loaded = (await import(pathToFileURL(path).href)) as typeof loaded;
+  } catch (cause) {
+    throw new RuntimeError(ErrorCode.InvalidOptions, `agents: cannot load ${path}`, {
+      cause,
+      details: { issues: [{ path: 'agents', message: `cannot load ${path}` }] },
+    });
+  }
+  const agents = loaded.agents ?? loaded.default?.agents;
+  if (typeof agents !== 'object' || agents === null) {
+    throw new RuntimeError(ErrorCode.InvalidOptions, `agents: ${path} exports no \`agents\``, {
+      details: { issues: [{ path: 'agents', message: 'the module exports no `agents` object' }] },
+    });
+  }
+  return agents as Record<string, ClusterAgent>;
+}
+
+class UsageError extends Error {}
+function usage(message: string): UsageError {
+  return new UsageError(message);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err)) {
+      // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed flags.
+      process.stderr.write(`error: ${err.message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const code = isRuntimeError(err) ? ` [${err.code}]` : '';
+    process.stderr.write(`error${code}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,56 @@
+import type { ActorStatus } from '../system/index.js';
+import type { MembershipEvent } from './MemberRecord.js';
+
+/**
+ * What a {@link ClusterNode} reports about its units and its view of the cluster:
+ * - `claimed`: this node won a unit's placement (`from`: the previous owner, if any);
+ * - `started`: the unit runs here, restored from its checkpoint and journal (`recoveryMs`);
+ * - `lost`: another node owns the unit now; the local copy was stopped without writing;
+ * - `released`: a drain checkpointed, stopped and released the unit;
+ * - `unit-failed`: the unit could not start here, or failed while owned;
+ * - `member`: a membership change (join, leave, dead).
+ */
+export type ClusterEvent =
+  | {
+      readonly type: 'claimed';
+      readonly unit: string;
+      readonly epoch: number;
+      readonly from?: string;
+    }
+  | {
+      readonly type: 'started';
+      readonly unit: string;
+      readonly epoch: number;
+      readonly recoveryMs: number;
+    }
+  | {
+      readonly type: 'lost';
+      readonly unit: string;
+      readonly owner?: string;
+      readonly epoch?: number;
+    }
+  | { readonly type: 'released'; readonly unit: string; readonly epoch: number }
+  | { readonly type: 'unit-failed'; readonly unit: string; readonly error: unknown }
+  | { readonly type: 'member'; readonly event: MembershipEvent };
+
+/** One unit as a node reports it (status command, control subject). */
+export interface UnitStatus {
+  readonly name: string;
+  readonly agent: string;
+  readonly epoch: number;
+  readonly status: ActorStatus | 'starting';
+  readonly incarnation: number;
+  readonly processed: number;
+  readonly mailboxSize: number;
+}
+
+/** A node's own report of itself. */
+export interface NodeStatus {
+  readonly node: string;
+  readonly run: string;
+  readonly roles: readonly string[];
+  readonly namespace: string;
+  readonly state: 'running' | 'draining' | 'closed';
+  readonly startedAt: number;
+  readonly units: readonly UnitStatus[];
+}

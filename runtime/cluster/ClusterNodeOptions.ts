@@ -1,0 +1,168 @@
+import type { NodeConnectionOptions } from '@nats-io/transport-node';
+import type { AnyActorLogic } from 'xstate';
+import { z } from 'zod';
+import type { Clock } from '../clock/index.js';
+import type {
+  CheckpointMigration,
+  CheckpointPolicy,
+  CheckpointStore,
+  Journal,
+} from '../persistence/index.js';
+import type { ActorSystem, ActorTemplate } from '../system/index.js';
+import type { Logger } from '../telemetry/index.js';
+
+const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const nodeId = z.string().regex(NODE_ID, 'must be 1-64 of [A-Za-z0-9_-]');
+const role = z.string().min(1).max(64);
+
+/**
+ * Where a unit runs: `any` (the least loaded live node), `{ node }` (a preferred node; when it is
+ * not alive the unit fails over like `any`), `{ role }` (only nodes with that role), or both.
+ */
+export const UnitPlacementSchema = z.union([
+  z.literal('any'),
+  z.strictObject({ node: nodeId.optional(), role: role.optional() }),
+]);
+
+/** One unit of the cluster: a durable actor placed on one node at a time. */
+export const ClusterUnitSchema = z.strictObject({
+  /** The actor's name, cluster-wide (its address, journal and checkpoints). */
+  name: z.string().min(1).max(512),
+  /** The agent to run: a key of the node's `agents` registry. */
+  agent: z.string().min(1).max(128),
+  /** @default 'any' */
+  placement: UnitPlacementSchema.default('any'),
+  /** Input of the actor's logic when it starts fresh. */
+  input: z.unknown().optional(),
+});
+
+/** Options of a {@link ClusterNode} (and the body of a cluster config file). Defaults live here. */
+export const ClusterNodeOptionsSchema = z
+  .strictObject({
+    /** This node's id, unique among live nodes. */
+    node: nodeId,
+    /** Roles this node offers to placement. @default [] */
+    roles: z.array(role).max(32).default([]),
+    /** Namespace: subject prefix, and the scope of membership and placement. @default 'default' */
+    namespace: z.string().min(1).max(64).default('default'),
+    /** NATS server URL(s). @default 'nats://127.0.0.1:4222' */
+    servers: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .default('nats://127.0.0.1:4222'),
+    /** Heartbeat period; also how often placement is reconciled. @default 250 */
+    heartbeatMs: z.number().int().positive().default(250),
+    /**
+     * A node whose heartbeat has not arrived for this long is dead and its units fail over.
+     * @default 1_000
+     */
+    deadAfterMs: z.number().int().positive().default(1_000),
+    /** The membership bucket's `max_age`: heartbeats of nodes gone for good expire. @default 60_000 */
+    memberTtlMs: z.number().int().positive().default(60_000),
+    /**
+     * Live nodes to wait for before this node places anything, once, at startup (Akka's
+     * `min-nr-of-members`): otherwise the first node up takes every unit. @default 1
+     */
+    minMembers: z.number().int().positive().default(1),
+    /** How long a drain waits for each unit's queued messages before it checkpoints. @default 10_000 */
+    drainTimeoutMs: z.number().int().nonnegative().default(10_000),
+    /** KV buckets, shared by every namespace (keys are per namespace). */
+    buckets: z
+      .strictObject({
+        /** @default 'agentvisor_members' */
+        members: z
+          .string()
+          .regex(/^[-\w]+$/)
+          .default('agentvisor_members'),
+        /** @default 'agentvisor_placements' */
+        placements: z
+          .string()
+          .regex(/^[-\w]+$/)
+          .default('agentvisor_placements'),
+      })
+      .prefault({}),
+    /**
+     * A module exporting `agents` (the registry units refer to), as a path relative to the config
+     * file: read by `agentvisor node`; `ClusterNode.start` takes `deps.agents` instead.
+     */
+    agents: z.string().min(1).optional(),
+    /** The units of the cluster: every node lists the same ones. @default [] */
+    units: z.array(ClusterUnitSchema).max(10_000).default([]),
+  })
+  .superRefine((o, ctx) => {
+    if (o.deadAfterMs < 2 * o.heartbeatMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deadAfterMs'],
+        message: `must be at least 2 × heartbeatMs (${2 * o.heartbeatMs}), got ${o.deadAfterMs}`,
+      });
+    }
+    const seen = new Set<string>();
+    o.units.forEach((unit, i) => {
+      if (seen.has(unit.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['units', i, 'name'],
+          message: `duplicate unit name ${JSON.stringify(unit.name)}`,
+        });
+      }
+      seen.add(unit.name);
+    });
+  });
+
+/** What callers pass to `ClusterNode.start`. */
+export type ClusterNodeOptions = z.input<typeof ClusterNodeOptionsSchema>;
+/** The resolved options. */
+export type ClusterNodeConfig = z.output<typeof ClusterNodeOptionsSchema>;
+/** A unit as configured. */
+export type ClusterUnit = z.output<typeof ClusterUnitSchema>;
+
+/** What a node can run as a unit: one durable actor, or a subtree it starts itself. */
+export type ClusterAgent = ClusterActorAgent | ClusterSubtreeAgent;
+
+/** A durable actor: its logic and how it is checkpointed. */
+export interface ClusterActorAgent {
+  readonly logic: AnyActorLogic | ActorTemplate;
+  /** Recorded in checkpoints. @default the template's `version`, else 1 */
+  readonly machineVersion?: number | string;
+  readonly policy?: CheckpointPolicy;
+  readonly migrate?: CheckpointMigration;
+}
+
+/**
+ * A unit that starts itself on the node's system: a supervision tree, typically
+ * (`createSupervisionTree(system, policy, { persistence: { store, journal } })`), whose durable
+ * workers restore from the node's stores wherever the unit lands. Placed, failed over, fenced and
+ * drained as a whole; `stop` must not write (it is also how a stale copy is stopped).
+ */
+export interface ClusterSubtreeAgent {
+  start(context: UnitContext): Promise<UnitHandle>;
+}
+
+/** What a {@link ClusterSubtreeAgent} gets to start with. */
+export interface UnitContext {
+  /** The unit's name (its placement key). */
+  readonly unit: string;
+  readonly system: ActorSystem;
+  /** The node's checkpoint store and journal (JetStream, per namespace). */
+  readonly store: CheckpointStore;
+  readonly journal: Journal;
+  readonly input: unknown;
+}
+
+/** A started subtree unit. */
+export interface UnitHandle {
+  /** Stops everything the unit started, without checkpointing. */
+  stop(): Promise<void>;
+}
+
+/** Capabilities of a node: kept out of the options schema (STYLE §5). */
+export interface ClusterNodeDeps {
+  /** The agents units refer to, by name. */
+  agents: Readonly<Record<string, ClusterAgent>>;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default a silent logger */
+  logger?: Logger;
+  /** Auth and TLS for the NATS connection (user/pass, token, authenticator, tls). */
+  connectOptions?: Omit<NodeConnectionOptions, 'servers'>;
+}

@@ -1,0 +1,31 @@
+export { ClusterNode } from './ClusterNode.js';
+export {
+  ClusterNodeOptionsSchema,
+  ClusterUnitSchema,
+  UnitPlacementSchema,
+} from './ClusterNodeOptions.js';
+export type {
+  ClusterNodeOptions,
+  ClusterNodeConfig,
+  ClusterNodeDeps,
+  ClusterAgent,
+  ClusterActorAgent,
+  ClusterSubtreeAgent,
+  UnitContext,
+  UnitHandle,
+  ClusterUnit,
+} from './ClusterNodeOptions.js';
+export type { ClusterEvent, NodeStatus, UnitStatus } from './ClusterEvent.js';
+export { Membership } from './Membership.js';
+export type { MembershipConfig } from './Membership.js';
+export { MemberRecordSchema } from './MemberRecord.js';
+export type { MemberRecord, Member, MembershipEvent } from './MemberRecord.js';
+export { PlacementTable } from './PlacementTable.js';
+export type { PlacementOutcome } from './PlacementTable.js';
+export { PlacementRecordSchema } from './PlacementRecord.js';
+export type { PlacementRecord, Placement } from './PlacementRecord.js';
+export { planPlacements, isOwnedByLive } from './planPlacements.js';
+export type { PlacementSpec, PlacementCandidate, PlannedUnit } from './planPlacements.js';
+export { parseClusterConfig, loadClusterConfig } from './loadClusterConfig.js';
+export { readClusterStatus } from './readClusterStatus.js';
+export type { ClusterStatus, ReadClusterStatusOptions } from './readClusterStatus.js';
