@@ -265,6 +265,9 @@ export {
   parseClusterConfig,
   loadClusterConfig,
   readClusterStatus,
+  ClusterMailboxSchema,
+  MailboxActorSchema,
+  mailboxShardUnit,
 } from './cluster/index.js';
 export type {
   ClusterNodeOptions,

@@ -2,6 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { Subscription as NatsSubscription } from '@nats-io/transport-node';
 import { systemClock, type Clock, type TimerHandle } from '../clock/index.js';
 import { ErrorCode, RuntimeError, isRuntimeError, parseOptions } from '../errors/index.js';
+import {
+  DurableMailbox,
+  shardOf,
+  type OwnershipListener,
+  type ReliableReceipt,
+  type ReliableSendOptions,
+  type ShardOwnership,
+} from '../mailbox/index.js';
 import { JetStreamCheckpointStore, JetStreamJournal } from '../persistence/index.js';
 import { createActorSystem, isActorTemplate, type ActorSystem } from '../system/index.js';
 import { silentLogger, type Logger } from '../telemetry/index.js';
@@ -9,11 +17,14 @@ import { NatsTransport, type Disposable } from '../transport/index.js';
 import type { ClusterEvent, NodeStatus, UnitStatus } from './ClusterEvent.js';
 import {
   ClusterNodeOptionsSchema,
+  mailboxShardUnit,
+  type ClusterActorAgent,
   type ClusterAgent,
   type ClusterNodeConfig,
   type ClusterNodeDeps,
   type ClusterNodeOptions,
   type ClusterUnit,
+  type UnitContext,
   type UnitHandle,
 } from './ClusterNodeOptions.js';
 import { encodeRecord, kvToken } from './internal/kvCodec.js';
@@ -34,6 +45,47 @@ interface LocalUnit {
   status: 'starting' | 'running' | 'failed';
   /** A subtree unit's handle (a single-actor unit is the actor under the unit's name). */
   handle?: UnitHandle;
+}
+
+/** Agent of the mailbox's shard units (a name no registry key can take: the registry is merged). */
+const SHARD_AGENT = 'agentvisor:mailbox-shard';
+
+/**
+ * Shard ownership driven by the cluster's placement of the shard units: a shard is acquired when
+ * its unit starts here and lost when the unit stops (drained, fenced, closed). Its epoch is the
+ * placement's, so it grows with every change of owner.
+ */
+class PlacedShards implements ShardOwnership {
+  #listener: OwnershipListener | undefined;
+  readonly #owned = new Map<number, number>();
+
+  start(listener: OwnershipListener): Promise<void> {
+    this.#listener = listener;
+    return Promise.resolve();
+  }
+
+  owned(): ReadonlyMap<number, number> {
+    return this.#owned;
+  }
+
+  acquire(shard: number, epoch: number): void {
+    this.release(shard);
+    this.#owned.set(shard, epoch);
+    this.#listener?.({ type: 'acquired', shard, epoch });
+  }
+
+  release(shard: number): void {
+    const epoch = this.#owned.get(shard);
+    if (epoch === undefined) return;
+    this.#owned.delete(shard);
+    this.#listener?.({ type: 'lost', shard, epoch, reason: 'released' });
+  }
+
+  stop(): Promise<void> {
+    for (const shard of [...this.#owned.keys()]) this.release(shard);
+    this.#listener = undefined;
+    return Promise.resolve();
+  }
 }
 
 interface NodeParts {
@@ -113,6 +165,8 @@ export class ClusterNode {
   #beating = false;
   /** Set once `minMembers` live nodes were seen: placement starts then. */
   #quorate = false;
+  #mailbox: DurableMailbox | undefined;
+  readonly #shards = new PlacedShards();
   #reconciling = false;
   #again = false;
   #resolveClosed!: (error: Error | undefined) => void;
@@ -123,7 +177,11 @@ export class ClusterNode {
     this.id = config.node;
     this.namespace = config.namespace;
     this.run = parts.run;
-    this.#agents = parts.agents;
+    const { mailbox } = config;
+    this.#agents =
+      mailbox === undefined
+        ? parts.agents
+        : { ...parts.agents, [SHARD_AGENT]: { start: (ctx) => this.#startShard(ctx) } };
     this.#clock = parts.clock;
     this.#logger = parts.logger;
     this.transport = parts.transport;
@@ -131,8 +189,14 @@ export class ClusterNode {
     this.placements = parts.placements;
     this.#store = parts.store;
     this.#journal = parts.journal;
-    this.#units = new Map(config.units.map((u) => [u.name, u]));
-    this.#planned = config.units.map((u) => ({
+    const shardUnits: ClusterUnit[] = Array.from({ length: mailbox?.shards ?? 0 }, (_, s) => ({
+      name: mailboxShardUnit(s),
+      agent: SHARD_AGENT,
+      placement: 'any',
+    }));
+    const units = [...config.units, ...shardUnits];
+    this.#units = new Map(units.map((u) => [u.name, u]));
+    this.#planned = units.map((u) => ({
       name: u.name,
       placement: u.placement === 'any' ? {} : u.placement,
     }));
@@ -160,6 +224,23 @@ export class ClusterNode {
           ErrorCode.UnknownAgent,
           `units[${i}].agent: no agent named ${JSON.stringify(unit.agent)} (known: ${Object.keys(deps.agents).join(', ')})`,
           { details: { path: `units[${i}].agent`, agent: unit.agent } },
+        );
+      }
+    });
+    config.mailbox?.actors.forEach((actor, i) => {
+      const path = `mailbox.actors[${i}].agent`;
+      if (!Object.hasOwn(deps.agents, actor.agent)) {
+        throw new RuntimeError(
+          ErrorCode.UnknownAgent,
+          `${path}: no agent named ${JSON.stringify(actor.agent)} (known: ${Object.keys(deps.agents).join(', ')})`,
+          { details: { path, agent: actor.agent } },
+        );
+      }
+      if (!('logic' in (deps.agents[actor.agent] as ClusterAgent))) {
+        throw new RuntimeError(
+          ErrorCode.InvalidOptions,
+          `${path}: agent ${JSON.stringify(actor.agent)} starts a subtree; a mailbox actor needs \`logic\``,
+          { details: { issues: [{ path, message: 'must be a single-actor agent' }] } },
         );
       }
     });
@@ -209,6 +290,15 @@ export class ClusterNode {
         store,
         journal,
       });
+      if (config.mailbox !== undefined) {
+        const { actors: _actors, ...settings } = config.mailbox;
+        // Consumes nothing until a shard unit starts here (the node's placement drives it).
+        node.#mailbox = await DurableMailbox.open(
+          nc,
+          { ...settings, namespace: config.namespace, nodeId: config.node },
+          { system: node.system, ownership: node.#shards, clock, logger },
+        );
+      }
       await node.#start();
       return node;
     } catch (err) {
@@ -254,6 +344,36 @@ export class ClusterNode {
       startedAt: this.#startedAt,
       units,
     };
+  }
+
+  /** The durable mailbox, when the `mailbox` section is on (else undefined). */
+  get mailbox(): DurableMailbox | undefined {
+    return this.#mailbox;
+  }
+
+  /**
+   * Sends a message through the cluster's durable mailbox (see {@link DurableMailbox.sendReliable}):
+   * resolves once JetStream stored it; the node owning the actor's shard processes it once.
+   *
+   * @throws {RuntimeError} ERR_INVALID_OPTIONS when the node has no `mailbox` section; otherwise
+   *   as {@link DurableMailbox.sendReliable}.
+   */
+  sendReliable(
+    to: string,
+    type: string,
+    payload?: unknown,
+    options?: ReliableSendOptions,
+  ): Promise<ReliableReceipt> {
+    if (this.#mailbox === undefined) {
+      return Promise.reject(
+        new RuntimeError(
+          ErrorCode.InvalidOptions,
+          `Cluster node ${this.id} has no durable mailbox: set the \`mailbox\` option`,
+          { details: { issues: [{ path: 'mailbox', message: 'required for sendReliable' }] } },
+        ),
+      );
+    }
+    return this.#mailbox.sendReliable(to, type, payload, options);
   }
 
   /** Names of the units running here. */
@@ -361,6 +481,12 @@ export class ClusterNode {
       this.#control?.unsubscribe();
     } catch {
       // The connection is already closed.
+    }
+    try {
+      // Gives up every shard still owned and settles what is in progress.
+      await this.#mailbox?.stop();
+    } catch (err) {
+      this.#logger.warn({ err }, 'stopping the durable mailbox failed');
     }
     await this.system.shutdown();
     this.#local.clear();
@@ -538,6 +664,7 @@ export class ClusterNode {
           store: this.#store,
           journal: this.#journal,
           input: spec.input,
+          epoch,
         });
       } catch (error) {
         local.status = 'failed';
@@ -548,20 +675,8 @@ export class ClusterNode {
       this.#started(unit, local, began);
       return;
     }
-    const version =
-      agent.machineVersion ?? (isActorTemplate(agent.logic) ? agent.logic.version : undefined) ?? 1;
     try {
-      await this.system.spawnDurable(unit, agent.logic, {
-        ...(spec.input === undefined ? {} : { input: spec.input }),
-        persistence: {
-          store: this.#store,
-          journal: this.#journal,
-          machineId: spec.agent,
-          machineVersion: version,
-          ...(agent.policy === undefined ? {} : { policy: agent.policy }),
-          ...(agent.migrate === undefined ? {} : { migrate: agent.migrate }),
-        },
-      });
+      await this.#spawnActor(unit, spec.agent, agent, spec.input);
     } catch (error) {
       local.status = 'failed';
       this.#logger.error({ err: error, unit }, 'unit did not start');
@@ -569,6 +684,63 @@ export class ClusterNode {
       return;
     }
     this.#started(unit, local, began);
+  }
+
+  async #spawnActor(
+    name: string,
+    agentName: string,
+    agent: ClusterActorAgent,
+    input: unknown,
+  ): Promise<void> {
+    const version =
+      agent.machineVersion ?? (isActorTemplate(agent.logic) ? agent.logic.version : undefined) ?? 1;
+    await this.system.spawnDurable(name, agent.logic, {
+      ...(input === undefined ? {} : { input }),
+      persistence: {
+        store: this.#store,
+        journal: this.#journal,
+        machineId: agentName,
+        machineVersion: version,
+        ...(agent.policy === undefined ? {} : { policy: agent.policy }),
+        ...(agent.migrate === undefined ? {} : { migrate: agent.migrate }),
+      },
+    });
+  }
+
+  /**
+   * A mailbox shard unit (Akka Cluster Sharding's shard): restores the shard's actors here, then
+   * consumes the shard. Stopping gives the shard up (its unacknowledged messages go to the next
+   * owner) and stops the actors, writing nothing.
+   */
+  async #startShard({ unit, epoch }: UnitContext): Promise<UnitHandle> {
+    const mailbox = this.#config.mailbox;
+    if (mailbox === undefined) throw new Error('no mailbox section');
+    const shard = Number(unit.slice(mailboxShardUnit(0).length - 1));
+    const actors = mailbox.actors.filter((a) => shardOf(a.name, mailbox.shards) === shard);
+    const stopActors = () => {
+      for (const { name } of actors)
+        if (this.system.describe(name) !== undefined) this.system.stop(name, 'shutdown');
+    };
+    try {
+      for (const actor of actors) {
+        // A copy left from before (failed, fenced) goes first; stopping writes nothing.
+        if (this.system.describe(actor.name) !== undefined)
+          this.system.stop(actor.name, 'shutdown');
+        const agent = this.#agents[actor.agent] as ClusterActorAgent;
+        await this.#spawnActor(actor.name, actor.agent, agent, actor.input);
+      }
+    } catch (error) {
+      stopActors();
+      throw error;
+    }
+    this.#shards.acquire(shard, epoch);
+    return {
+      stop: () => {
+        this.#shards.release(shard);
+        stopActors();
+        return Promise.resolve();
+      },
+    };
   }
 
   #started(unit: string, local: LocalUnit, began: number): void {

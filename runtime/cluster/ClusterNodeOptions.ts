@@ -2,6 +2,7 @@ import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import type { AnyActorLogic } from 'xstate';
 import { z } from 'zod';
 import type { Clock } from '../clock/index.js';
+import { DurableMailboxOptionsSchema } from '../mailbox/DurableMailboxOptions.js';
 import type {
   CheckpointMigration,
   CheckpointPolicy,
@@ -34,6 +35,35 @@ export const ClusterUnitSchema = z.strictObject({
   placement: UnitPlacementSchema.default('any'),
   /** Input of the actor's logic when it starts fresh. */
   input: z.unknown().optional(),
+});
+
+/** Unit name of mailbox shard `shard` when the node's `mailbox` section is on. */
+export function mailboxShardUnit(shard: number): string {
+  return `mailbox-shard-${String(shard)}`;
+}
+
+/** An actor whose messages come through the durable mailbox: hosted by its shard's unit. */
+export const MailboxActorSchema = z.strictObject({
+  /** The actor's name, cluster-wide: its shard is `shardOf(name, shards)`. */
+  name: z.string().min(1).max(512),
+  /** The agent to run: a key of the node's `agents` registry (a single-actor agent). */
+  agent: z.string().min(1).max(128),
+  /** Input of the actor's logic when it starts fresh. */
+  input: z.unknown().optional(),
+});
+
+/**
+ * The cluster-sharded durable mailbox (Akka Cluster Sharding's layout): each of `shards` is a
+ * unit the cluster places (`mailbox-shard-<n>`); the node owning it runs the shard's `actors`,
+ * then consumes the shard. Mailbox settings are those of `DurableMailbox.open`.
+ */
+export const ClusterMailboxSchema = DurableMailboxOptionsSchema.omit({
+  namespace: true,
+  nodeId: true,
+  leases: true,
+}).extend({
+  /** The actors reached through the mailbox, spread over the shards. @default [] */
+  actors: z.array(MailboxActorSchema).max(10_000).default([]),
 });
 
 /** Options of a {@link ClusterNode} (and the body of a cluster config file). Defaults live here. */
@@ -87,6 +117,8 @@ export const ClusterNodeOptionsSchema = z
     agents: z.string().min(1).optional(),
     /** The units of the cluster: every node lists the same ones. @default [] */
     units: z.array(ClusterUnitSchema).max(10_000).default([]),
+    /** Durable mailbox sharded over the cluster; `node.mailbox` when set. @default off */
+    mailbox: ClusterMailboxSchema.optional(),
   })
   .superRefine((o, ctx) => {
     if (o.deadAfterMs < 2 * o.heartbeatMs) {
@@ -106,6 +138,28 @@ export const ClusterNodeOptionsSchema = z
         });
       }
       seen.add(unit.name);
+    });
+    if (o.mailbox === undefined) return;
+    for (let shard = 0; shard < o.mailbox.shards; shard++) {
+      const i = o.units.findIndex((u) => u.name === mailboxShardUnit(shard));
+      if (i >= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['units', i, 'name'],
+          message: `${mailboxShardUnit(shard)} is the mailbox's shard unit`,
+        });
+      }
+    }
+    const actors = new Set<string>();
+    o.mailbox.actors.forEach((actor, i) => {
+      if (actors.has(actor.name) || seen.has(actor.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mailbox', 'actors', i, 'name'],
+          message: `duplicate actor name ${JSON.stringify(actor.name)}`,
+        });
+      }
+      actors.add(actor.name);
     });
   });
 
@@ -147,6 +201,8 @@ export interface UnitContext {
   readonly store: CheckpointStore;
   readonly journal: Journal;
   readonly input: unknown;
+  /** The placement's epoch: it grows with every change of the unit's owner. */
+  readonly epoch: number;
 }
 
 /** A started subtree unit. */

@@ -3,6 +3,9 @@ export {
   ClusterNodeOptionsSchema,
   ClusterUnitSchema,
   UnitPlacementSchema,
+  ClusterMailboxSchema,
+  MailboxActorSchema,
+  mailboxShardUnit,
 } from './ClusterNodeOptions.js';
 export type {
   ClusterNodeOptions,

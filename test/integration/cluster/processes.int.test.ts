@@ -15,12 +15,13 @@ import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { makeTempDir } from '../../runtime/persistence/tempDir.js';
 import { askWithRetry } from './fixtures/askWithRetry.js';
 import { runCli, startNodeProcess, type NodeProcess } from './fixtures/nodeProcess.js';
-import { ACTORS, SHARDS } from './fixtures/shardAgents.js';
 import { sleep, waitFor } from './fixtures/waitFor.js';
 
 const agentsModule = fileURLToPath(new URL('./fixtures/agents.ts', import.meta.url));
-const shardAgentsModule = fileURLToPath(new URL('./fixtures/shardAgents.ts', import.meta.url));
 const UNITS = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'];
+/** Shards of the mailbox test's namespace, and the actors spread over them. */
+const SHARDS = 4;
+const ACTORS = Array.from({ length: 8 }, (_, i) => `tally-${i}`);
 
 let server: NatsServerHandle;
 let client: NatsTransport;
@@ -248,13 +249,14 @@ describe('cluster of node processes with durable mailboxes', () => {
   it('messages sent reliably while a node is killed with SIGKILL are each processed exactly once', async () => {
     const ns = 'mailbox';
     const config = join(tmp.dir, `${ns}.yaml`);
-    const shardUnits = Array.from(
-      { length: SHARDS },
-      (_, s) => `  - { name: shard-${s}, agent: shard }`,
-    );
+    // The node places one unit per shard itself; what a killed node held comes back after
+    // ackWaitMs: short, so the test is quick.
+    const actors = ACTORS.map((a) => `    - { name: ${a}, agent: tally }`).join('\n');
     await writeFile(
       config,
-      `namespace: ${ns}\nminMembers: 3\nagents: ${shardAgentsModule}\nunits:\n${shardUnits.join('\n')}\n`,
+      `namespace: ${ns}\nminMembers: 3\nagents: ${agentsModule}\nmailbox:\n` +
+        `  shards: ${SHARDS}\n  ackWaitMs: 2000\n  retryDelayMs: 100\n` +
+        `  unknownActorDelayMs: 200\n  maxDeliver: 50\n  actors:\n${actors}\n`,
     );
     const started = ['n1', 'n2', 'n3'].map((id) => startNodeProcess(config, id, server.url));
     processes.push(...started);
