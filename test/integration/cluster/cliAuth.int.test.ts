@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterStatus } from 'agentvisor';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { makeTempDir } from '../../runtime/persistence/tempDir.js';
+import { mintOperatorCredentials } from '../transport/operatorCredentials.js';
 import { runCli, startNodeProcess, type NodeProcess } from './fixtures/nodeProcess.js';
 import { waitFor } from './fixtures/waitFor.js';
 
@@ -125,5 +126,36 @@ describe('agentvisor node and status with NATS auth and TLS', () => {
     expect(r.err).toContain('give one kind of NATS auth');
     expect(r.out + r.err).not.toContain(PASSWORD);
     expect(r.out + r.err).not.toContain('tok-cli-s3cret-Pp09');
+  });
+});
+
+describe('agentvisor status --creds (operator mode)', () => {
+  const minted = mintOperatorCredentials();
+  let operator: NatsServerHandle;
+  beforeAll(async () => {
+    operator = await startNatsServer({ jetstream: false, config: minted.serverConfig });
+  });
+  afterAll(async () => {
+    await operator.stop();
+  });
+
+  it('a credentials file the operator never signed is ERR_AUTH, exit 1, without its seed', async () => {
+    const file = join(tmp.dir, 'stranger.creds');
+    await writeFile(file, minted.strangerCreds, { mode: 0o600 });
+    const r = await runCli(['status', '--server', operator.url, '--creds', file]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('[ERR_AUTH]');
+    const seed = /SU[A-Z2-7]{50,}/.exec(minted.strangerCreds)?.[0];
+    expect(seed).toBeDefined();
+    expect(r.out + r.err).not.toContain(seed);
+  });
+
+  it('a file that is not a credentials file is ERR_INVALID_OPTIONS, exit 1', async () => {
+    const file = join(tmp.dir, 'not.creds');
+    await writeFile(file, 'hello\n');
+    const r = await runCli(['status', '--server', operator.url, '--creds', file]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('[ERR_INVALID_OPTIONS]');
+    expect(r.err).toContain('is not a NATS credentials file');
   });
 });
