@@ -5,17 +5,20 @@
  *   agentvisor node --config cluster.yaml [--node ID] [--server URL]   run a cluster node
  *   agentvisor status [--server URL] [--namespace NS] [--json]        show nodes and placements
  *
+ * Both take NATS auth and TLS flags (see natsSecurity.ts); both connect through
+ * `NatsTransport.connect`, so a refused credential is ERR_AUTH and a failed handshake ERR_TLS,
+ * printed as `error [ERR_AUTH]: …` with exit code 1, and no secret is ever printed.
+ *
  * Flags are parsed with node:util `parseArgs`: two commands with a handful of flags need no
  * dependency, and its strict mode refuses unknown flags with a clear message.
  */
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { connect } from '@nats-io/transport-node';
 import {
   ClusterNode,
   ErrorCode,
-  NATS_CONNECT_DEFAULTS,
+  NatsTransport,
   RuntimeError,
   createLogger,
   isRuntimeError,
@@ -24,6 +27,7 @@ import {
   type ClusterAgent,
 } from 'agentvisor';
 import { formatClusterStatus } from './formatClusterStatus.js';
+import { SECURITY_FLAGS, SECURITY_USAGE, securityFrom } from './natsSecurity.js';
 
 const USAGE = `Usage:
   agentvisor node --config <cluster.yaml> [--node <id>] [--server <nats-url>]
@@ -35,7 +39,9 @@ Options:
   --server     NATS server URL (overrides the file's \`servers\`; status default nats://127.0.0.1:4222)
   --namespace  namespace to show (default: default)
   --json       print the status as JSON
-  --help       show this help`;
+  --help       show this help
+
+${SECURITY_USAGE}`;
 
 /** Exit codes: 0 done, 1 failed, 2 bad usage. */
 async function main(argv: string[]): Promise<number> {
@@ -58,10 +64,12 @@ async function runNode(args: string[]): Promise<number> {
       config: { type: 'string' },
       node: { type: 'string' },
       server: { type: 'string' },
+      ...SECURITY_FLAGS,
     },
   });
   if (values.config === undefined) throw usage('--config is required');
-  const overrides: Record<string, unknown> = {};
+  // Flags and env win over the file's `auth` and `tls`.
+  const overrides: Record<string, unknown> = { ...securityOrUsage(values) };
   if (values.node !== undefined) overrides['node'] = values.node;
   if (values.server !== undefined) overrides['servers'] = values.server;
   const config = await loadClusterConfig(values.config, overrides);
@@ -99,21 +107,30 @@ async function runStatus(args: string[]): Promise<number> {
       server: { type: 'string', default: 'nats://127.0.0.1:4222' },
       namespace: { type: 'string', default: 'default' },
       json: { type: 'boolean', default: false },
+      ...SECURITY_FLAGS,
     },
   });
-  const nc = await connect({
-    ...NATS_CONNECT_DEFAULTS,
-    servers: values.server,
-    waitOnFirstConnect: false,
-  });
+  // The connect path of nodes (auth, TLS, ERR_AUTH/ERR_TLS); status does not wait for a server.
+  const transport = await NatsTransport.connect(
+    { servers: values.server, waitOnFirstConnect: false },
+    securityOrUsage(values),
+  );
   try {
-    const status = await readClusterStatus(nc, { namespace: values.namespace });
+    const status = await readClusterStatus(transport.connection, { namespace: values.namespace });
     process.stdout.write(
       values.json ? `${JSON.stringify(status, null, 2)}\n` : `${formatClusterStatus(status)}\n`,
     );
     return 0;
   } finally {
-    await nc.close();
+    await transport.close();
+  }
+}
+
+function securityOrUsage(values: Parameters<typeof securityFrom>[0]) {
+  try {
+    return securityFrom(values, process.env);
+  } catch (err) {
+    throw usage(err instanceof Error ? err.message : String(err));
   }
 }
 

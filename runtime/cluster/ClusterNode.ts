@@ -214,7 +214,8 @@ export class ClusterNode {
    *
    * @throws {RuntimeError} ERR_INVALID_OPTIONS for bad options (with paths); ERR_UNKNOWN_AGENT
    *   for a unit whose agent is not in `deps.agents`; ERR_NODE_EXISTS when a live node already
-   *   heartbeats under this id; ERR_STORE_UNAVAILABLE when JetStream cannot be reached.
+   *   heartbeats under this id; ERR_STORE_UNAVAILABLE when JetStream cannot be reached; ERR_AUTH
+   *   when the server refuses `auth`, ERR_TLS when the TLS handshake fails (at once, not retried).
    */
   static async start(options: ClusterNodeOptions, deps: ClusterNodeDeps): Promise<ClusterNode> {
     const config = parseOptions(ClusterNodeOptionsSchema, options, 'cluster node');
@@ -249,7 +250,10 @@ export class ClusterNode {
     const logger = (deps.logger ?? silentLogger()).child({ node: config.node, run });
     const transport = await NatsTransport.connect(
       { ...deps.connectOptions, servers: config.servers, name: `agentvisor-${config.node}` },
-      {},
+      {
+        ...(config.auth === undefined ? {} : { auth: config.auth }),
+        ...(config.tls === undefined ? {} : { tls: config.tls }),
+      },
       { clock, logger },
     );
     try {

@@ -11,6 +11,7 @@ import type {
 } from '../persistence/index.js';
 import type { ActorSystem, ActorTemplate } from '../system/index.js';
 import type { Logger } from '../telemetry/index.js';
+import { NatsAuthSchema, NatsTlsSchema } from '../transport/NatsTransportOptions.js';
 
 const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const nodeId = z.string().regex(NODE_ID, 'must be 1-64 of [A-Za-z0-9_-]');
@@ -79,6 +80,13 @@ export const ClusterNodeOptionsSchema = z
     servers: z
       .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
       .default('nats://127.0.0.1:4222'),
+    /**
+     * How the node authenticates to NATS: the transport's `auth` (user/password, token, nkey,
+     * credentials file). A refused one fails the start with ERR_AUTH. @default none
+     */
+    auth: NatsAuthSchema.optional(),
+    /** TLS to NATS: the transport's `tls`. A failed handshake is ERR_TLS. @default none */
+    tls: NatsTlsSchema.optional(),
     /** Heartbeat period; also how often placement is reconciled. @default 250 */
     heartbeatMs: z.number().int().positive().default(250),
     /**
@@ -219,6 +227,9 @@ export interface ClusterNodeDeps {
   clock?: Clock;
   /** @default a silent logger */
   logger?: Logger;
-  /** Auth and TLS for the NATS connection (user/pass, token, authenticator, tls). */
+  /**
+   * Further nats.js connect options (e.g. an `authenticator` of your own); the options' `auth`
+   * and `tls` are the usual way to secure the connection.
+   */
   connectOptions?: Omit<NodeConnectionOptions, 'servers'>;
 }
