@@ -34,6 +34,14 @@ const say = (what: string) => {
 };
 const sleep = (ms: number) => new Promise<void>((r) => systemClock.setTimeout(r, ms));
 
+/** The whole run gives up after this long instead of waiting for ever on a sick machine. */
+const GIVE_UP_AFTER_MS = 90_000;
+const checkTime = (what: string) => {
+  if (systemClock.monotonic() - t0 > GIVE_UP_AFTER_MS) {
+    throw new Error(`gave up after ${GIVE_UP_AFTER_MS / 1000} s waiting for ${what}`);
+  }
+};
+
 await using server = await startNatsServer();
 say(`nats-server on ${server.url} (JetStream in ${server.storeDir})`);
 
@@ -68,7 +76,8 @@ const subjects = createSubjects(NAMESPACE);
 async function placement(): Promise<Map<string, string>> {
   const s: ClusterStatus = await readClusterStatus(client.connection, {
     namespace: NAMESPACE,
-    timeoutMs: 500,
+    // A busy node process can take a while to answer; a short wait would miss its units.
+    timeoutMs: 2_000,
   });
   return new Map(
     s.nodes.flatMap((n) =>
@@ -83,6 +92,7 @@ async function waitForPlacement(check: (p: Map<string, string>) => boolean) {
   for (;;) {
     const p = await placement();
     if (check(p)) return p;
+    checkTime('every agent to be placed');
     await sleep(100);
   }
 }
@@ -106,6 +116,7 @@ async function send(to: string, type: string, payload: unknown, id: string): Pro
       if (isRuntimeError(err, 'ERR_DUPLICATE_MESSAGE')) return 'done before';
       if (!isRuntimeError(err, 'ERR_ACTOR_NOT_FOUND') && !isRuntimeError(err, 'ERR_TIMEOUT'))
         throw err;
+      checkTime(`${to} to answer ${id}`);
       await sleep(50);
     }
   }
@@ -163,8 +174,15 @@ try {
   for (const [id, child] of nodes) {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM'); // a graceful drain
-      await new Promise((r) => child.once('exit', r));
-      say(`${id} drained and exited`);
+      const exited = new Promise((r) => child.once('exit', r));
+      const drain = { forced: false };
+      const late = systemClock.setTimeout(() => {
+        drain.forced = true;
+        child.kill('SIGKILL');
+      }, 15_000);
+      await exited;
+      systemClock.clearTimeout(late);
+      say(`${id} ${drain.forced ? 'killed after a slow drain' : 'drained and exited'}`);
     }
   }
   await client.close();

@@ -26,5 +26,5 @@ describe('examples/cluster (npm run example:cluster)', () => {
     expect(out).toMatch(/writer-1 +resumed on node-[23]/);
     expect(out).toContain('summary: 72 tasks, lost 0, handled twice 0');
     expect(code).toBe(0);
-  }, 120_000);
+  }, 150_000);
 });
