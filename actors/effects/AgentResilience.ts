@@ -77,7 +77,7 @@ export class AgentResilience {
   readonly #clock: Clock;
   readonly #events = new ResilienceEvents();
   readonly #chains = new Map<string, FallbackChain<ModelClient>>();
-  readonly #guards = new Map<string, { guard: OutputGuard<unknown>; schema: z.ZodType }>();
+  readonly #guards = new Map<string, OutputGuard<unknown>>();
   readonly #toolPipelines = new Map<string, ResiliencePipeline>();
   readonly #tasks: TaskBudgets;
   readonly #watched = new Set<CircuitBreaker>();
@@ -276,22 +276,18 @@ export class AgentResilience {
         }),
         { deadline: step, signal },
       );
-    const guarded = this.#guards.get(model);
-    if (guarded === undefined) return call(request);
+    const guard = this.#guards.get(model);
+    if (guard === undefined) return call(request);
     // The repair loop wraps the whole chain: each repair is a call with its own retries and
     // fallbacks, all within the step's deadline.
-    const result = await guarded.guard.complete(
-      call,
-      withOutputFormat(request, model, guarded.schema),
-      {
-        signal,
-        onAttempt: (e) => {
-          if (e.final && e.repaired) {
-            this.#emit({ type: 'repaired', agent: this.#agent, model, attempts: e.attempt });
-          }
-        },
+    const result = await guard.complete(call, withOutputFormat(request, model, guard), {
+      signal,
+      onAttempt: (e) => {
+        if (e.final && e.repaired) {
+          this.#emit({ type: 'repaired', agent: this.#agent, model, attempts: e.attempt });
+        }
       },
-    );
+    });
     const response = result.response as ModelResponse & { endpoint: string };
     return {
       ...response,

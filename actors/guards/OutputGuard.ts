@@ -128,6 +128,8 @@ export type OutputVerdict<TValue> =
  */
 export class OutputGuard<TValue> {
   readonly #schema: z.ZodType;
+  /** The schema's JSON Schema, computed on first use; `null` when it has no JSON Schema form. */
+  #jsonSchema: Record<string, unknown> | null | undefined;
   readonly #validators: readonly SemanticValidator<unknown>[];
   readonly #config: z.output<typeof OutputGuardOptionsSchema>;
 
@@ -145,8 +147,9 @@ export class OutputGuard<TValue> {
 
   /**
    * The `json_schema` response format of this guard's schema, to put in the request so the
-   * provider constrains the answer (zod's JSON Schema; parts JSON Schema cannot express, such as
-   * transforms, are left open and still checked by the guard).
+   * provider constrains the answer (zod's JSON Schema, computed once; parts JSON Schema cannot
+   * express are left open and still checked by the guard). A schema zod cannot convert at all
+   * (e.g. a transform at its root) asks for `json_object`: any JSON, checked by the guard.
    *
    * @throws {RuntimeError} ERR_INVALID_OPTIONS when `name` is not 1–64 of `[a-zA-Z0-9_-]` (the
    *   providers' rule).
@@ -161,10 +164,15 @@ export class OutputGuard<TValue> {
         },
       );
     }
-    const schema = z.toJSONSchema(this.#schema, { unrepresentable: 'any' }) as Record<
-      string,
-      unknown
-    >;
+    if (this.#jsonSchema === undefined) {
+      try {
+        this.#jsonSchema = z.toJSONSchema(this.#schema, { unrepresentable: 'any' });
+      } catch {
+        this.#jsonSchema = null;
+      }
+    }
+    const schema = this.#jsonSchema;
+    if (schema === null) return { type: 'json_object' };
     return {
       type: 'json_schema',
       name,

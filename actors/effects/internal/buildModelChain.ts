@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import {
   createBulkhead,
   createFallbackChain,
@@ -29,7 +28,7 @@ export interface ChainContext {
 /** A declared model, built: its fallback chain and, with an output schema, its guard. */
 export interface BuiltModel {
   readonly chain: FallbackChain<ModelClient>;
-  readonly guard: { readonly guard: OutputGuard<unknown>; readonly schema: z.ZodType } | undefined;
+  readonly guard: OutputGuard<unknown> | undefined;
 }
 
 type Declared = AgentResilienceConfig['models'][string];
@@ -81,7 +80,7 @@ export function buildModelChain(name: string, declared: Declared, ctx: ChainCont
     ...(decl.validators === undefined ? {} : { validators: decl.validators }),
     ...(decl.maxRepairs === undefined ? {} : { maxRepairs: decl.maxRepairs }),
   });
-  return { chain, guard: { guard, schema: decl.output } };
+  return { chain, guard };
 }
 
 /** A chain member per distinct client name: the same endpoint twice would only repeat a failure. */

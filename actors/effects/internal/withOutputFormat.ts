@@ -1,23 +1,17 @@
-import { z } from 'zod';
+import type { OutputGuard } from '../../guards/index.js';
 import type { ModelRequest } from '../../models/index.js';
 
 /**
- * The request asking for `output`'s JSON Schema (structured output), unless it names a format of
- * its own; a schema with no JSON Schema form (transforms) asks for any JSON object instead.
+ * The request asking for the guard's response format (structured output), unless it names a
+ * format of its own. The format is named after the model, as providers allow:
+ * `[a-zA-Z0-9_-]{1,64}`.
  */
 export function withOutputFormat(
   request: ModelRequest,
   model: string,
-  output: z.ZodType,
+  guard: OutputGuard<unknown>,
 ): ModelRequest {
   if (request.responseFormat !== undefined) return request;
-  let schema: Record<string, unknown>;
-  try {
-    schema = z.toJSONSchema(output, { unrepresentable: 'any' });
-  } catch {
-    return { ...request, responseFormat: { type: 'json_object' } };
-  }
-  // Providers want `[a-zA-Z0-9_-]{1,64}` as the schema's name.
   const name = model.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64) || 'output';
-  return { ...request, responseFormat: { type: 'json_schema', name, schema } };
+  return { ...request, responseFormat: guard.responseFormat(name) };
 }
