@@ -1,4 +1,5 @@
 import { flushMicrotasks, type TestClock } from 'agentvisor/testing';
+import { sleep } from '../../../runtime/resilience/internal/sleep.js';
 
 /** How a promise settled. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -24,21 +25,7 @@ export async function drive<T>(clock: TestClock, promise: Promise<T>): Promise<O
 
 /** Resolves after `ms` on `clock`, or rejects with the signal's reason when it aborts first. */
 export function wait(clock: TestClock, ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const onAbort = (): void => {
-      clock.clearTimeout(timer);
-      reject(signal?.reason as Error);
-    };
-    const timer = clock.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return sleep(clock, ms, signal);
 }
 
 /** An error of a given failure class, optionally asking for a wait (a 429's Retry-After). */
