@@ -281,7 +281,12 @@ export class ClusterNode {
         },
         { clock, logger },
       );
-      const table = new PlacementTable(placements, config.namespace, { clock, logger });
+      const table = new PlacementTable(placements, config.namespace, {
+        clock,
+        logger,
+        nc,
+        bucket: config.buckets.placements,
+      });
       const node = new ClusterNode({
         config,
         run,

@@ -1,8 +1,10 @@
 import type { KV, KvWatchEntry } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Clock } from '../clock/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { Disposable } from '../transport/index.js';
 import { decodeRecord, encodeRecord, fromKvToken, kvToken } from './internal/kvCodec.js';
+import { listKeys } from './internal/listKeys.js';
 import { PlacementRecordSchema, type Placement, type PlacementRecord } from './PlacementRecord.js';
 
 /** How a claim or release ended. */
@@ -21,12 +23,19 @@ export class PlacementTable {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #prefix: string;
+  /** Lists the bucket's keys under a filter (see listKeys: not `kv.keys()`). */
+  readonly #keys: (filter: string) => Promise<string[]>;
   readonly #cache = new Map<string, Placement>();
   readonly #listeners = new Set<(unit: string, placement: Placement | undefined) => void>();
   #watch: { stop(): void } | undefined;
 
-  constructor(kv: KV, namespace: string, deps: { clock: Clock; logger: Logger }) {
+  constructor(
+    kv: KV,
+    namespace: string,
+    deps: { clock: Clock; logger: Logger; nc: NatsConnection; bucket: string },
+  ) {
     this.#kv = kv;
+    this.#keys = (filter) => listKeys(deps.nc, deps.bucket, filter);
     this.#clock = deps.clock;
     this.#logger = deps.logger;
     this.#prefix = `${kvToken(namespace)}.`;
@@ -45,8 +54,7 @@ export class PlacementTable {
     })();
     // The watch has no "initial values done" signal: read the current entries directly too
     // (the mirror keeps the higher revision of the two).
-    const keys: string[] = [];
-    for await (const key of await this.#kv.keys(`${this.#prefix}>`)) keys.push(key);
+    const keys = await this.#keys(`${this.#prefix}>`);
     await Promise.all(keys.map((key) => this.read(fromKvToken(key.slice(this.#prefix.length)))));
   }
 

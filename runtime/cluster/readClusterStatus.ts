@@ -1,10 +1,11 @@
-import { JetStreamApiCodes, JetStreamApiError, jetstream } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { systemClock, type Clock } from '../clock/index.js';
 import { createSubjects } from '../transport/index.js';
 import type { NodeStatus } from './ClusterEvent.js';
 import { decodeRecord, fromKvToken, kvToken } from './internal/kvCodec.js';
+import { listKeys } from './internal/listKeys.js';
 import { MemberRecordSchema, type MemberRecord } from './MemberRecord.js';
 import { PlacementRecordSchema, type PlacementRecord } from './PlacementRecord.js';
 
@@ -49,11 +50,13 @@ export async function readClusterStatus(
   const clock = options.clock ?? systemClock;
   const prefix = `${kvToken(namespace)}.`;
   const kvm = new Kvm(jetstream(nc));
+  const membersBucket = options.buckets?.members ?? 'agentvisor_members';
+  const placementsBucket = options.buckets?.placements ?? 'agentvisor_placements';
   const [members, placements] = await Promise.all([
-    openIfExists(kvm, options.buckets?.members ?? 'agentvisor_members'),
-    openIfExists(kvm, options.buckets?.placements ?? 'agentvisor_placements'),
+    openIfExists(kvm, membersBucket),
+    openIfExists(kvm, placementsBucket),
   ]);
-  const memberRecords = (await readAll(members, prefix))
+  const memberRecords = (await readAll(nc, members, membersBucket, prefix))
     .map((e) => decodeRecord(MemberRecordSchema, e.value))
     .filter((r): r is MemberRecord => r !== undefined);
   const subjects = createSubjects(namespace);
@@ -72,7 +75,7 @@ export async function readClusterStatus(
       return { record, ageMs: now - record.at, status };
     }),
   );
-  const placementEntries = (await readAll(placements, prefix)).map((e) => ({
+  const placementEntries = (await readAll(nc, placements, placementsBucket, prefix)).map((e) => ({
     unit: fromKvToken(e.key.slice(prefix.length)),
     record: decodeRecord(PlacementRecordSchema, e.value),
     revision: e.revision,
@@ -90,19 +93,13 @@ async function openIfExists(kvm: Kvm, bucket: string): Promise<KV | undefined> {
 }
 
 async function readAll(
+  nc: NatsConnection,
   kv: KV | undefined,
+  bucket: string,
   prefix: string,
 ): Promise<{ key: string; value: Uint8Array; revision: number }[]> {
   if (kv === undefined) return [];
-  const keys: string[] = [];
-  try {
-    for await (const key of await kv.keys(`${prefix}>`)) keys.push(key);
-  } catch (err) {
-    // No node has created the bucket yet: nothing to show.
-    if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound)
-      return [];
-    throw err;
-  }
+  const keys = await listKeys(nc, bucket, `${prefix}>`);
   const entries = await Promise.all(keys.map((key) => kv.get(key)));
   return entries.flatMap((e) =>
     e === null || e.operation !== 'PUT'
