@@ -120,6 +120,10 @@ interface NodeParts {
  *   without writing. Its writes could not land anyway: checkpoints are compare-and-set on the
  *   revision and journal appends expect the last sequence, both of which the new owner moved.
  *   A node whose own heartbeats fail claims nothing (it may be the one cut off).
+ * - **A unit that does not start** (its restore failed: store unreachable, corrupt checkpoint, an
+ *   agent's `start` throwing) is released at once, so any node may try it, and this node claims
+ *   it again only after a back-off doubling from 250 ms to 30 s (reset by a start that works):
+ *   OTP's supervisor retries a child whose `init` failed; a cluster also lets another node try.
  * - **Drain.** {@link drain} stops taking messages, lets each unit finish its queue, checkpoints
  *   it, stops it and releases its placement, so survivors take over at once.
  *
@@ -156,6 +160,8 @@ export class ClusterNode {
   readonly #local = new Map<string, LocalUnit>();
   readonly #orphanSince = new Map<string, number>();
   readonly #busy = new Map<string, Promise<void>>();
+  /** Units whose start failed here: how often in a row, and when this node may claim them again. */
+  readonly #startFailures = new Map<string, { count: number; retryAt: number }>();
   readonly #listeners = new Set<(event: ClusterEvent) => void>();
   readonly #disposables: Disposable[] = [];
   #control: NatsSubscription | undefined;
@@ -598,7 +604,8 @@ export class ClusterNode {
       // The planned node claims at once; when it has not within 2 × deadAfterMs (its view
       // differs, it is slow, or it just died), any eligible node may.
       const overdue = now - since > 2 * this.#config.deadAfterMs && this.#eligible(unit);
-      if ((target === this.id || overdue) && !this.#busy.has(unit))
+      const backingOff = (this.#startFailures.get(unit)?.retryAt ?? 0) > now;
+      if ((target === this.id || overdue) && !this.#busy.has(unit) && !backingOff)
         this.#track(unit, this.#claim(unit));
     }
   }
@@ -676,9 +683,7 @@ export class ClusterNode {
           epoch,
         });
       } catch (error) {
-        local.status = 'failed';
-        this.#logger.error({ err: error, unit }, 'unit did not start');
-        this.#emit({ type: 'unit-failed', unit, error });
+        await this.#didNotStart(unit, local, error);
         return;
       }
       this.#started(unit, local, began);
@@ -687,12 +692,25 @@ export class ClusterNode {
     try {
       await this.#spawnActor(unit, spec.agent, agent, spec.input);
     } catch (error) {
-      local.status = 'failed';
-      this.#logger.error({ err: error, unit }, 'unit did not start');
-      this.#emit({ type: 'unit-failed', unit, error });
+      await this.#didNotStart(unit, local, error);
       return;
     }
     this.#started(unit, local, began);
+  }
+
+  /**
+   * A start that failed gives the unit up (released: any node may try it) and keeps this node
+   * from claiming it again before a back-off: 250 ms doubling to 30 s.
+   */
+  async #didNotStart(unit: string, local: LocalUnit, error: unknown): Promise<void> {
+    local.status = 'failed';
+    const count = (this.#startFailures.get(unit)?.count ?? 0) + 1;
+    const backOffMs = Math.min(250 * 2 ** Math.min(count - 1, 7), 30_000);
+    this.#startFailures.set(unit, { count, retryAt: this.#clock.monotonic() + backOffMs });
+    this.#logger.error({ err: error, unit, failures: count, backOffMs }, 'unit did not start');
+    this.#emit({ type: 'unit-failed', unit, error });
+    if (this.system.describe(unit) !== undefined) this.system.stop(unit, 'shutdown');
+    if (this.#local.get(unit) === local) await this.#release(unit);
   }
 
   async #spawnActor(
@@ -754,6 +772,7 @@ export class ClusterNode {
 
   #started(unit: string, local: LocalUnit, began: number): void {
     local.status = 'running';
+    this.#startFailures.delete(unit);
     const recoveryMs = this.#clock.monotonic() - began;
     this.#logger.info({ unit, epoch: local.epoch, recoveryMs }, 'unit started');
     this.#emit({ type: 'started', unit, epoch: local.epoch, recoveryMs });

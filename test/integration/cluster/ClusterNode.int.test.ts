@@ -9,6 +9,7 @@ import {
   NatsTransport,
   createActorSystem,
   isRuntimeError,
+  readClusterStatus,
   systemClock,
   type ClusterAgent,
   type ClusterEvent,
@@ -327,6 +328,41 @@ describe('ClusterNode subtree units', () => {
     for (const w of ['desk-w1', 'desk-w2']) {
       expect(await ask(ns, w, 'get', undefined, `${w}-get`)).toEqual({ count: 1, ids: ['one'] });
     }
+  });
+});
+
+describe('ClusterNode units that do not start', () => {
+  it('releases a unit whose start failed and claims it again after a back-off until it runs', async () => {
+    const ns = namespace();
+    let attempts = 0;
+    const flaky: ClusterAgent = {
+      start: () => {
+        attempts += 1;
+        // The first two starts fail as a store out of reach would.
+        if (attempts <= 2) return Promise.reject(new Error(`store unreachable (${attempts})`));
+        return Promise.resolve({ stop: () => Promise.resolve() });
+      },
+    };
+    const n = await ClusterNode.start(
+      {
+        node: 'a',
+        namespace: ns,
+        servers: server.url,
+        ...FAST,
+        units: [{ name: 'flaky', agent: 'flaky' }],
+      },
+      { agents: { ...agents, flaky } },
+    );
+    nodes.push(n);
+    await waitFor('flaky running', () =>
+      n.status().units.some((u) => u.name === 'flaky' && u.status === 'running'),
+    );
+    expect(attempts).toBe(3);
+    // Each failure released the placement and the next claim raised the epoch: 1, 2, then 3.
+    const status = await readClusterStatus(client.connection, { namespace: ns });
+    expect(
+      status.placements.map((p) => [p.unit, p.record?.node, p.record?.status, p.record?.epoch]),
+    ).toEqual([['flaky', 'a', 'active', 3]]);
   });
 });
 
