@@ -34,12 +34,25 @@ const say = (what: string) => {
 };
 const sleep = (ms: number) => new Promise<void>((r) => systemClock.setTimeout(r, ms));
 
-/** The whole run gives up after this long instead of waiting for ever on a sick machine. */
-const GIVE_UP_AFTER_MS = 90_000;
-const checkTime = (what: string) => {
-  if (systemClock.monotonic() - t0 > GIVE_UP_AFTER_MS) {
+/** Each wait gives up after this long instead of waiting for ever on a sick machine. */
+const GIVE_UP_AFTER_MS = 60_000;
+const checkTime = (what: string, since: number) => {
+  if (systemClock.monotonic() - since > GIVE_UP_AFTER_MS) {
     throw new Error(`gave up after ${GIVE_UP_AFTER_MS / 1000} s waiting for ${what}`);
   }
+};
+
+/** The last lines each node process wrote (warnings and errors): shown when the run fails. */
+const nodeLogs = new Map<string, string[]>();
+const keepLog = (id: string) => (chunk: Buffer) => {
+  const lines = nodeLogs.get(id) ?? [];
+  lines.push(
+    ...chunk
+      .toString()
+      .split('\n')
+      .filter((l) => l !== ''),
+  );
+  nodeLogs.set(id, lines.slice(-20));
 };
 
 await using server = await startNatsServer();
@@ -61,8 +74,14 @@ for (const id of ['node-1', 'node-2', 'node-3']) {
       '--server',
       server.url,
     ],
-    { cwd: root, stdio: 'ignore', env: { ...process.env, AGENTVISOR_LOG_LEVEL: 'warn' } },
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, AGENTVISOR_LOG_LEVEL: 'warn' },
+    },
   );
+  child.stdout.on('data', keepLog(id));
+  child.stderr.on('data', keepLog(id));
   nodes.set(id, child);
   say(
     `started ${id} (pid ${child.pid ?? '?'}): agentvisor node --config cluster.yaml --node ${id}`,
@@ -89,10 +108,16 @@ async function placement(): Promise<Map<string, string>> {
 }
 
 async function waitForPlacement(check: (p: Map<string, string>) => boolean) {
+  const since = systemClock.monotonic();
+  let told = since;
   for (;;) {
     const p = await placement();
     if (check(p)) return p;
-    checkTime('every agent to be placed');
+    checkTime('every agent to be placed', since);
+    if (systemClock.monotonic() - told > 10_000) {
+      told = systemClock.monotonic();
+      say(`still waiting: ${p.size}/${TEAM.length} agents placed`);
+    }
     await sleep(100);
   }
 }
@@ -103,6 +128,7 @@ async function waitForPlacement(check: (p: Map<string, string>) => boolean) {
  * retry of a task it already did is answered ERR_DUPLICATE_MESSAGE instead of being done twice.
  */
 async function send(to: string, type: string, payload: unknown, id: string): Promise<unknown> {
+  const since = systemClock.monotonic();
   for (;;) {
     try {
       const reply = await client.request(
@@ -116,7 +142,7 @@ async function send(to: string, type: string, payload: unknown, id: string): Pro
       if (isRuntimeError(err, 'ERR_DUPLICATE_MESSAGE')) return 'done before';
       if (!isRuntimeError(err, 'ERR_ACTOR_NOT_FOUND') && !isRuntimeError(err, 'ERR_TIMEOUT'))
         throw err;
-      checkTime(`${to} to answer ${id}`);
+      checkTime(`${to} to answer ${id}`, since);
       await sleep(50);
     }
   }
@@ -170,6 +196,11 @@ try {
   }
   say(`summary: ${TEAM.length * ROUNDS} tasks, lost ${lost}, handled twice ${twice}`);
   if (lost > 0 || twice > 0) process.exitCode = 1;
+} catch (err) {
+  process.exitCode = 1;
+  say(`failed: ${err instanceof Error ? err.message : String(err)}`);
+  for (const [id, lines] of nodeLogs)
+    for (const line of lines) say(`  ${id}: ${line.slice(0, 400)}`);
 } finally {
   for (const [id, child] of nodes) {
     if (child.exitCode === null && child.signalCode === null) {
