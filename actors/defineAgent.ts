@@ -1,6 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import { z } from 'zod';
 import {
+  CheckpointPolicySchema,
   ErrorCode,
   RuntimeError,
   parseOptions,
@@ -117,7 +118,8 @@ export interface AgentDefinition<
 
 const isZodSchema = (value: unknown): boolean => value instanceof z.ZodType;
 
-const AgentConfigSchema = z.object({
+// Strict: a misspelt key (`timeout` for `timeouts`) is an error naming it, not a silent default.
+const AgentConfigSchema = z.strictObject({
   name: z.string().min(1).max(256),
   version: z.union([z.number().int().nonnegative(), z.string().min(1).max(64)]),
   description: z.string().max(1000).optional(),
@@ -137,6 +139,17 @@ const AgentConfigSchema = z.object({
     )
     .optional(),
   random: z.custom<unknown>((f) => typeof f === 'function', 'expected a function').optional(),
+  approvals: z
+    .custom<unknown>(
+      (b) =>
+        typeof b === 'object' &&
+        b !== null &&
+        typeof (b as { request?: unknown }).request === 'function',
+      'expected an approval broker (createApprovalBroker)',
+    )
+    .optional(),
+  checkpoint: CheckpointPolicySchema.optional(),
+  migrate: z.custom<unknown>((f) => typeof f === 'function', 'expected a function').optional(),
   machine: z.custom<unknown>(
     (m) => typeof m === 'function' || (typeof m === 'object' && m !== null && 'transition' in m),
     'expected an XState machine or a function that returns one',

@@ -71,6 +71,26 @@ describe('defineAgent', () => {
     }
   });
 
+  it('refuses a misspelt key instead of ignoring it, and checks the checkpoint policy', () => {
+    const base = { name: 'g', version: 1, accepts: {}, machine: greeter.createLogic as never };
+    for (const [config, path] of [
+      [{ ...base, timeout: { callMs: 5 } }, ''],
+      [{ ...base, checkpoint: { every: 'often' } }, 'checkpoint'],
+      [{ ...base, approvals: {} }, 'approvals'],
+    ] as const) {
+      try {
+        defineAgent(config as never);
+        expect.unreachable();
+      } catch (err) {
+        expect(isRuntimeError(err, 'ERR_INVALID_OPTIONS')).toBe(true);
+        const issues = (err as { details: { issues: { path: string; message: string }[] } }).details
+          .issues;
+        expect(issues.map((i) => i.path.split('.')[0])).toContain(path);
+        if (path === '') expect(issues[0]?.message).toMatch(/timeout/);
+      }
+    }
+  });
+
   it('gives the machine factory its effects: ask another actor and call a model', async () => {
     const clock = new TestClock();
     const model = createSimulatedModel(
