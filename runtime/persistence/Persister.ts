@@ -123,6 +123,9 @@ export class Persister {
   #background: Promise<void> = Promise.resolve();
   #snapshot: (() => unknown) | undefined;
   #writing: Promise<void> | undefined;
+  /** Checkpoint writes that failed so far, and the last failure (checkpointNow rejects with it). */
+  #writeFailures = 0;
+  #lastWriteError: unknown;
   #incarnation = 0;
   #failed: ((error: unknown) => void) | undefined;
   /** The effect ledger, kept in this actor's journal through the same fenced appends. */
@@ -370,10 +373,19 @@ export class Persister {
     if (this.#policy.onSettled || this.#intervalDue()) this.#schedule(snapshot);
   }
 
-  /** Writes a checkpoint now (on demand, or before an uncertain side effect); resolves when stored. */
+  /**
+   * Writes a checkpoint now (on demand, or before an uncertain side effect); resolves with its
+   * revision when stored.
+   *
+   * @throws {RuntimeError} ERR_PERSISTENCE_CONFLICT when another writer owns the actor now (the
+   *   actor fails too), or the store's error when the write failed.
+   */
   async checkpointNow(snapshot: () => unknown): Promise<number> {
+    const failuresBefore = this.#writeFailures;
     this.#schedule(snapshot);
     await this.flush();
+    // The write this call asked for (or the one that coalesced it) did not land: say so.
+    if (this.#writeFailures !== failuresBefore) throw this.#lastWriteError;
     return this.#revision;
   }
 
@@ -440,6 +452,8 @@ export class Persister {
       }
     } catch (err) {
       this.#dirty = false;
+      this.#writeFailures += 1;
+      this.#lastWriteError = err;
       if (isRuntimeError(err, ErrorCode.PersistenceConflict)) {
         // Another writer owns this actor now: stop rather than fight it.
         this.#logger.error({ err }, 'checkpoint refused: another writer owns this actor');

@@ -2,7 +2,7 @@ import { createActor, type AnyActor, type AnyActorLogic } from 'xstate';
 import type { z } from 'zod';
 import { scheduleMacrotask, type Clock } from '../clock/index.js';
 import { type Envelope, ReplyType } from '../codec/index.js';
-import { ErrorCode, RuntimeError, type WireError } from '../errors/index.js';
+import { ErrorCode, RuntimeError, isRuntimeError, type WireError } from '../errors/index.js';
 import type { BoundCounter, Logger } from '../telemetry/index.js';
 import type { Persister } from '../persistence/index.js';
 import type { Transport } from '../transport/index.js';
@@ -148,8 +148,9 @@ export class ActorCell {
     });
     const persistence = settings.persistence;
     if (persistence !== undefined) {
+      // A checkpoint write that failed is not the fault of the last message: nothing is blamed.
       persistence.bind(this.incarnation, (err) => {
-        this.fail(err);
+        this.fail(err, { blameMessage: false });
       });
       // A transition no message caused (an effect's result arriving) is a settled step.
       this.#actor.subscribe({
@@ -595,13 +596,21 @@ export class ActorCell {
     };
   }
 
-  /** Fails this incarnation with `err` (XState errors land here; so can the actor's own logic). */
-  fail(err: unknown): void {
+  /**
+   * Fails this incarnation with `err` (XState errors land here; so can the actor's own logic).
+   * The message in progress (or the last one) is blamed, and marked in the journal so recovery
+   * does not replay it, unless `blameMessage` is false (a failed checkpoint write) or `err` is
+   * ERR_PERSISTENCE_CONFLICT: another writer owns the actor now, and a fenced writer writes
+   * nothing (a mark could land before the new owner's first append and fence it instead).
+   */
+  fail(err: unknown, options: { blameMessage?: boolean } = {}): void {
     if (this.status !== 'running') return;
     this.status = 'failed';
     this.error = err;
+    const blame =
+      options.blameMessage !== false && !isRuntimeError(err, ErrorCode.PersistenceConflict);
     // The step that failed: the message in progress, or the last one, whose work failed later.
-    this.failedOn = this.#current ?? this.#stepMessage;
+    this.failedOn = blame ? (this.#current ?? this.#stepMessage) : undefined;
     if (this.failedOn !== undefined && this.#stepSeq !== undefined && !this.#replaying) {
       this.#settings.persistence?.markFailed(this.#stepSeq);
     }

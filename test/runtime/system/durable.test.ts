@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   MemoryCheckpointStore,
   MemoryJournal,
+  RuntimeError,
   createActorSystem,
   forkCheckpoint,
   isRuntimeError,
@@ -130,6 +131,51 @@ describe('durable actors', () => {
     expect(zombie?.status).toBe('failed');
     expect(isRuntimeError(zombie?.error, 'ERR_PERSISTENCE_CONFLICT')).toBe(true);
     await expect(b.system.ask('c', 'get')).resolves.toBe(11);
+    await b.system.shutdown();
+    await a.system.shutdown();
+  });
+
+  it('rejects an explicit checkpoint that another writer refused, instead of resolving', async () => {
+    const s = stores();
+    const a = processOn();
+    await a.system.spawnDurable('c', counterMachine, { persistence: persistence(s) });
+    a.system.tell('c', 'inc', { by: 1 });
+    await expect(a.system.checkpoint('c')).resolves.toBeGreaterThan(0);
+    // B takes the actor over and checkpoints: A's next checkpoint is a stale write.
+    const b = processOn();
+    await b.system.spawnDurable('c', counterMachine, { persistence: persistence(s) });
+    await b.system.checkpoint('c');
+    const refused = await a.system.checkpoint('c').catch((e: unknown) => e);
+    expect(isRuntimeError(refused, 'ERR_PERSISTENCE_CONFLICT')).toBe(true);
+    expect(a.system.describe('c')?.status).toBe('failed');
+    // The fenced writer wrote nothing on failing: the new owner's first append goes through.
+    b.system.tell('c', 'inc', { by: 10 });
+    await expect(b.system.ask('c', 'get')).resolves.toBe(11);
+    await b.system.shutdown();
+    await a.system.shutdown();
+  });
+
+  it('a checkpoint write that fails blames no message: the next incarnation replays it', async () => {
+    const s = stores();
+    const a = processOn();
+    await a.system.spawnDurable('c', counterMachine, { persistence: persistence(s) });
+    await a.system.checkpoint('c');
+    a.system.tell('c', 'inc', { by: 7 });
+    await flushMicrotasks(50);
+    expect(a.system.describe('c')?.processed).toBe(1);
+    // The store goes away for one write: the checkpoint fails, and so does the incarnation.
+    const put = s.store.put.bind(s.store);
+    s.store.put = () => {
+      s.store.put = put;
+      return Promise.reject(new RuntimeError('ERR_STORE_UNAVAILABLE', 'store out of reach'));
+    };
+    const failed = await a.system.checkpoint('c').catch((e: unknown) => e);
+    expect(isRuntimeError(failed, 'ERR_STORE_UNAVAILABLE')).toBe(true);
+    expect(a.system.describe('c')?.status).toBe('failed');
+    // Recovery elsewhere replays the journaled `inc` (it was not marked as the failed message).
+    const b = processOn();
+    await b.system.spawnDurable('c', counterMachine, { persistence: persistence(s) });
+    await expect(b.system.ask('c', 'get')).resolves.toBe(7);
     await b.system.shutdown();
     await a.system.shutdown();
   });
