@@ -7,8 +7,6 @@ import {
   type ActorContext,
   type ActorSystem,
   type ActorTemplate,
-  type CheckpointMigration,
-  type CheckpointPolicy,
   type CheckpointStore,
   type Journal,
   type Clock,
@@ -452,19 +450,14 @@ export class Supervisor {
           const fresh =
             from?.snapshot !== undefined ||
             (child.spec.restartFrom === 'fresh' && child.incarnation > 0);
-          const agent = logic as {
-            version?: number | string;
-            checkpoint?: CheckpointPolicy;
-            migrate?: CheckpointMigration;
-          };
+          const agent = logic as { version?: number | string };
           await system.spawnDurable(child.name, logic, {
             ...options,
             persistence: {
               ...persistence,
               machineId: child.name,
+              // The agent's checkpoint policy and migration: spawnDurable reads them.
               machineVersion: agent.version ?? 1,
-              ...(agent.checkpoint === undefined ? {} : { policy: agent.checkpoint }),
-              ...(agent.migrate === undefined ? {} : { migrate: agent.migrate }),
               from: fresh ? 'fresh' : 'latest',
             },
           });

@@ -282,7 +282,14 @@ export class ActorSystem {
     this.#ensureSubscription(name);
     // The previous incarnation's last writes (a failure note, a checkpoint) land first.
     await this.#persisters.get(name)?.settle();
-    const persister = new Persister(name, options.persistence, {
+    // The template's checkpoint policy and migration apply unless the caller names its own.
+    const template = isActorTemplate(logic) ? logic : undefined;
+    const persistenceOptions: PersistenceOptions = {
+      ...(template?.checkpoint === undefined ? {} : { policy: template.checkpoint }),
+      ...(template?.migrate === undefined ? {} : { migrate: template.migrate }),
+      ...options.persistence,
+    };
+    const persister = new Persister(name, persistenceOptions, {
       clock: this.clock,
       logger: this.logger.child({ actor: name }),
     });

@@ -4,7 +4,7 @@ import type { Envelope } from '../codec/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { Clock } from '../clock/index.js';
 import type { WireError } from '../errors/index.js';
-import type { EffectLedger } from '../persistence/index.js';
+import type { CheckpointMigration, CheckpointPolicy, EffectLedger } from '../persistence/index.js';
 import type { AskOptions, TellOptions } from './ActorSystem.js';
 import type { ReplyAddress } from './respond.js';
 
@@ -45,6 +45,13 @@ export interface ActorTemplate {
    * `ask` is answered with ERR_UNKNOWN_MESSAGE_TYPE or ERR_INVALID_MESSAGE.
    */
   readonly accepts?: Readonly<Record<string, z.ZodType>> | undefined;
+  /**
+   * When durable incarnations checkpoint: `spawnDurable` uses it unless its persistence options
+   * name a policy of their own.
+   */
+  readonly checkpoint?: CheckpointPolicy | undefined;
+  /** Migrates checkpoints of other versions; `spawnDurable` uses it unless given one. */
+  readonly migrate?: CheckpointMigration | undefined;
   /** Builds the logic of one incarnation. */
   createLogic(context: ActorContext): AnyActorLogic;
 }

@@ -7,6 +7,7 @@ import {
   forkCheckpoint,
   isRuntimeError,
   readTrace,
+  type ActorTemplate,
   type DeadLetter,
   type PersistenceOptions,
 } from 'agentvisor';
@@ -178,6 +179,31 @@ describe('durable actors', () => {
     await expect(b.system.ask('c', 'get')).resolves.toBe(7);
     await b.system.shutdown();
     await a.system.shutdown();
+  });
+
+  it("takes a template's checkpoint policy unless the caller names one", async () => {
+    const template: ActorTemplate = {
+      version: 1,
+      checkpoint: { keep: 1 },
+      createLogic: () => counterMachine,
+    };
+    const s = stores();
+    const { system } = processOn();
+    await system.spawnDurable('t', template, { persistence: persistence(s) });
+    await system.spawnDurable('e', template, {
+      persistence: persistence(s, { policy: { keep: 5 } }),
+    });
+    for (let i = 1; i <= 6; i++) {
+      for (const name of ['t', 'e']) {
+        system.tell(name, 'inc', { by: 1 });
+        await expect(system.ask(name, 'get')).resolves.toBe(i);
+        await system.checkpoint(name);
+      }
+    }
+    // The template keeps one checkpoint; the caller's own policy keeps five.
+    expect(await s.store.list('t')).toHaveLength(1);
+    expect(await s.store.list('e')).toHaveLength(5);
+    await system.shutdown();
   });
 
   it('forks a new actor from a retained checkpoint with an edited context, leaving the original', async () => {
