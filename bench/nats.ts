@@ -1,8 +1,9 @@
 /**
  * What NatsTransport costs over the NATS calls it makes, on one nats-server in one run (wall time;
- * every connection lives in this process, so the server hop is loopback):
- * - one-way: raw `nc.publish` of pre-encoded envelopes to a subscriber on another connection,
- *   against `system.tell` to an actor hosted on another connection (counted once processed);
+ * two processes, as two nodes: this one sends and asks, a peer process (bench/natsPeer.ts) hosts
+ * every receiving side on its own connections; the server hop is loopback):
+ * - one-way: raw `nc.publish` of pre-encoded envelopes to a subscriber in the peer, against
+ *   `system.tell` to an actor hosted by the peer (counted once processed);
  *   for context, the same chain written by hand (msgpackr pack → publish → subscribe → unpack →
  *   route by name → XState send);
  * - request/reply with a window of requests in flight: `nc.request`, against `system.ask`; for
@@ -17,10 +18,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
+import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { Packr } from 'msgpackr';
-import { assign, createActor, setup } from 'xstate';
 
 type Lib = typeof import('agentvisor');
 
@@ -36,6 +37,36 @@ export interface NatsBenchOptions {
   sequential?: number;
   /** Rounds, interleaved; each figure is the median over them. @default 5 */
   rounds?: number;
+  /** The compiled library the receiving process loads. @default ../dist/runtime/index.js */
+  libUrl?: string;
+}
+
+/** Starts the receiving process (bench/natsPeer.ts) and resolves once it is ready. */
+async function startPeer(
+  url: string,
+  libUrl: string,
+  tag: string,
+): Promise<{ exited: Promise<void> }> {
+  const script = fileURLToPath(new URL('./natsPeer.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, url, libUrl, tag], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      resolve();
+    }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('ready')) resolve();
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`bench peer exited (${String(code)})`));
+    });
+  });
+  return { exited };
 }
 
 /** One figure, with its ratio to each layer it is compared with (medians of per-round ratios). */
@@ -101,30 +132,33 @@ export async function measureNatsTransport(
   const window = options.concurrency ?? 100;
   const sequential = options.sequential ?? 2_000;
   const rounds = options.rounds ?? 5;
+  const libUrl = options.libUrl ?? new URL('../dist/runtime/index.js', import.meta.url).href;
   // The raw connections get the transport's connect defaults too (noAsyncTraces matters for
   // nc.request): the comparison is of the runtime, not of client options.
   const open = (): Promise<NatsConnection> =>
     connect({ ...lib.NATS_CONNECT_DEFAULTS, servers: url });
-  const [pubConn, subConn, reqConn, resConn] = await Promise.all([open(), open(), open(), open()]);
-  const transportA = await lib.NatsTransport.connect({ servers: url });
-  const transportB = await lib.NatsTransport.connect({ servers: url });
-  const capacity = Math.max(messages, requests) + 1_000;
-  const nodeA = lib.createActorSystem(
-    { namespace: 'bench', mailbox: { capacity } },
-    { transport: transportA },
-  );
-  const nodeB = lib.createActorSystem({ namespace: 'bench' }, { transport: transportB });
-  const counter = setup({
-    types: { context: {} as { count: number }, events: {} as { type: 'inc' } | { type: 'get' } },
-  }).createMachine({
-    context: { count: 0 },
-    on: {
-      inc: { actions: assign({ count: ({ context }) => context.count + 1 }) },
-      get: { actions: lib.respond(({ context }) => context.count) },
-    },
-  });
-
   const tag = randomBytes(6).toString('base64url');
+  const peer = await startPeer(url, libUrl, tag);
+  const [pubConn, reqConn, ctlConn] = await Promise.all([open(), open(), open()]);
+  const transportB = await lib.NatsTransport.connect({ servers: url });
+  const nodeB = lib.createActorSystem({ namespace: 'bench' }, { transport: transportB });
+  const control = async (message: object): Promise<void> => {
+    await ctlConn.request(`bench.ctl.${tag}`, JSON.stringify(message), { timeout: 30_000 });
+  };
+  /** Resolves when the peer says it has seen every message sent to `subject`. */
+  const doneOn = async (subject: string): Promise<{ all: Promise<void> }> => {
+    let seen!: () => void;
+    const all = new Promise<void>((resolve) => (seen = resolve));
+    ctlConn.subscribe(`${subject}.done`, {
+      max: 1,
+      callback: () => {
+        seen();
+      },
+    });
+    await ctlConn.flush();
+    return { all };
+  };
+
   let seq = 0;
   const envelopeBytes = (type: string, to: string): Uint8Array => {
     const r = lib.encodeEnvelope({ v: 1, id: `${tag}${seq++}`, type, to, payload: undefined });
@@ -133,94 +167,49 @@ export async function measureNatsTransport(
   };
   const tellBytes = envelopeBytes('inc', 'c');
   const askBytes = envelopeBytes('get', 'c');
-  const replyBytes = (() => {
-    const r = lib.encodeEnvelope({
-      v: 1,
-      id: `${tag}r`,
-      type: lib.ReplyType.Ok,
-      to: '_INBOX.x.y',
-      correlationId: `${tag}q`,
-      payload: 0,
-    });
-    if (!r.ok) throw r.error;
-    return r.value;
-  })();
 
   // --- one-way ---
 
   const rawPublish = async (n: number): Promise<number> => {
     const subject = `bench.raw.${tag}.${seq++}`;
-    let got = 0;
-    let done!: () => void;
-    const all = new Promise<void>((resolve) => (done = resolve));
-    const sub = subConn.subscribe(subject, {
-      callback: () => {
-        if (++got === n) done();
-      },
-    });
-    await subConn.flush();
+    const { all } = await doneOn(subject);
+    await control({ op: 'count', subject, n });
     const t0 = performance.now();
     for (let i = 0; i < n; i++) pubConn.publish(subject, tellBytes);
     await pubConn.flush();
     await all;
-    const ms = performance.now() - t0;
-    sub.unsubscribe();
-    return perSec(n, ms);
+    return perSec(n, performance.now() - t0);
   };
 
   const handMadeChain = async (n: number): Promise<number> => {
     const subject = `bench.chain.${tag}.${seq++}`;
-    const actor = createActor(counter);
-    actor.subscribe({ error: () => undefined });
-    actor.start();
-    const actors = new Map([['c', actor]]);
-    let done!: () => void;
-    const all = new Promise<void>((resolve) => (done = resolve));
-    const sub = subConn.subscribe(subject, {
-      callback: (_err, msg: Msg) => {
-        const envelope = packr.unpack(msg.data) as { to: string; type: 'inc' };
-        const target = actors.get(envelope.to);
-        target?.send(envelope);
-        if (target?.getSnapshot().context.count === n) done();
-      },
-    });
-    await subConn.flush();
+    const { all } = await doneOn(subject);
+    await control({ op: 'chain', subject, n });
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
       pubConn.publish(subject, packr.pack({ v: 1, id: `${tag}${i}`, type: 'inc', to: 'c' }));
     }
     await pubConn.flush();
     await all;
-    const ms = performance.now() - t0;
-    sub.unsubscribe();
-    actor.stop();
-    return perSec(n, ms);
+    return perSec(n, performance.now() - t0);
   };
 
   const natsTell = async (n: number): Promise<number> => {
     const name = `tell-${seq++}`;
-    nodeA.spawn(name, counter);
-    await transportA.connection.flush();
+    await control({ op: 'spawn', name });
     const t0 = performance.now();
     for (let i = 0; i < n; i++) nodeB.tell(name, 'inc');
     // Same connection and subject: the ask queues behind every tell, so its answer counts them.
     const count = await nodeB.ask(name, 'get', undefined, { timeoutMs: 120_000 });
     const ms = performance.now() - t0;
     if (count !== n) throw new Error(`tell lost messages: ${String(count)} of ${n}`);
-    nodeA.stop(name);
+    await control({ op: 'stop', name });
     return perSec(n, ms);
   };
 
   // --- request / reply ---
 
   const responderSubject = `bench.echo.${tag}`;
-  const responder = resConn.subscribe(responderSubject, {
-    callback: (_err, msg: Msg) => {
-      msg.respond(replyBytes);
-    },
-  });
-  await resConn.flush();
-
   const muxPrefix = `_INBOX.hm.${tag}.`;
   const muxWaiting = new Map<string, (data: Uint8Array) => void>();
   const mux = reqConn.subscribe(`${muxPrefix}*`, {
@@ -242,39 +231,9 @@ export async function measureNatsTransport(
   const rawRequest = (): Promise<Msg> =>
     reqConn.request(responderSubject, askBytes, { timeout: 10_000 });
 
-  // The hand-made ask chain: the same mux inbox, and a responder that does by hand what an actor
+  // The hand-made ask chain: the same mux inbox; the peer's responder does by hand what an actor
   // answering an ask does (unpack → XState send → respond → pack the reply).
   const chainSubject = `bench.askchain.${tag}`;
-  const chainActor = createActor(counter);
-  chainActor.subscribe({ error: () => undefined });
-  chainActor.on('agentvisor.respond', (event) => {
-    const emitted = event as unknown as {
-      to: { id: string; replyTo?: string };
-      payload?: unknown;
-    };
-    const replyTo = emitted.to.replyTo;
-    if (replyTo === undefined) return;
-    resConn.publish(
-      replyTo,
-      packr.pack({
-        v: 1,
-        id: `${tag}r`,
-        type: lib.ReplyType.Ok,
-        to: replyTo,
-        correlationId: emitted.to.id,
-        payload: emitted.payload,
-      }),
-    );
-  });
-  chainActor.start();
-  const chainResponder = resConn.subscribe(chainSubject, {
-    callback: (_err, msg: Msg) => {
-      const envelope = packr.unpack(msg.data) as { type: 'get'; id: string; replyTo?: string };
-      if (msg.reply !== undefined) envelope.replyTo = msg.reply;
-      chainActor.send(envelope);
-    },
-  });
-  await resConn.flush();
   const chainRequest = (): Promise<unknown> =>
     new Promise((resolve) => {
       const token = (muxSeq++).toString(36);
@@ -285,8 +244,6 @@ export async function measureNatsTransport(
       reqConn.publish(chainSubject, packr.pack(request), { reply: muxPrefix + token });
     });
 
-  nodeA.spawn('c', counter);
-  await transportA.connection.flush();
   const natsAsk = (): Promise<unknown> => nodeB.ask('c', 'get', undefined, { timeoutMs: 10_000 });
 
   const throughput = async (n: number, op: () => Promise<unknown>): Promise<number> => {
@@ -337,14 +294,12 @@ export async function measureNatsTransport(
     await round(0.5, false); // warm up the JIT on every path
     for (let r = 0; r < rounds; r++) await round(1, true);
   } finally {
-    responder.unsubscribe();
-    chainResponder.unsubscribe();
-    chainActor.stop();
     mux.unsubscribe();
+    await control({ op: 'close' }).catch(() => undefined);
+    await peer.exited;
     await nodeB.shutdown();
-    await nodeA.shutdown();
-    await Promise.all([transportA.close(), transportB.close()]);
-    await Promise.all([pubConn, subConn, reqConn, resConn].map((nc) => nc.close()));
+    await transportB.close();
+    await Promise.all([pubConn, reqConn, ctlConn].map((nc) => nc.close()));
   }
 
   const ratio = (of: number[], to: number[]): number =>
@@ -368,7 +323,7 @@ export async function measureNatsTransport(
       comparisons: [{ baseline: rawPub, ratio: ratio(runs.chain, runs.publish) }],
     },
     {
-      figure: 'system.tell over NatsTransport → actor on another connection (processed)',
+      figure: 'system.tell over NatsTransport → actor in another process (processed)',
       value: median(runs.tell),
       unit: 'msg/s',
       comparisons: [
@@ -396,7 +351,7 @@ export async function measureNatsTransport(
       comparisons: [{ baseline: muxName, ratio: ratio(runs.chainAsk, runs.mux) }],
     },
     {
-      figure: `system.ask over NatsTransport (${window} in flight)`,
+      figure: `system.ask over NatsTransport → actor in another process (${window} in flight)`,
       value: median(runs.ask),
       unit: 'msg/s',
       comparisons: [
@@ -425,7 +380,7 @@ export async function measureNatsTransport(
       comparisons: [{ baseline: muxName, ratio: ratio(runs.chainAskP50, runs.muxP50) }],
     },
     {
-      figure: 'system.ask over NatsTransport, one at a time',
+      figure: 'system.ask over NatsTransport → actor in another process, one at a time',
       value: median(runs.askP50),
       unit: 'µs p50',
       comparisons: [
