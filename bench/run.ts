@@ -308,8 +308,18 @@ async function main(): Promise<void> {
   console.log(table);
   writeFileSync(
     new URL('./RESULTS.md', import.meta.url),
-    `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios are what to compare between runs; absolute figures move with the machine.\n\n${header}\n\n## Local actor system\n\n${table}\n\n## Supervision (wall time, 500 crashes)\n\n${crashTable}\n\n## NATS transport (wall time, same server, same run)\n\n${natsTable}\n\n## Durability (wall time; raw = journal append + checkpoint write done by hand on the same store; goal <= 1.5x)\n\n${persistenceTable}\n\n## Durable mailbox (wall time, same server, same run; 100 sends in flight, one actor)\n\n${mailboxTable}\n\n## Cluster failover (wall time, node processes started with the built CLI)\n\n${clusterTable}\n`,
+    `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios are what to compare between runs; absolute figures move with the machine.\n\n${header}\n\n## Local actor system\n\n${table}\n\n## Supervision (wall time, 500 crashes)\n\n${crashTable}\n\n## NATS transport (wall time, same server, same run; sender and receiver in two processes)\n\n${natsTable}\n\n${NATS_READING}\n\n## Durability (wall time; raw = journal append + checkpoint write done by hand on the same store; goal <= 1.5x)\n\n${persistenceTable}\n\n## Durable mailbox (wall time, same server, same run; 100 sends in flight, one actor)\n\n${mailboxTable}\n\n## Cluster failover (wall time, node processes started with the built CLI)\n\n${clusterTable}\n`,
   );
 }
+
+/** How to read the NATS table (written under it). */
+const NATS_READING = [
+  'The receiving side of every figure (actor system, raw subscriber, hand-made chains, responders)',
+  'runs in a peer process (bench/natsPeer.ts); this process sends. The hand-made mux inbox is',
+  'answered with pre-encoded bytes: against it `system.ask` also pays for msgpack both ways and an',
+  'XState step per request. The hand-made ask chain does that same work by hand with no runtime',
+  '(pack the request, unpack, XState send, pack the emitted reply, unpack it), so it is the',
+  'like-for-like baseline of what the runtime itself adds.',
+].join('\n');
 
 await main();
