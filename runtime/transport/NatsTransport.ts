@@ -137,7 +137,8 @@ export class NatsTransport implements Transport {
    * @throws {RuntimeError} ERR_INVALID_OPTIONS for bad options, or an unreadable seed or
    *   credentials file (before connecting).
    * @throws {RuntimeError} ERR_AUTH when the server refuses the credentials; ERR_TLS when the TLS
-   *   handshake fails (unknown CA, TLS required on one side only).
+   *   handshake fails (unknown CA, TLS required on one side only, a client certificate the server
+   *   requires missing or refused).
    * @throws the nats.js connection error when no server is reachable and `waitOnFirstConnect` is
    *   `false`.
    */

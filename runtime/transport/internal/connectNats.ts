@@ -14,6 +14,12 @@ import type { Clock } from '../../clock/index.js';
 import { ErrorCode, RuntimeError } from '../../errors/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { NatsAuth, NatsTls } from '../NatsTransportOptions.js';
+import {
+  clientCertificateProblem,
+  inferClientCertificateRefusal,
+  isClientCertificateAlert,
+  offersClientCertificate,
+} from './clientCertificateRefusal.js';
 
 /** @internal What `connectNats` needs besides the nats.js options. */
 export interface ConnectSecurity {
@@ -23,9 +29,13 @@ export interface ConnectSecurity {
 
 /**
  * @internal Connects like nats.js's `connect`, with `auth` and `tls` turned into its options and
- * two differences:
+ * three differences:
  * - the server refusing the credentials is ERR_AUTH and a failed TLS handshake is ERR_TLS, both at
  *   once: nats.js's `waitOnFirstConnect` would retry them forever (TLS) or twice (auth);
+ * - a server that drops the connection before answering the first PING fails the attempt at
+ *   once: nats.js (with `reconnect`) would wait for its `timeout` (20 s). This is how a server
+ *   that requires a client certificate refuses one under TLS 1.3, after the client's side of the
+ *   handshake (see `inferClientCertificateRefusal`);
  * - `waitOnFirstConnect` is run here: every server is dialled once per round, rounds are
  *   `reconnectTimeWait` apart (on the injected clock), until one answers.
  * Error messages name the server and the mode, never a secret.
@@ -42,12 +52,19 @@ export async function connectNats(
   };
   const secrets = secretsOf(resolved);
   const wait = options.waitOnFirstConnect === true;
-  const once: NodeConnectionOptions = { ...resolved, waitOnFirstConnect: false };
+  // `reconnect: false` until connected: nats.js then ends the attempt when the server drops the
+  // connection before the first PONG (with `reconnect` it waits for its 20 s timeout, since the
+  // dial in progress is the reconnect it would start). A side effect: a drop by one server ends
+  // the attempt without trying the others (the next round of `waitOnFirstConnect` does).
+  const once: NodeConnectionOptions = { ...resolved, waitOnFirstConnect: false, reconnect: false };
   for (let attempt = 1; ; attempt++) {
+    let nc: NatsConnection;
     try {
-      return await connect(once);
+      nc = await connect(once);
     } catch (err) {
-      const refused = classify(err, security, secrets);
+      const refused =
+        classify(err, resolved, security, secrets) ??
+        (await inferredTlsRefusal(err, resolved, security, deps));
       if (refused !== undefined) throw refused;
       if (!wait) throw err;
       deps.logger.debug(
@@ -55,7 +72,10 @@ export async function connectNats(
         'NATS not reachable yet; retrying',
       );
       await sleep(deps.clock, options.reconnectTimeWait ?? 2_000);
+      continue;
     }
+    restoreReconnect(nc, resolved.reconnect !== false);
+    return nc;
   }
 }
 
@@ -131,6 +151,7 @@ const TLS_CODES =
 /** ERR_AUTH or ERR_TLS for a refusal that retrying cannot fix; `undefined` for anything else. */
 function classify(
   err: unknown,
+  resolved: NodeConnectionOptions,
   security: ConnectSecurity,
   secrets: readonly string[],
 ): RuntimeError | undefined {
@@ -143,22 +164,64 @@ function classify(
     );
   }
   const tls = tlsCause(err);
-  if (tls !== undefined) {
-    return new RuntimeError(
-      ErrorCode.Tls,
-      `TLS with the NATS server failed: ${scrub(messageOf(tls), secrets)}`,
-      {
-        cause: err,
-        details: {
-          tls: security.tls === undefined ? 'none' : security.tls === true ? 'system CAs' : 'files',
-          ...(typeof (tls as { code?: unknown }).code === 'string'
-            ? { tlsCode: (tls as { code: string }).code }
-            : {}),
-        },
-      },
+  if (tls === undefined) return undefined;
+  const code = (tls as { code?: unknown }).code;
+  const tlsCode = typeof code === 'string' ? code : undefined;
+  // The openssl text of an alert is noise ("…:ssl3_read_bytes:sslv3 alert bad certificate:…");
+  // say what the alert means instead, and keep its code.
+  const reason = isClientCertificateAlert(tlsCode)
+    ? `${clientCertificateProblem(offersClientCertificate(resolved))} [${tlsCode ?? ''}]`
+    : scrub(messageOf(tls), secrets);
+  return tlsRefusal(reason, err, security, tlsCode === undefined ? {} : { tlsCode });
+}
+
+/** ERR_TLS for a dropped connection that {@link inferClientCertificateRefusal} explains. */
+async function inferredTlsRefusal(
+  err: unknown,
+  resolved: NodeConnectionOptions,
+  security: ConnectSecurity,
+  deps: { clock: Clock },
+): Promise<RuntimeError | undefined> {
+  const reason = await inferClientCertificateRefusal(err, resolved, deps);
+  if (reason === undefined) return undefined;
+  const code = (err as { code?: unknown }).code;
+  return tlsRefusal(reason, err, security, {
+    inferredFrom: 'tls_verify',
+    dropped: typeof code === 'string' ? code : 'closed',
+  });
+}
+
+function tlsRefusal(
+  reason: string,
+  cause: unknown,
+  security: ConnectSecurity,
+  more: object,
+): RuntimeError {
+  return new RuntimeError(ErrorCode.Tls, `TLS with the NATS server failed: ${reason}`, {
+    cause,
+    details: {
+      tls: security.tls === undefined ? 'none' : security.tls === true ? 'system CAs' : 'files',
+      ...more,
+    },
+  });
+}
+
+/**
+ * Gives the connection the `reconnect` the caller asked for, after the first connect ran without
+ * (see `connectNats`). nats.js reads `options.reconnect` on each disconnect, from the object the
+ * connection keeps as `options`. Nothing can disconnect in between: the connect resolves and this
+ * runs in the same run of microtasks, before any socket event.
+ */
+function restoreReconnect(nc: NatsConnection, reconnect: boolean): void {
+  const options = (nc as NatsConnection & { options?: { reconnect?: boolean } }).options;
+  if (typeof options !== 'object') {
+    // A connection that never reconnects must not pass for one that does.
+    void nc.close();
+    throw new Error(
+      'nats.js connection has no options to restore `reconnect` on (unsupported nats.js version)',
     );
   }
-  return undefined;
+  options.reconnect = reconnect;
 }
 
 /** The TLS error in `err` or its causes (nats.js wraps socket errors), if any. */

@@ -1,7 +1,7 @@
 /**
  * `agentvisor node` and `agentvisor status` against a nats-server that requires a password and
  * TLS (issue #5): the right credentials join and read the cluster, a refused one is ERR_AUTH with
- * a nonzero exit, a missing CA is ERR_TLS, and no password is ever printed.
+ * a nonzero exit, a missing CA or client certificate is ERR_TLS, and no password is ever printed.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -114,6 +114,23 @@ describe('agentvisor node and status with NATS auth and TLS', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('[ERR_TLS]');
     expect(r.out + r.err).not.toContain(PASSWORD);
+  });
+
+  it('status without a client certificate, against a server that requires one, prints ERR_TLS and exits 1', async () => {
+    await using verifying = await startNatsServer({
+      jetstream: false,
+      tls: { verifyClients: true },
+    });
+    const r = await runCli([
+      'status',
+      '--server',
+      verifying.url,
+      '--tls-ca',
+      verifying.tls?.caFile ?? '',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('[ERR_TLS]');
+    expect(r.err).toContain('requires a client certificate');
   });
 
   it('status refuses two kinds of auth at once as bad usage (exit 2), printing neither secret', async () => {

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { connect, nkeys } from '@nats-io/transport-node';
@@ -12,7 +12,11 @@ import {
   type Logger,
   type NatsTransportOptions,
 } from 'agentvisor';
-import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
+import {
+  generateTestCertificates,
+  startNatsServer,
+  type NatsServerHandle,
+} from 'agentvisor/testing';
 import { setup } from 'xstate';
 import { mintOperatorCredentials } from './operatorCredentials.js';
 
@@ -294,6 +298,45 @@ describe('NatsTransport.connect with a client certificate', () => {
         tls: { caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile },
       }),
     ).toBe('pong');
+  });
+
+  // Under TLS 1.3 the server refuses after the client's side of the handshake: the client sees
+  // an alert or a reset on its first read. Both must end the connect at once, not at nats.js's
+  // 20 s timeout (a hang would hit the test timeout) and not retried by waitOnFirstConnect.
+  it('refuses a client that presents no certificate with ERR_TLS, even while waiting for a server', async () => {
+    const caFile = server.tls?.caFile ?? '';
+    for (const waitOnFirstConnect of [false, true]) {
+      const err = await refusal(
+        NatsTransport.connect({ servers: server.url, waitOnFirstConnect }, { tls: { caFile } }),
+      );
+      expect(isRuntimeError(err, 'ERR_TLS')).toBe(true);
+      expect(err.message).toMatch(/requires a client certificate and none was offered/);
+    }
+  });
+
+  it('refuses a certificate signed by another CA with ERR_TLS, naming the refused certificate', async () => {
+    const certs = server.tls;
+    if (certs === undefined) throw new Error('no certificates generated');
+    const stranger = await generateTestCertificates(join(server.storeDir, 'stranger-ca'));
+    const keyPem = (await readFile(stranger.clientKeyFile, 'utf8')).split('\n')[1] ?? '';
+    expect(keyPem.length).toBeGreaterThan(20); // a line of the key itself, not its header
+    for (const waitOnFirstConnect of [false, true]) {
+      const err = await refusal(
+        NatsTransport.connect(
+          { servers: server.url, waitOnFirstConnect },
+          {
+            tls: {
+              caFile: certs.caFile,
+              certFile: stranger.clientCertFile,
+              keyFile: stranger.clientKeyFile,
+            },
+          },
+        ),
+      );
+      expect(isRuntimeError(err, 'ERR_TLS')).toBe(true);
+      expect(err.message).toMatch(/refused the client certificate/);
+      expect(visible(err)).not.toContain(keyPem);
+    }
   });
 });
 
