@@ -229,6 +229,7 @@ export function defineAgent<TAccepts extends Accepts, TMachine extends AnyStateM
       if (typeof machine !== 'function') return machine;
       const resilience = resilienceOn(self.clock);
       resilience.logger = self.logger;
+      resilience.watchBreakers(self.metrics);
       return machine({
         effects: createEffects(self, { resilience, tools, approvals: config.approvals }),
         self,

@@ -13,6 +13,7 @@ import {
   type Disposable,
   type FallbackChain,
   type Logger,
+  type MetricsRegistry,
   type ResiliencePipeline,
 } from 'agentvisor';
 import type { OutputGuard } from '../guards/index.js';
@@ -23,6 +24,9 @@ import { ToolResilienceSchema } from './AgentResilienceOptions.js';
 import { buildModelChain, type ChainContext } from './internal/buildModelChain.js';
 import { buildToolPipeline } from './internal/buildToolPipeline.js';
 import { abortable } from './internal/abortable.js';
+import { AgentMetrics } from './internal/AgentMetrics.js';
+import { CallMetrics } from './internal/CallMetrics.js';
+import { callChain } from './internal/callChain.js';
 import { withOutputFormat } from './internal/withOutputFormat.js';
 import { screenRequest } from './screenRequest.js';
 import { TaskBudgets } from './TaskBudgets.js';
@@ -65,6 +69,13 @@ export interface ModelCallPlan {
   readonly spent?: BudgetSnapshot | undefined;
 }
 
+/** One live model call as its steps see it: its step deadline, signal and metrics. */
+interface LiveCall {
+  readonly step: Deadline;
+  readonly signal: AbortSignal;
+  readonly call: CallMetrics | undefined;
+}
+
 /**
  * The resilience of one agent definition on one clock: a fallback chain of endpoint pipelines per
  * declared model (attempt timeout → breaker → bulkhead → retry per endpoint, chain with cool-down
@@ -81,6 +92,11 @@ export class AgentResilience {
   readonly #toolPipelines = new Map<string, ResiliencePipeline>();
   readonly #tasks: TaskBudgets;
   readonly #watched = new Set<CircuitBreaker>();
+  /**
+   * The call whose budget is being checked or charged, for the budget's listener: set only
+   * around those synchronous calls (no other call runs meanwhile).
+   */
+  #budgetCall: CallMetrics | undefined;
   /** Breakers of every endpoint and tool; shared when the config passes a registry. */
   readonly breakers: BreakerRegistry;
   readonly #agent: string;
@@ -96,7 +112,7 @@ export class AgentResilience {
     this.#clock = deps.clock;
     this.#agent = deps.agent;
     this.#tasks = new TaskBudgets(config.budget, (task, dimension) => {
-      this.#emit({ type: 'budget-exceeded', agent: deps.agent, task, dimension });
+      this.#emit({ type: 'budget-exceeded', agent: deps.agent, task, dimension }, this.#budgetCall);
     });
     this.breakers = config.breakers ?? createBreakerRegistry({}, { clock: deps.clock });
     const random = deps.random === undefined ? {} : { random: deps.random };
@@ -136,6 +152,16 @@ export class AgentResilience {
   /** Declared model names, in declaration order. */
   get models(): string[] {
     return [...this.#chains.keys()];
+  }
+
+  /**
+   * Counts the transitions and keeps the state gauge of the breakers of this agent's models and
+   * tools on `metrics` (each breaker once per registry, however many agents share it): called
+   * for each incarnation with its system's registry.
+   */
+  watchBreakers(metrics: MetricsRegistry): void {
+    const agentMetrics = AgentMetrics.of(metrics);
+    for (const breaker of this.#watched) agentMetrics.watchBreaker(breaker);
   }
 
   /** Called on each {@link ResilienceEvent}. */
@@ -180,29 +206,47 @@ export class AgentResilience {
    * when triggered → the model's fallback chain within the step deadline (what is left of the
    * task's) → budget charge.
    *
+   * With `metrics` (the hosting system's registry; names and labels in AgentMetrics), the call
+   * counts its attempts, retries, fallbacks, degradation, budget overrun, repairs and screening
+   * there. A replay never calls this, so it counts nothing again.
+   *
    * @throws {RuntimeError} ERR_BUDGET_EXCEEDED (`budget`); ERR_FALLBACK_EXHAUSTED when every
    *   endpoint failed and no degraded path applies; ERR_TIMEOUT at the step or task deadline.
    */
-  async callModel(
+  callModel(
     agent: string,
     planned: ModelCallPlan,
     signal: AbortSignal,
+    metrics?: MetricsRegistry,
+  ): Promise<ModelOutput> {
+    return this.#callModel(agent, planned, signal, this.#callMetrics(metrics));
+  }
+
+  async #callModel(
+    agent: string,
+    planned: ModelCallPlan,
+    signal: AbortSignal,
+    call: CallMetrics | undefined,
   ): Promise<ModelOutput> {
     let plan = planned;
     this.#tasks.catchUp(plan.task, plan.spent);
-    this.#tasks.check(plan.task);
+    this.#budget(call, () => {
+      this.#tasks.check(plan.task);
+    });
     const degrade = this.#config.degrade;
     const task = Deadline.fromEnvelope({ deadline: plan.deadline }, { clock: this.#clock });
     const step = task.child(this.#config.timeouts.stepMs, { level: 'step' });
     try {
-      plan = await this.#screen(agent, plan, signal);
+      plan = await this.#screen(agent, plan, signal, call);
       const trigger = this.#degradeTrigger(plan);
       if (trigger !== undefined && degrade !== undefined) {
-        return await this.#degraded(agent, plan, trigger, step, signal);
+        return await this.#degraded(agent, plan, trigger, { step, signal, call });
       }
       try {
-        const answer = await this.#run(plan.model, plan.request, step, signal);
-        this.#tasks.charge(plan.task, answer);
+        const answer = await this.#run(plan.model, plan.request, { step, signal, call });
+        this.#budget(call, () => {
+          this.#tasks.charge(plan.task, answer);
+        });
         return this.#withSpent(plan.task, { ...answer, strategy: 'normal' });
       } catch (error) {
         if (
@@ -210,7 +254,7 @@ export class AgentResilience {
           plan.model !== degrade.model &&
           isRuntimeError(error, ErrorCode.FallbackExhausted)
         ) {
-          return await this.#degraded(agent, plan, 'chain-exhausted', step, signal);
+          return await this.#degraded(agent, plan, 'chain-exhausted', { step, signal, call });
         }
         throw error;
       }
@@ -231,23 +275,38 @@ export class AgentResilience {
 
   /**
    * Runs one tool call through the tool's pipeline (breaker, retries when idempotent, call
-   * timeout), within the step deadline and what is left of the task's.
+   * timeout), within the step deadline and what is left of the task's. With `metrics`, its
+   * retries are counted there.
    */
-  async runTool<T>(
+  runTool<T>(
     tool: string,
     deadline: number | undefined,
     signal: AbortSignal,
     run: (signal: AbortSignal) => Promise<T>,
+    metrics?: MetricsRegistry,
+  ): Promise<T> {
+    return this.#runTool(tool, deadline, signal, run, this.#callMetrics(metrics));
+  }
+
+  async #runTool<T>(
+    tool: string,
+    deadline: number | undefined,
+    signal: AbortSignal,
+    run: (signal: AbortSignal) => Promise<T>,
+    call: CallMetrics | undefined,
   ): Promise<T> {
     const pipeline = this.#toolPipelines.get(tool);
     if (pipeline === undefined) return run(signal);
     const task = Deadline.fromEnvelope({ deadline }, { clock: this.#clock });
     const step = task.child(this.#config.timeouts.stepMs, { level: 'step' });
     try {
-      return await pipeline.execute((ctx) => abortable(run(ctx.signal), ctx.signal), {
-        deadline: step,
-        signal,
-      });
+      return await pipeline.execute(
+        (ctx) => {
+          const attempt = () => abortable(run(ctx.signal), ctx.signal);
+          return call === undefined ? attempt() : call.measure('tool', tool, ctx.attempt, attempt);
+        },
+        { deadline: step, signal },
+      );
     } finally {
       step.dispose();
       task.dispose();
@@ -256,11 +315,27 @@ export class AgentResilience {
 
   // --- internals ---
 
+  /** What one live call counts into `metrics`; nothing without a registry. */
+  #callMetrics(metrics: MetricsRegistry | undefined): CallMetrics | undefined {
+    return metrics === undefined
+      ? undefined
+      : new CallMetrics(AgentMetrics.of(metrics), this.#agent, this.#clock);
+  }
+
+  /** Runs a budget check or charge whose overrun `call` counts. */
+  #budget(call: CallMetrics | undefined, fn: () => void): void {
+    this.#budgetCall = call;
+    try {
+      fn();
+    } finally {
+      this.#budgetCall = undefined;
+    }
+  }
+
   async #run(
     model: string,
     request: ModelRequest,
-    step: Deadline,
-    signal: AbortSignal,
+    { step, signal, call: metrics }: LiveCall,
   ): Promise<ModelResponse & { endpoint: string }> {
     const chain = this.#chains.get(model);
     if (chain === undefined) {
@@ -269,13 +344,7 @@ export class AgentResilience {
       });
     }
     const call = (req: ModelRequest): Promise<ModelResponse & { endpoint: string }> =>
-      chain.execute(
-        async (client, ctx) => ({
-          ...(await abortable(client.complete(req, { signal: ctx.signal }), ctx.signal)),
-          endpoint: ctx.member,
-        }),
-        { deadline: step, signal },
-      );
+      callChain(chain, req, { deadline: step, signal }, metrics);
     const guard = this.#guards.get(model);
     if (guard === undefined) return call(request);
     // The repair loop wraps the whole chain: each repair is a call with its own retries and
@@ -284,7 +353,7 @@ export class AgentResilience {
       signal,
       onAttempt: (e) => {
         if (e.final && e.repaired) {
-          this.#emit({ type: 'repaired', agent: this.#agent, model, attempts: e.attempt });
+          this.#emit({ type: 'repaired', agent: this.#agent, model, attempts: e.attempt }, metrics);
         }
       },
     });
@@ -297,17 +366,26 @@ export class AgentResilience {
     };
   }
 
-  async #screen(agent: string, plan: ModelCallPlan, signal: AbortSignal): Promise<ModelCallPlan> {
+  async #screen(
+    agent: string,
+    plan: ModelCallPlan,
+    signal: AbortSignal,
+    call: CallMetrics | undefined,
+  ): Promise<ModelCallPlan> {
     const screen = this.#config.screen;
     if (screen === undefined) return plan;
     const request = await screenRequest(screen, plan.request, signal, ({ result }) => {
-      this.#emit({
-        type: 'screened',
-        agent,
-        action: result.action,
-        score: result.score,
-        blocked: result.action === 'block' || result.action === 'escalate',
-      });
+      this.#emit(
+        {
+          type: 'screened',
+          agent,
+          source: result.source,
+          action: result.action,
+          score: result.score,
+          blocked: result.action === 'block' || result.action === 'escalate',
+        },
+        call,
+      );
     });
     return request === plan.request ? plan : { ...plan, request };
   }
@@ -316,20 +394,22 @@ export class AgentResilience {
     agent: string,
     plan: ModelCallPlan,
     trigger: DegradeTrigger,
-    step: Deadline,
-    signal: AbortSignal,
+    live: LiveCall,
   ): Promise<ModelOutput> {
     const degrade = this.#config.degrade;
     if (degrade === undefined) throw new Error('unreachable: no degraded strategy declared');
     if (this.#tasks.markDegraded(plan.task)) {
-      this.#emit({
-        type: 'degraded',
-        agent,
-        model: plan.model,
-        trigger,
-        task: plan.task,
-        use: degrade.model,
-      });
+      this.#emit(
+        {
+          type: 'degraded',
+          agent,
+          model: plan.model,
+          trigger,
+          task: plan.task,
+          use: degrade.model,
+        },
+        live.call,
+      );
     }
     const request: ModelRequest =
       degrade.instruction === undefined
@@ -338,8 +418,10 @@ export class AgentResilience {
             ...plan.request,
             messages: [{ role: 'system', content: degrade.instruction }, ...plan.request.messages],
           };
-    const answer = await this.#run(degrade.model, request, step, signal);
-    this.#tasks.charge(plan.task, answer);
+    const answer = await this.#run(degrade.model, request, live);
+    this.#budget(live.call, () => {
+      this.#tasks.charge(plan.task, answer);
+    });
     return this.#withSpent(plan.task, { ...answer, strategy: 'degraded', degradedBy: trigger });
   }
 
@@ -402,8 +484,10 @@ export class AgentResilience {
     });
   }
 
-  #emit(event: ResilienceEvent): void {
+  /** Logs and reports `event`; `call` counts it when a live call caused it. */
+  #emit(event: ResilienceEvent, call?: CallMetrics): void {
     this.logger?.info({ resilience: event }, `resilience: ${event.type}`);
+    call?.record(event);
     this.#events.emit(event);
   }
 }

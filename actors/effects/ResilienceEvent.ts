@@ -1,4 +1,5 @@
 import type { CircuitState, Disposable, FailureClass } from 'agentvisor';
+import type { ContentSource } from '../guards/index.js';
 import type { DegradeTrigger } from './AgentResilienceOptions.js';
 
 /**
@@ -68,6 +69,8 @@ export type ResilienceEvent =
   | {
       readonly type: 'screened';
       readonly agent: string;
+      /** Where the screened message came from: `user` or `tool`. */
+      readonly source: ContentSource;
       readonly action: string;
       readonly score: number;
       readonly blocked: boolean;

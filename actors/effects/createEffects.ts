@@ -156,7 +156,7 @@ export function createEffects(self: ActorContext, sources: EffectSources): Agent
         { idempotent: true },
         () => {
           live.ran = true;
-          return resilience.callModel(self.name, plan, signal);
+          return resilience.callModel(self.name, plan, signal, self.metrics);
         },
       );
       if (!live.ran) resilience.replayed(plan, output);
@@ -204,8 +204,12 @@ export function createEffects(self: ActorContext, sources: EffectSources): Agent
         parsed.data,
         safety,
         (idempotencyKey) =>
-          resilience.runTool(input.tool, input.deadline, signal, (attemptSignal) =>
-            tool.run(parsed.data, { idempotencyKey, signal: attemptSignal }),
+          resilience.runTool(
+            input.tool,
+            input.deadline,
+            signal,
+            (attemptSignal) => tool.run(parsed.data, { idempotencyKey, signal: attemptSignal }),
+            self.metrics,
           ),
       );
     }),

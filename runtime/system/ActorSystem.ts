@@ -739,6 +739,7 @@ export class ActorSystem {
       incarnation,
       logger,
       clock: this.clock,
+      metrics: this.metrics,
       ledger: persistence?.ledger,
       checkpoint: () => this.checkpoint(name),
       tell: (to, type, payload, options) => {

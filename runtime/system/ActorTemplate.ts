@@ -1,7 +1,7 @@
 import type { AnyActorLogic } from 'xstate';
 import type { z } from 'zod';
 import type { Envelope } from '../codec/index.js';
-import type { Logger } from '../telemetry/index.js';
+import type { Logger, MetricsRegistry } from '../telemetry/index.js';
 import type { Clock } from '../clock/index.js';
 import type { WireError } from '../errors/index.js';
 import type { CheckpointMigration, CheckpointPolicy, EffectLedger } from '../persistence/index.js';
@@ -18,6 +18,8 @@ export interface ActorContext {
   readonly logger: Logger;
   /** The system's clock (durable timers, deadlines). */
   readonly clock: Clock;
+  /** The system's metrics registry (agents count their retries, fallbacks, breakers there). */
+  readonly metrics: MetricsRegistry;
   /** The effect ledger of a durable actor (`spawnDurable`); undefined otherwise. */
   readonly ledger: EffectLedger | undefined;
   /** Writes a checkpoint now (durable actors; e.g. before an uncertain side effect). */
