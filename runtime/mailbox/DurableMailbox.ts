@@ -71,9 +71,11 @@ export type MailboxDeadLetterListener = (letter: MailboxDeadLetter) => void;
  *   name. The message is acknowledged only after the actor has processed it and its journal entry
  *   is written; a redelivered id the actor already processed is acknowledged and skipped. While
  *   processing runs long, `working()` keeps it from being redelivered.
- * - A message that fails its actor is redelivered after `retryDelayMs`; failing on delivery
- *   `maxDeliver` it goes to the dead-letter stream as poison and `onPoison` listeners are told
- *   (an escalation). Unknown actors: the message is kept (nak, `unknownActorDelayMs`) until
+ * - A message that fails its actor is redelivered after `retryDelayMs`. Failing on delivery
+ *   `maxDeliver` the same way every time (same error code; or same error name and message, numbers
+ *   aside) — as far as this node saw its deliveries — it is poison: dead-lettered as `poison`, and
+ *   `onPoison` listeners are told (an escalation). Failing in different ways it is dead-lettered
+ *   as `exhausted` (ERR_DELIVERY_EXHAUSTED, with the distinct failures) and escalates nothing. Unknown actors: the message is kept (nak, `unknownActorDelayMs`) until
  *   `maxDeliver`, then dead-lettered with ERR_ACTOR_NOT_FOUND. Malformed bytes and messages the
  *   actor refuses for good are dead-lettered at once. Nothing is dropped without a record.
  * - A message whose last delivery ended with no verdict (its consumer crashed or stopped) is

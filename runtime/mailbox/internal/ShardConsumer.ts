@@ -41,6 +41,11 @@ export class ShardConsumer {
   readonly #inFlight = new Set<Promise<void>>();
   /** Messages handed to their actor and not settled yet (kept alive by the heartbeat). */
   readonly #working = new Set<JsMsg>();
+  /**
+   * How each message being retried failed so far on this node (stream sequence → signatures):
+   * at the last allowed delivery, a message that failed the same way every time is poison.
+   */
+  readonly #failures = new Map<number, string[]>();
   #beating = false;
   #messages: ConsumerMessages | undefined;
   #stopped = false;
@@ -70,6 +75,7 @@ export class ShardConsumer {
   /** Stops pulling. Messages in progress are settled as their actors finish (or redelivered). */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#failures.clear();
     const messages = this.#messages;
     this.#messages = undefined;
     if (messages !== undefined) await messages.close().catch(() => undefined);
@@ -169,6 +175,8 @@ export class ShardConsumer {
   ): Promise<void> {
     const ctx = this.#ctx;
     const deliveries = m.info.deliveryCount;
+    const failures = this.#failures.get(m.seq) ?? [];
+    this.#failures.delete(m.seq);
     switch (settlement.kind) {
       case 'processed':
       case 'duplicate':
@@ -185,22 +193,43 @@ export class ShardConsumer {
         await this.#deadLetter(m, 'refused', settlement.error.toWire(), envelope.to, { envelope });
         return;
       case 'failed': {
+        failures.push(failureSignature(settlement.error));
         if (!last) {
+          this.#failures.set(m.seq, failures);
           safely(() => {
             m.nak(ctx.retryDelayMs);
           });
           return;
         }
+        const ways = [...new Set(failures)];
+        if (ways.length > 1) {
+          // Not the same way each time (a flaky dependency, not a bad message): dead-lettered as
+          // exhausted, with how it failed, and no poison escalation.
+          const error = new RuntimeError(
+            ErrorCode.DeliveryExhausted,
+            `${envelope.type} ${envelope.id} failed ${envelope.to} in ${String(deliveries)} deliveries, in different ways: ${ways.join('; ')}`,
+            {
+              cause: settlement.error,
+              details: { actor: envelope.to, deliveries, failures: ways },
+            },
+          );
+          await this.#deadLetter(m, 'exhausted', toWireError(error), envelope.to, { envelope });
+          return;
+        }
         const error = new RuntimeError(
           ErrorCode.PoisonMessage,
-          `${envelope.type} ${envelope.id} failed ${envelope.to} on delivery ${String(deliveries)}, the last allowed`,
-          { cause: settlement.error, details: { actor: envelope.to, deliveries } },
+          `${envelope.type} ${envelope.id} failed ${envelope.to} on delivery ${String(deliveries)}, the last allowed, the same way each time`,
+          {
+            cause: settlement.error,
+            details: { actor: envelope.to, deliveries, failure: ways[0], seen: failures.length },
+          },
         );
         await this.#deadLetter(m, 'poison', toWireError(error), envelope.to, { envelope });
         return;
       }
       case 'not-delivered': {
         if (!last) {
+          if (failures.length > 0) this.#failures.set(m.seq, failures);
           safely(() => {
             m.nak(ctx.retryDelayMs);
           });
@@ -250,6 +279,20 @@ export class ShardConsumer {
       m.ack();
     });
   }
+}
+
+/**
+ * How a failure looks for "the same way": a runtime error's code; otherwise the error's name and
+ * message with numbers blanked (ids and counts vary between attempts of the same bug).
+ */
+export function failureSignature(error: unknown): string {
+  if (typeof error === 'object' && error !== null) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_')) return code;
+  }
+  const name = error instanceof Error ? error.name : typeof error;
+  const message = error instanceof Error ? error.message : String(error);
+  return `${name}: ${message.replace(/\d+/g, '#').slice(0, 200)}`;
 }
 
 /** Acks, naks and heartbeats on a closed connection throw: the server redelivers anyway. */

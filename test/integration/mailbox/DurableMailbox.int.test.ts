@@ -266,6 +266,28 @@ describe('DurableMailbox', () => {
     await eventually(() => n.system.isDurable('a') && idsOf(n.system, 'a').includes(good.id));
   });
 
+  it('dead-letters a message failing a different way each time as exhausted, escalating nothing', async () => {
+    const { ns, storage } = fresh();
+    const n = await node(ns, storage, 'n1', ['a'], { maxDeliver: 3, respawn: true });
+    const poisoned: MailboxDeadLetter[] = [];
+    n.mailbox.onPoison((d) => poisoned.push(d));
+    const letter = new Promise<MailboxDeadLetter>((resolve) => {
+      n.mailbox.onDeadLetter(resolve);
+    });
+    const flaky = await n.mailbox.sendReliable('a', 'flaky');
+    expect(await letter).toMatchObject({ reason: 'exhausted', actor: 'a', deliveries: 3 });
+    const { error } = await letter;
+    expect(error.code).toBe('ERR_DELIVERY_EXHAUSTED');
+    expect(error.details?.['failures']).toEqual([
+      'TypeError: socket hang up',
+      'RangeError: quota window exceeded',
+    ]);
+    expect(poisoned).toEqual([]);
+    await eventually(async () => (await stored(ns)) === 0);
+    const stream = await deadLettersOf(ns);
+    expect(stream.map((d) => [d.reason, d.envelope?.id])).toEqual([['exhausted', flaky.id]]);
+  });
+
   it('dead-letters malformed bytes and misaddressed envelopes, acked, nothing thrown', async () => {
     const { ns, storage } = fresh();
     const n = await node(ns, storage, 'n1', ['a']);

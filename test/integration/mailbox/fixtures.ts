@@ -19,15 +19,26 @@ import {
   type ShardOwnership,
 } from 'agentvisor';
 
-/** Records the id of every `rec` it processes; `boom` fails it (a poison message). */
+/** Deliveries of `flaky` so far: each one fails another way. */
+let flakyDeliveries = 0;
+
+/**
+ * Records the id of every `rec` it processes; `boom` fails it (a poison message); `flaky` fails it
+ * a different way on each delivery (a failing dependency, not a bad message).
+ */
 export const recorderMachine = setup({
   types: {
     context: {} as { ids: string[] },
-    events: {} as MessageEvent<'rec', { n: number }> | MessageEvent<'boom'>,
+    events: {} as MessageEvent<'rec', { n: number }> | MessageEvent<'boom'> | MessageEvent<'flaky'>,
   },
   actions: {
     explode: () => {
       throw new Error('boom');
+    },
+    flake: () => {
+      flakyDeliveries += 1;
+      if (flakyDeliveries % 2 === 1) throw new TypeError('socket hang up');
+      throw new RangeError('quota window exceeded');
     },
   },
 }).createMachine({
@@ -36,6 +47,7 @@ export const recorderMachine = setup({
   on: {
     rec: { actions: assign({ ids: ({ context, event }) => [...context.ids, event.id] }) },
     boom: { actions: 'explode' },
+    flaky: { actions: 'flake' },
   },
 });
 
