@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   NatsTransport,
   createActorSystem,
+  isRuntimeError,
   type ActorSystem,
   type NatsTransportStatus,
 } from 'agentvisor';
@@ -107,6 +108,17 @@ describe('NatsTransport on a cluster of three servers', () => {
     // And the other way round: the host asks an actor that lives on the reconnected node.
     client.system.spawn('counter-2', counterMachine);
     await client.transport.connection.flush();
+    // The new subscription reaches the host's server over a route, later: until it has, nats-server
+    // answers "no responders" (ERR_ACTOR_NOT_FOUND) and drops tells. Ask until it answers, with a
+    // round trip to the host's server between attempts.
+    for (let attempt = 1; ; attempt++) {
+      const got = await host.system
+        .ask('counter-2', 'get', undefined, { timeoutMs: 5_000 })
+        .catch((err: unknown) => err);
+      if (got === 0) break;
+      if (!isRuntimeError(got, 'ERR_ACTOR_NOT_FOUND') || attempt === 500) throw got;
+      await host.transport.connection.flush();
+    }
     host.system.tell('counter-2', 'inc');
     expect(await host.system.ask('counter-2', 'get', undefined, { timeoutMs: 5_000 })).toBe(1);
     expect(host.transport.pendingRequests).toBe(0);
