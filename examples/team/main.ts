@@ -277,4 +277,13 @@ console.log(
 console.log(
   `  analyst: answered ${resilient.answered} (degraded ${resilient.degraded}), refused ${resilient.refused}`,
 );
+// Resilience of the agents' model calls, as the metrics registry counted it (series summed).
+const total = (name: string) =>
+  (snapshot[name]?.series ?? []).reduce((sum, series) => sum + series.value, 0);
+console.log(
+  `  resilience metrics: model calls ${total('agentvisor_model_calls_total')}, retries ${total('agentvisor_retries_total')}, ` +
+    `fallbacks ${total('agentvisor_fallbacks_total')}, breaker transitions ${total('agentvisor_breaker_transitions_total')}, ` +
+    `repairs ${total('agentvisor_output_repairs_total')}, screened ${total('agentvisor_screened_total')}, ` +
+    `degradations ${total('agentvisor_degradations_total')}`,
+);
 console.log(`  timeline lines:                     ${lines.length}`);

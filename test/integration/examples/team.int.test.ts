@@ -55,5 +55,9 @@ describe('examples/team (npm start)', () => {
     expect(out).toMatch(/answered by sim-local \[degraded\]/);
     expect(out).toMatch(/breaker model:sim-primary: half-open -> closed \(probes-succeeded\)/);
     expect(out).toContain('analyst: answered 5 (degraded 1), refused 1');
+    // The same story, counted by the metrics registry: none of these may be zero.
+    expect(out).toMatch(
+      /resilience metrics: model calls [1-9]\d*, retries [1-9]\d*, fallbacks [1-9]\d*, breaker transitions [1-9]\d*, repairs [1-9]\d*, screened [1-9]\d*, degradations [1-9]\d*/,
+    );
   });
 });
