@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
-import { Packr } from 'msgpackr';
+import { packr } from './shared.js';
 
 type Lib = typeof import('agentvisor');
 
@@ -79,14 +79,6 @@ export interface NatsBenchRow {
   /** The goal of the issue (reference/… issue 5), when there is one. */
   readonly goal?: string;
 }
-
-/** msgpackr as agentvisor configures it (runtime/codec), for the hand-made chain. */
-const packr = new Packr({
-  useRecords: false,
-  mapsAsObjects: true,
-  int64AsType: 'auto' as 'number',
-  useToJSON: false,
-});
 
 /** Runs `op` `n` times with `window` calls in flight at once. */
 async function inFlight(n: number, window: number, op: () => Promise<unknown>): Promise<void> {

@@ -10,8 +10,8 @@
  * Usage: `node --import tsx bench/natsPeer.ts <server url> <library url> <tag>`.
  */
 import { connect, type Msg } from '@nats-io/transport-node';
-import { Packr } from 'msgpackr';
-import { assign, createActor, setup } from 'xstate';
+import { createActor } from 'xstate';
+import { counterMachine, packr } from './shared.js';
 
 type Lib = typeof import('agentvisor');
 
@@ -21,23 +21,7 @@ if (url === undefined || libUrl === undefined || tag === undefined) {
 }
 const lib = (await import(libUrl)) as Lib;
 
-/** msgpackr as agentvisor configures it (runtime/codec), for the hand-made sides. */
-const packr = new Packr({
-  useRecords: false,
-  mapsAsObjects: true,
-  int64AsType: 'auto' as 'number',
-  useToJSON: false,
-});
-
-const counter = setup({
-  types: { context: {} as { count: number }, events: {} as { type: 'inc' } | { type: 'get' } },
-}).createMachine({
-  context: { count: 0 },
-  on: {
-    inc: { actions: assign({ count: ({ context }) => context.count + 1 }) },
-    get: { actions: lib.respond(({ context }) => context.count) },
-  },
-});
+const counter = counterMachine(lib.respond);
 
 const open = () => connect({ ...lib.NATS_CONNECT_DEFAULTS, servers: url });
 const [subConn, resConn, ctlConn] = await Promise.all([open(), open(), open()]);

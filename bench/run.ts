@@ -6,11 +6,12 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { assign, createActor, emit, setup } from 'xstate';
+import { createActor, emit, setup } from 'xstate';
 import { failoverTable, measureFailover } from './cluster.js';
 import { measureNatsTransport, natsBenchTable } from './nats.js';
 import { measurePersistence } from './persistence.js';
 import { mailboxBenchTable, measureMailbox } from './mailbox.js';
+import { counterMachine } from './shared.js';
 
 // The library as users run it: compiled by `npm run build` (the script builds first). Running the
 // TypeScript sources through tsx would add its keep-names helpers to our side only.
@@ -32,15 +33,7 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 7);
 const ASK_CONCURRENCY = 100;
 
 /** The same one-event counter for every figure; `get` answers the count. */
-const counter = setup({
-  types: { context: {} as { count: number }, events: {} as { type: 'inc' } | { type: 'get' } },
-}).createMachine({
-  context: { count: 0 },
-  on: {
-    inc: { actions: assign({ count: ({ context }) => context.count + 1 }) },
-    get: { actions: respond(({ context }) => context.count) },
-  },
-});
+const counter = counterMachine(respond);
 
 /** CPU time of this process in ms: less disturbed than wall time by other processes on the machine. */
 function cpuMs(): number {
