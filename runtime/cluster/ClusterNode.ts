@@ -28,6 +28,7 @@ import {
   type UnitHandle,
 } from './ClusterNodeOptions.js';
 import { encodeRecord, kvToken } from './internal/kvCodec.js';
+import { backoffDelays, type BackoffConfig } from '../resilience/index.js';
 import { openBucket } from './internal/openBucket.js';
 import { Membership } from './Membership.js';
 import type { Placement } from './PlacementRecord.js';
@@ -40,6 +41,14 @@ import {
 } from './planPlacements.js';
 
 /** A unit this node owns (or is starting). */
+/** Back-off before this node claims again a unit whose start failed here: 250 ms doubling to 30 s. */
+const START_BACKOFF: BackoffConfig = {
+  initialDelayMs: 250,
+  maxDelayMs: 30_000,
+  factor: 2,
+  jitter: 'none',
+};
+
 interface LocalUnit {
   epoch: number;
   status: 'starting' | 'running' | 'failed';
@@ -161,7 +170,10 @@ export class ClusterNode {
   readonly #orphanSince = new Map<string, number>();
   readonly #busy = new Map<string, Promise<void>>();
   /** Units whose start failed here: how often in a row, and when this node may claim them again. */
-  readonly #startFailures = new Map<string, { count: number; retryAt: number }>();
+  readonly #startFailures = new Map<
+    string,
+    { count: number; retryAt: number; delays: Generator<number, never, void> }
+  >();
   readonly #listeners = new Set<(event: ClusterEvent) => void>();
   readonly #disposables: Disposable[] = [];
   #control: NatsSubscription | undefined;
@@ -704,9 +716,16 @@ export class ClusterNode {
    */
   async #didNotStart(unit: string, local: LocalUnit, error: unknown): Promise<void> {
     local.status = 'failed';
-    const count = (this.#startFailures.get(unit)?.count ?? 0) + 1;
-    const backOffMs = Math.min(250 * 2 ** Math.min(count - 1, 7), 30_000);
-    this.#startFailures.set(unit, { count, retryAt: this.#clock.monotonic() + backOffMs });
+    const failures = this.#startFailures.get(unit) ?? {
+      count: 0,
+      retryAt: 0,
+      delays: backoffDelays(START_BACKOFF, () => 0),
+    };
+    failures.count += 1;
+    const backOffMs = failures.delays.next().value;
+    failures.retryAt = this.#clock.monotonic() + backOffMs;
+    this.#startFailures.set(unit, failures);
+    const count = failures.count;
     this.#logger.error({ err: error, unit, failures: count, backOffMs }, 'unit did not start');
     this.#emit({ type: 'unit-failed', unit, error });
     if (this.system.describe(unit) !== undefined) this.system.stop(unit, 'shutdown');
