@@ -176,6 +176,7 @@ export {
   createIdleTimeout,
   IdleTimeoutOptionsSchema,
   backoffDelays,
+  Listeners,
   RetryPolicy,
   createRetryPolicy,
   RetryOptionsSchema,

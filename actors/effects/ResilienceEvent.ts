@@ -1,4 +1,4 @@
-import type { CircuitState, Disposable, FailureClass } from 'agentvisor';
+import { Listeners, type CircuitState, type FailureClass } from 'agentvisor';
 import type { ContentSource } from '../guards/index.js';
 import type { DegradeTrigger } from './AgentResilienceOptions.js';
 
@@ -76,29 +76,8 @@ export type ResilienceEvent =
       readonly blocked: boolean;
     };
 
-/** A set of listeners of {@link ResilienceEvent}s; a throwing listener does not stop the others. */
-export class ResilienceEvents {
-  readonly #listeners = new Set<(event: ResilienceEvent) => void>();
-
-  /** Adds a listener; dispose the result to remove it. */
-  add(listener: (event: ResilienceEvent) => void): Disposable {
-    const entry = (event: ResilienceEvent): void => {
-      listener(event);
-    };
-    this.#listeners.add(entry);
-    return { dispose: () => this.#listeners.delete(entry) };
-  }
-
-  /** Calls every listener; errors are rethrown on a new microtask, never swallowed. */
-  emit(event: ResilienceEvent): void {
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(event);
-      } catch (err) {
-        queueMicrotask(() => {
-          throw err;
-        });
-      }
-    }
-  }
-}
+/**
+ * The listeners of {@link ResilienceEvent}s: the runtime's {@link Listeners} (a throwing listener
+ * stops neither the others nor the call; its error is rethrown on a new macrotask).
+ */
+export class ResilienceEvents extends Listeners<ResilienceEvent> {}
