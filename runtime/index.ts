@@ -30,6 +30,7 @@ export {
   ENVELOPE_VERSION,
   ReplyType,
   DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_DEPTH,
   encodeEnvelope,
   decodeEnvelope,
   encodeValue,

@@ -1,10 +1,18 @@
 import { Packr } from 'msgpackr';
 import { ErrorCode, RuntimeError, formatPath } from '../errors/index.js';
 import { EnvelopeSchema, type Envelope } from './Envelope.js';
+import { exceedsDepth } from './exceedsDepth.js';
 import { isEnvelope } from './isEnvelope.js';
 
 /** 1 MiB: the default `max_payload` of nats-server, so a message that encodes fits on the wire. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/**
+ * Deepest nesting of arrays and maps accepted in a message's payload (64). Far beyond what a
+ * tool call or a model answer nests, and far below what a recursive schema (`z.json()`,
+ * `z.lazy`) can walk before the stack overflows (~2,500 levels kill the process).
+ */
+export const DEFAULT_MAX_DEPTH = 64;
 
 /**
  * The one msgpackr configuration of agentvisor (reference/xstate-nats.md §C):
@@ -27,6 +35,12 @@ export type CodecResult<T> =
 export interface CodecOptions {
   /** Largest encoded message accepted, in bytes. @default 1_048_576 */
   maxBytes?: number;
+  /**
+   * Deepest nesting of arrays and maps accepted: in an envelope's payload (`decodeEnvelope`,
+   * `encodedSize`), or in the whole value (`decodeValue`, only when given). Deeper is
+   * ERR_MALFORMED_MESSAGE. @default 64 (envelopes); unbounded (`decodeValue`)
+   */
+  maxDepth?: number;
 }
 
 /** Encodes any msgpack-able value with the shared configuration. */
@@ -62,12 +76,45 @@ export function decodeValue(bytes: Uint8Array, options: CodecOptions = {}): Code
     );
   }
   if (bytes.byteLength === 0) return fail(ErrorCode.MalformedMessage, 'Message is empty');
+  let value: unknown;
   try {
-    return { ok: true, value: packr.unpack(bytes) as unknown };
+    value = packr.unpack(bytes) as unknown;
   } catch (cause) {
     // Truncated data, trailing bytes, length bombs and deep nesting (RangeError) all land here.
     return fail(ErrorCode.MalformedMessage, `Message does not decode: ${reason(cause)}`, { cause });
   }
+  if (options.maxDepth !== undefined && exceedsDepth(value, options.maxDepth)) {
+    return tooDeep('Message', options.maxDepth);
+  }
+  return { ok: true, value };
+}
+
+/**
+ * The encoded size of a value that is checked before it is kept (a message a durable actor is
+ * about to journal): ERR_MALFORMED_MESSAGE when its payload nests deeper than `maxDepth` or it
+ * cannot be encoded at all (a BigInt beyond 64 bits, a function), ERR_MESSAGE_TOO_LARGE over
+ * `maxBytes`. The depth is judged first, so the encoder's recursion never meets a hostile depth.
+ */
+export function encodedSize(envelope: Envelope, options: CodecOptions = {}): CodecResult<number> {
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  if (exceedsDepth(envelope.payload, maxDepth)) return tooDeep('Payload', maxDepth);
+  let bytes: Uint8Array;
+  try {
+    bytes = packr.pack(envelope);
+  } catch (cause) {
+    return fail(ErrorCode.MalformedMessage, `Message cannot be encoded: ${reason(cause)}`, {
+      cause,
+    });
+  }
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  if (bytes.byteLength > maxBytes) {
+    return fail(
+      ErrorCode.MessageTooLarge,
+      `Encoded message is ${bytes.byteLength} bytes, over the maximum of ${maxBytes}`,
+      { details: { size: bytes.byteLength, maxBytes } },
+    );
+  }
+  return { ok: true, value: bytes.byteLength };
 }
 
 /**
@@ -99,17 +146,23 @@ export function encodeEnvelope(
   return encodeValue(valid.value, options);
 }
 
-/** Decodes and validates an envelope: `ERR_MESSAGE_TOO_LARGE`, `ERR_MALFORMED_MESSAGE` or `ERR_INVALID_MESSAGE` on failure. */
+/**
+ * Decodes and validates an envelope: `ERR_MESSAGE_TOO_LARGE`, `ERR_MALFORMED_MESSAGE` (also for a
+ * payload nested deeper than `maxDepth`) or `ERR_INVALID_MESSAGE` on failure.
+ */
 export function decodeEnvelope(
   bytes: Uint8Array,
   options: CodecOptions = {},
 ): CodecResult<Envelope> {
-  const decoded = decodeValue(bytes, options);
+  const { maxDepth = DEFAULT_MAX_DEPTH, ...rest } = options;
+  const decoded = decodeValue(bytes, rest);
   if (!decoded.ok) return decoded;
   const value = decoded.value;
   // Reuse the decode result for a valid envelope: one allocation less per message.
-  if (isEnvelope(value)) return decoded as CodecResult<Envelope>;
-  return validateEnvelope(value);
+  const valid = isEnvelope(value) ? (decoded as CodecResult<Envelope>) : validateEnvelope(value);
+  // Bounded here, before any schema walks it: a recursive payload schema would overflow the stack.
+  if (valid.ok && exceedsDepth(valid.value.payload, maxDepth)) return tooDeep('Payload', maxDepth);
+  return valid;
 }
 
 function fail(
@@ -118,6 +171,12 @@ function fail(
   options: { cause?: unknown; details?: Record<string, unknown> } = {},
 ): { ok: false; error: RuntimeError } {
   return { ok: false, error: new RuntimeError(code, message, options) };
+}
+
+function tooDeep(what: string, maxDepth: number): { ok: false; error: RuntimeError } {
+  return fail(ErrorCode.MalformedMessage, `${what} nests deeper than ${maxDepth} levels`, {
+    details: { maxDepth },
+  });
 }
 
 function reason(cause: unknown): string {

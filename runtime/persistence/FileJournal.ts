@@ -165,6 +165,11 @@ export class FileJournal implements Journal {
     });
   }
 
+  /** The `maxBytes` option. */
+  maxEventBytes(): number {
+    return this.#maxBytes;
+  }
+
   async read(
     actor: string,
     afterSeq: number,

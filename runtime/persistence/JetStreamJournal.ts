@@ -143,6 +143,14 @@ export class JetStreamJournal implements Journal {
     });
   }
 
+  /**
+   * The `maxBytes` option, or less when the connected server's `max_payload` (less the headers:
+   * the `Nats-Msg-Id` of the longest event id, 256 code units base64url-encoded) is smaller.
+   */
+  maxEventBytes(actor: string): number {
+    return payloadLimit(this.#nc, this.#maxBytes, encodeToken(actor).length + 1 + 1 + 1024);
+  }
+
   read(actor: string, afterSeq: number, options: { limit?: number } = {}): Promise<JournalEntry[]> {
     return this.#run(async () => {
       const subject = this.#subject(actor);

@@ -76,6 +76,12 @@ export interface Journal {
   lastSeq(actor: string): Promise<number>;
   /** Deletes events with `seq < beforeSeq` (those older than the oldest kept checkpoint). */
   truncateBefore(actor: string, beforeSeq: number): Promise<void>;
+  /**
+   * Largest encoded event this journal keeps in one record for `actor`, in bytes. Durable actors
+   * admit only messages whose record fits (ERR_MESSAGE_TOO_LARGE otherwise), so one limit is
+   * checked once, before anything is journaled. Absent: 1,000,000.
+   */
+  maxEventBytes?(actor: string): number;
   /** Repairs made when opening (file journal: torn tails). */
   repairs(): readonly JournalRepair[];
   close(): Promise<void>;

@@ -49,6 +49,11 @@ export class MemoryJournal implements Journal {
     return Promise.resolve(seqs);
   }
 
+  /** The `maxBytes` this journal was created with. */
+  maxEventBytes(): number {
+    return this.#maxBytes;
+  }
+
   read(actor: string, afterSeq: number, options: { limit?: number } = {}): Promise<JournalEntry[]> {
     this.#open();
     const limit = options.limit ?? Infinity;

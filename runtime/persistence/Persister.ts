@@ -5,6 +5,7 @@ import { ErrorCode, RuntimeError, isRuntimeError, parseOptions } from '../errors
 import type { Logger } from '../telemetry/index.js';
 import { CHECKPOINT_VERSION, type Checkpoint } from './Checkpoint.js';
 import type { CheckpointStore } from './CheckpointStore.js';
+import { DEFAULT_MAX_CHECKPOINT_BYTES } from './codec.js';
 import { EffectLedger } from './EffectLedger.js';
 import type { Journal, JournalEntry, JournalEvent } from './Journal.js';
 
@@ -62,6 +63,13 @@ export interface Recovered {
 }
 
 const MESSAGE_PREFIX = 'm:';
+
+/**
+ * Bytes a message's journal record adds around its encoded envelope, rounded up: the event's
+ * keys, kind and time, and its id `m:<incarnation>:<envelope id>` (an envelope id is at most 128
+ * code units, 384 bytes of UTF-8). A test holds the largest admitted message to its record.
+ */
+const MESSAGE_RECORD_OVERHEAD_BYTES = 512;
 
 /**
  * Where recovery reads the journal from: after the checkpoint's position, or earlier when the
@@ -128,6 +136,8 @@ export class Persister {
   #lastWriteError: unknown;
   #incarnation = 0;
   #failed: ((error: unknown) => void) | undefined;
+  /** First sequence this writer journaled a message at: failure marks may only name its own. */
+  #firstOwnSeq = Infinity;
   /** The effect ledger, kept in this actor's journal through the same fenced appends. */
   readonly ledger: EffectLedger;
 
@@ -294,6 +304,17 @@ export class Persister {
 
   // --- live operation ---
 
+  /**
+   * Largest encoded envelope this actor admits: its journal's record limit less the record's
+   * own overhead. One limit, checked once at admission (before anything is journaled), so a
+   * message admitted always fits its journal record.
+   */
+  get maxMessageBytes(): number {
+    const journal = this.#options.journal;
+    const record = journal.maxEventBytes?.(this.actor) ?? DEFAULT_MAX_CHECKPOINT_BYTES;
+    return record - MESSAGE_RECORD_OVERHEAD_BYTES;
+  }
+
   /** True when a message with this id was processed already (it is then skipped, not redone). */
   isProcessed(id: string): boolean {
     return this.#processedSet.has(id);
@@ -309,7 +330,7 @@ export class Persister {
     if (this.#policy.maxJournalBytes > 0) {
       for (const envelope of envelopes) this.#bytesSince += approximateSize(envelope);
     }
-    return this.#append(
+    const seqs = await this.#append(
       envelopes.map((envelope) => ({
         // Per incarnation: a message retried by a later incarnation is a new journal entry.
         id: `${MESSAGE_PREFIX}${this.#incarnation}:${envelope.id}`,
@@ -318,6 +339,8 @@ export class Persister {
         data: envelope,
       })),
     );
+    this.#firstOwnSeq = Math.min(this.#firstOwnSeq, ...seqs);
+    return seqs;
   }
 
   /**
@@ -325,6 +348,12 @@ export class Persister {
    * The next incarnation's recovery waits for this write (see {@link settle}).
    */
   markFailed(seq: number): void {
+    if (seq < this.#firstOwnSeq) {
+      // Journaled by an earlier writer, which processed and acknowledged it: a failure now is
+      // not that message's, and marking it would drop it from every later recovery.
+      this.#logger.warn({ seq }, 'not marking a message an earlier incarnation processed');
+      return;
+    }
     const write = this.#append([
       {
         id: `f:${this.#incarnation}:${seq}`,

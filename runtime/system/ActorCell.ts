@@ -1,7 +1,7 @@
 import { createActor, type AnyActor, type AnyActorLogic } from 'xstate';
 import type { z } from 'zod';
 import { scheduleMacrotask, type Clock } from '../clock/index.js';
-import { type Envelope, ReplyType } from '../codec/index.js';
+import { type Envelope, ReplyType, encodedSize } from '../codec/index.js';
 import { ErrorCode, RuntimeError, isRuntimeError, type WireError } from '../errors/index.js';
 import type { BoundCounter, Logger } from '../telemetry/index.js';
 import type { Persister } from '../persistence/index.js';
@@ -111,6 +111,11 @@ export class ActorCell {
   #stepMessage: Envelope | undefined;
   /** Journal sequence of `#stepMessage` (durable actors). */
   #stepSeq: number | undefined;
+  /**
+   * Durable actors: true when `#stepMessage` was journaled by this incarnation, false when it was
+   * replayed (an earlier incarnation processed and acknowledged it: it is never blamed again).
+   */
+  #stepLive = false;
   /** The last delivered messages, oldest first once full (a ring). */
   readonly #recent: (Envelope | undefined)[];
   #recentNext = 0;
@@ -230,6 +235,7 @@ export class ActorCell {
         await this.#quiesce();
         ledger.step = seq;
         this.#stepSeq = seq;
+        this.#stepLive = false;
         this.#process(envelope, envelope);
         persistence.replayed(seq);
         await this.#quiesce();
@@ -380,7 +386,7 @@ export class ActorCell {
             continue;
           }
           const event = this.#admit(envelope);
-          if (event !== undefined) {
+          if (event !== undefined && this.#fitsJournal(envelope, persistence)) {
             ids.add(envelope.id);
             batch.push({ envelope, event });
           }
@@ -391,9 +397,10 @@ export class ActorCell {
           seqs = await persistence.journalMessages(batch.map((b) => b.envelope));
         } catch (err) {
           // Not journaled, so not processed: the actor fails (a fenced append means another
-          // writer owns it) and the batch is answered like the rest of its mailbox.
+          // writer owns it) and the batch is answered like the rest of its mailbox. No message is
+          // blamed: the previous step finished (and was acknowledged) before this batch came.
           for (const b of batch) this.#mailbox.push(b.envelope);
-          this.fail(err);
+          this.fail(err, { blameMessage: false });
           return;
         }
         for (let i = 0; i < batch.length; i++) {
@@ -406,6 +413,7 @@ export class ActorCell {
           // this message, so its journal position must too.
           persistence.beginStep(seqs[i] as number, b.envelope.id);
           this.#stepSeq = seqs[i];
+          this.#stepLive = true;
           this.#process(b.envelope, b.event);
           if (this.#isRunning())
             persistence.applied(b.envelope.id, seqs[i] as number, this.#persisted);
@@ -422,7 +430,33 @@ export class ActorCell {
     }
   }
 
-  /** Checks deadline and payload schema; refuses (dead letter, error reply) or returns the event. */
+  /**
+   * A durable actor's one size and encodability check, before anything is journaled: the encoded
+   * envelope must fit the journal's record (less the record's overhead), encode at all (no BigInt
+   * beyond 64 bits) and nest no deeper than the codec's bound. What passes always journals; what
+   * does not is refused here with its code (ERR_MESSAGE_TOO_LARGE, ERR_MALFORMED_MESSAGE), so a
+   * journal refusal can never fail the actor and blame a message that was already acknowledged.
+   */
+  #fitsJournal(envelope: Envelope, persistence: Persister): boolean {
+    const size = encodedSize(envelope, { maxBytes: persistence.maxMessageBytes });
+    if (size.ok) return true;
+    const { error } = size;
+    this.#refuse(
+      envelope,
+      'malformed-message',
+      new RuntimeError(error.code, `${this.name} refused ${envelope.type}: ${error.message}`, {
+        cause: error,
+        details: { ...error.details, actor: this.name, type: envelope.type },
+      }),
+    );
+    return false;
+  }
+
+  /**
+   * Checks deadline and payload schema; refuses (dead letter, error reply) or returns the event.
+   * Nothing thrown here escapes: a schema that throws (a broken refine, or a recursive schema
+   * overflowing the stack on a deep payload) refuses the message with a code.
+   */
   #admit(envelope: Envelope): Envelope | undefined {
     if (envelope.deadline !== undefined && envelope.deadline < this.#host.clock.now()) {
       this.#refuse(
@@ -456,7 +490,13 @@ export class ActorCell {
         );
         return undefined;
       }
-      const parsed = schema.safeParse(envelope.payload);
+      let parsed: ReturnType<z.ZodType['safeParse']>;
+      try {
+        parsed = schema.safeParse(envelope.payload);
+      } catch (cause) {
+        this.#refuseThrown(envelope, cause);
+        return undefined;
+      }
       if (!parsed.success) {
         this.#refuse(
           envelope,
@@ -481,6 +521,23 @@ export class ActorCell {
       if (parsed.data !== envelope.payload) event = { ...envelope, payload: parsed.data };
     }
     return event;
+  }
+
+  /** A payload schema threw instead of answering: the message is refused, never the process. */
+  #refuseThrown(envelope: Envelope, cause: unknown): void {
+    // A RangeError here is the stack overflowing on a payload nested too deep for the schema.
+    const overflow = cause instanceof RangeError;
+    this.#refuse(
+      envelope,
+      overflow ? 'malformed-message' : 'invalid-message',
+      new RuntimeError(
+        overflow ? ErrorCode.MalformedMessage : ErrorCode.InvalidMessage,
+        overflow
+          ? `Payload of ${envelope.type} for ${this.name} nests too deep to validate`
+          : `Payload schema of ${envelope.type} for ${this.name} threw while validating`,
+        { cause, details: { actor: this.name, type: envelope.type } },
+      ),
+    );
   }
 
   /** Hands an admitted message to the machine and reports it if the current state ignores it. */
@@ -610,7 +667,11 @@ export class ActorCell {
     const blame =
       options.blameMessage !== false && !isRuntimeError(err, ErrorCode.PersistenceConflict);
     // The step that failed: the message in progress, or the last one, whose work failed later.
-    this.failedOn = blame ? (this.#current ?? this.#stepMessage) : undefined;
+    // A durable actor's replayed message was acknowledged by an earlier incarnation: never blamed.
+    const stepOwned = this.#settings.persistence === undefined || this.#stepLive;
+    this.failedOn = blame
+      ? (this.#current ?? (stepOwned ? this.#stepMessage : undefined))
+      : undefined;
     if (this.failedOn !== undefined && this.#stepSeq !== undefined && !this.#replaying) {
       this.#settings.persistence?.markFailed(this.#stepSeq);
     }
