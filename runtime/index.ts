@@ -307,6 +307,7 @@ export {
   StaticShardOwnership,
   MailboxDeadLetterSchema,
   MAILBOX_DEAD_LETTER_VERSION,
+  DEAD_LETTER_PREFIX_BYTES,
   decodeMailboxDeadLetter,
   shardOf,
   mailboxSubjects,

@@ -7,7 +7,7 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { systemClock, type Clock } from '../clock/index.js';
-import { encodeEnvelope, type Envelope } from '../codec/index.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, encodeEnvelope, type Envelope } from '../codec/index.js';
 import { ErrorCode, RuntimeError, parseOptions } from '../errors/index.js';
 import { silentLogger, type Logger } from '../telemetry/index.js';
 import { createIdGenerator, type ActorSystem } from '../system/index.js';
@@ -54,6 +54,11 @@ export interface DurableMailboxDeps {
    */
   onOwnership?: (change: OwnershipChange) => void | Promise<void>;
 }
+
+/** Room left in a dead-letter publish for its headers (`Nats-Msg-Id` and the server's own). */
+const DEAD_LETTER_HEADER_BYTES = 1024;
+/** A floor for the dead-letter record limit, whatever a server reports: a cut record fits. */
+const DEAD_LETTER_MIN_BYTES = 8 * 1024;
 
 /** Listener of dead letters of the mailbox, after they are stored. */
 export type MailboxDeadLetterListener = (letter: MailboxDeadLetter) => void;
@@ -127,7 +132,13 @@ export class DurableMailbox {
     this.#logger = (deps.logger ?? deps.system?.logger ?? silentLogger()).child({
       mailbox: config.nodeId,
     });
-    this.#sink = new DeadLetterSink(js, this.subjects, this.#logger);
+    // A record must fit one publish: the server's max_payload, less room for the headers.
+    this.#sink = new DeadLetterSink(js, this.subjects, this.#logger, () =>
+      Math.max(
+        DEAD_LETTER_MIN_BYTES,
+        (nc.info?.max_payload ?? DEFAULT_MAX_MESSAGE_BYTES) - DEAD_LETTER_HEADER_BYTES,
+      ),
+    );
     this.#spec = {
       subjects: this.subjects,
       duplicateWindowMs: config.duplicateWindowMs,
@@ -337,7 +348,7 @@ export class DurableMailbox {
       retryDelayMs: config.retryDelayMs,
       unknownActorDelayMs: config.unknownActorDelayMs,
       maxMessageBytes: config.maxMessageBytes,
-      deadLetter: (letter) => this.#sink.store(letter),
+      deadLetter: (letter, raw) => this.#sink.store(letter, raw),
     };
     this.#ownership = ownership;
     this.#exhausted = watchExhaustedDeliveries({
@@ -347,7 +358,7 @@ export class DurableMailbox {
       logger: this.#logger,
       nodeId: this.nodeId,
       now: () => this.#clock.now(),
-      deadLetter: (letter) => this.#sink.store(letter),
+      deadLetter: (letter, raw) => this.#sink.store(letter, raw),
     });
     try {
       await ownership.start((change) => {

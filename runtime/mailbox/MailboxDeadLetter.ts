@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { EnvelopeSchema, decodeValue, type Envelope } from '../codec/index.js';
+import { EnvelopeSchema, decodeValue, encodeValue, type Envelope } from '../codec/index.js';
 import { ErrorCode, RuntimeError, type WireError } from '../errors/index.js';
 
 /**
@@ -37,16 +38,79 @@ export const MailboxDeadLetterSchema = z.strictObject({
   node: z.string(),
   /** Wall time, epoch ms. */
   at: z.number(),
-  /** The envelope, when it decoded. */
+  /** The envelope, when it decoded (its `payload` left out when `cut`). */
   envelope: EnvelopeSchema.optional(),
-  /** The raw bytes, when it did not. */
+  /**
+   * The raw bytes, when it did not decode, or when the record is `cut`: then only their first
+   * {@link DEAD_LETTER_PREFIX_BYTES}.
+   */
   bytes: z.custom<Uint8Array>((b) => b instanceof Uint8Array).optional(),
+  /** Size in bytes of the message as it arrived (letters with raw bytes, and cut letters). */
+  size: z.number().int().nonnegative().optional(),
+  /** SHA-256 (hex) of the message as it arrived (letters with raw bytes, and cut letters). */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  /**
+   * True when the whole message did not fit a record of the dead-letter stream: the record keeps
+   * its size, hash and first bytes (and the envelope without its payload, when it decoded).
+   */
+  cut: z.literal(true).optional(),
 });
+
+/** Bytes of a message kept in a dead letter that could not hold all of it (`cut`). */
+export const DEAD_LETTER_PREFIX_BYTES = 1024;
 
 /** A message of the dead-letter stream. */
 export type MailboxDeadLetter = Omit<z.output<typeof MailboxDeadLetterSchema>, 'envelope'> & {
   readonly envelope?: Envelope;
 };
+
+/**
+ * The record of `letter` that fits `maxBytes` encoded: the letter itself, with the size and
+ * SHA-256 of its raw bytes when it carries them; when that is too large, a cut record: size and
+ * hash of the message as it arrived (`raw`, else the encoded envelope), its first
+ * {@link DEAD_LETTER_PREFIX_BYTES}, the envelope without its payload. A message as large as the
+ * server allows must still leave a record, or it stays in the work queue for ever.
+ *
+ * @throws {RuntimeError} ERR_MESSAGE_TOO_LARGE when even the cut record does not fit.
+ * @internal
+ */
+export function fitDeadLetter(
+  letter: MailboxDeadLetter,
+  maxBytes: number,
+  raw?: Uint8Array,
+): { record: MailboxDeadLetter; bytes: Uint8Array } {
+  const whole = letter.bytes === undefined ? letter : { ...letter, ...fingerprint(letter.bytes) };
+  const encoded = encodeValue(whole, { maxBytes });
+  if (encoded.ok) return { record: whole, bytes: encoded.value };
+  if (encoded.error.code !== ErrorCode.MessageTooLarge) throw encoded.error;
+  const source = raw ?? letter.bytes ?? encodedEnvelope(letter.envelope);
+  const cut: MailboxDeadLetter = {
+    ...letter,
+    ...(letter.envelope === undefined
+      ? {}
+      : { envelope: { ...letter.envelope, payload: undefined } }),
+    ...(source === undefined
+      ? {}
+      : { bytes: source.slice(0, DEAD_LETTER_PREFIX_BYTES), ...fingerprint(source) }),
+    cut: true,
+  };
+  const small = encodeValue(cut, { maxBytes });
+  if (!small.ok) throw small.error;
+  return { record: cut, bytes: small.value };
+}
+
+function fingerprint(bytes: Uint8Array): { size: number; sha256: string } {
+  return { size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+function encodedEnvelope(envelope: Envelope | undefined): Uint8Array | undefined {
+  if (envelope === undefined) return undefined;
+  const encoded = encodeValue(envelope, { maxBytes: Number.MAX_SAFE_INTEGER });
+  return encoded.ok ? encoded.value : undefined;
+}
 
 /**
  * Decodes and validates a message of the dead-letter stream.

@@ -13,6 +13,7 @@ export type { ShardOwnership, OwnershipChange, OwnershipListener } from './Shard
 export {
   MailboxDeadLetterSchema,
   MAILBOX_DEAD_LETTER_VERSION,
+  DEAD_LETTER_PREFIX_BYTES,
   decodeMailboxDeadLetter,
 } from './MailboxDeadLetter.js';
 export type { MailboxDeadLetter, MailboxDeadLetterReason } from './MailboxDeadLetter.js';

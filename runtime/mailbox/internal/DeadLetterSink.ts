@@ -1,8 +1,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { encodeValue } from '../../codec/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { Disposable } from '../../transport/index.js';
-import type { MailboxDeadLetter } from '../MailboxDeadLetter.js';
+import { fitDeadLetter, type MailboxDeadLetter } from '../MailboxDeadLetter.js';
 import type { MailboxSubjects } from '../shardOf.js';
 
 /** @internal Listener of stored dead letters. */
@@ -17,13 +16,21 @@ export class DeadLetterSink {
   readonly #js: JetStreamClient;
   readonly #subjects: MailboxSubjects;
   readonly #logger: Logger;
+  readonly #maxBytes: () => number;
   readonly #all = new Set<DeadLetterSinkListener>();
   readonly #poison = new Set<DeadLetterSinkListener>();
 
-  constructor(js: JetStreamClient, subjects: MailboxSubjects, logger: Logger) {
+  /** `maxBytes`: the largest record the dead-letter stream takes now (the server's limit). */
+  constructor(
+    js: JetStreamClient,
+    subjects: MailboxSubjects,
+    logger: Logger,
+    maxBytes: () => number,
+  ) {
     this.#js = js;
     this.#subjects = subjects;
     this.#logger = logger;
+    this.#maxBytes = maxBytes;
   }
 
   onDeadLetter(listener: DeadLetterSinkListener): Disposable {
@@ -36,11 +43,14 @@ export class DeadLetterSink {
     return { dispose: () => this.#poison.delete(listener) };
   }
 
-  /** Stores `letter`; rejects when it could not be stored (the caller retries the message). */
-  async store(letter: MailboxDeadLetter): Promise<void> {
-    const encoded = encodeValue(letter, { maxBytes: Number.MAX_SAFE_INTEGER });
-    if (!encoded.ok) throw encoded.error;
-    await this.#js.publish(this.#subjects.deadLetter(letter.actor), encoded.value, {
+  /**
+   * Stores `letter` (cut to fit the stream when it cannot be stored whole: see
+   * {@link fitDeadLetter}; `raw` is the message as it arrived); rejects when it could not be
+   * stored (the caller retries the message). Listeners get the record as stored.
+   */
+  async store(whole: MailboxDeadLetter, raw?: Uint8Array): Promise<void> {
+    const { record: letter, bytes } = fitDeadLetter(whole, this.#maxBytes(), raw);
+    await this.#js.publish(this.#subjects.deadLetter(letter.actor), bytes, {
       msgID: `${this.#subjects.stream}:${String(letter.streamSeq)}`,
     });
     this.#logger.warn(
@@ -49,6 +59,7 @@ export class DeadLetterSink {
         actor: letter.actor,
         code: letter.error.code,
         seq: letter.streamSeq,
+        cut: letter.cut,
       },
       'mailbox dead letter',
     );

@@ -24,8 +24,11 @@ export interface ConsumerContext {
   readonly retryDelayMs: number;
   readonly unknownActorDelayMs: number;
   readonly maxMessageBytes: number;
-  /** Publishes a dead letter durably and reports it; rejects when it could not be stored. */
-  deadLetter(letter: MailboxDeadLetter): Promise<void>;
+  /**
+   * Publishes a dead letter durably (cut to fit when `raw`, the message as it arrived, is too
+   * large for a record) and reports it; rejects when it could not be stored.
+   */
+  deadLetter(letter: MailboxDeadLetter, raw?: Uint8Array): Promise<void>;
 }
 
 /**
@@ -256,18 +259,21 @@ export class ShardConsumer {
   ): Promise<void> {
     const ctx = this.#ctx;
     try {
-      await ctx.deadLetter({
-        v: 1,
-        reason,
-        error,
-        actor,
-        shard: this.shard,
-        deliveries: m.info.deliveryCount,
-        streamSeq: m.seq,
-        node: ctx.nodeId,
-        at: ctx.clock.now(),
-        ...content,
-      });
+      await ctx.deadLetter(
+        {
+          v: 1,
+          reason,
+          error,
+          actor,
+          shard: this.shard,
+          deliveries: m.info.deliveryCount,
+          streamSeq: m.seq,
+          node: ctx.nodeId,
+          at: ctx.clock.now(),
+          ...content,
+        },
+        m.data,
+      );
     } catch (err) {
       ctx.logger.error({ err, seq: m.seq }, 'could not store a mailbox dead letter; retrying');
       safely(() => {

@@ -15,7 +15,7 @@ export interface ExhaustedContext {
   readonly logger: Logger;
   readonly nodeId: string;
   now(): number;
-  deadLetter(letter: MailboxDeadLetter): Promise<void>;
+  deadLetter(letter: MailboxDeadLetter, raw?: Uint8Array): Promise<void>;
 }
 
 interface MaxDeliveriesAdvisory {
@@ -66,17 +66,20 @@ async function sweep(ctx: ExhaustedContext, advisory: MaxDeliveriesAdvisory): Pr
     `Message ${String(seq)} used up its ${String(deliveries)} deliveries without being processed`,
     { details: { seq, deliveries, consumer: advisory.consumer } },
   );
-  await ctx.deadLetter({
-    v: 1,
-    reason: 'exhausted',
-    error: error.toWire(),
-    actor: decoded.ok ? decoded.value.to : decodeToken(token),
-    shard: Number.isInteger(shard) ? shard : 0,
-    deliveries,
-    streamSeq: seq,
-    node: ctx.nodeId,
-    at: ctx.now(),
-    ...(decoded.ok ? { envelope: decoded.value } : { bytes: stored.data }),
-  });
+  await ctx.deadLetter(
+    {
+      v: 1,
+      reason: 'exhausted',
+      error: error.toWire(),
+      actor: decoded.ok ? decoded.value.to : decodeToken(token),
+      shard: Number.isInteger(shard) ? shard : 0,
+      deliveries,
+      streamSeq: seq,
+      node: ctx.nodeId,
+      at: ctx.now(),
+      ...(decoded.ok ? { envelope: decoded.value } : { bytes: stored.data }),
+    },
+    stored.data,
+  );
   await jsm.streams.deleteMessage(subjects.stream, seq, false);
 }

@@ -4,6 +4,7 @@ import {
   FileJournal,
   MemoryCheckpointStore,
   MemoryJournal,
+  RuntimeError,
   createActorSystem,
   isRuntimeError,
   type ActorTemplate,
@@ -86,6 +87,27 @@ describe('admission', () => {
       expect(a.system.describe('c')?.status).toBe('running');
       await expect(a.system.ask('c', 'get')).resolves.toBe(3);
       // Nothing blamed, nothing lost: a recovery elsewhere finds the same state.
+      expect(await failureMarks(journal, 'c')).toEqual([]);
+      const b = processOn();
+      await b.system.spawnDurable('c', counterMachine, { persistence: options });
+      await expect(b.system.ask('c', 'get')).resolves.toBe(3);
+    });
+
+    it('a journal append that fails blames no message processed before it', async () => {
+      const { journal, options } = await durable();
+      const a = processOn();
+      await a.system.spawnDurable('c', counterMachine, { persistence: options });
+      for (let i = 0; i < 3; i++) a.system.tell('c', 'inc', {});
+      await expect(a.system.ask('c', 'get')).resolves.toBe(3);
+      // The journal goes away for one append: the actor fails on journaling the next message.
+      const append = journal.append.bind(journal);
+      journal.append = () => {
+        journal.append = append;
+        return Promise.reject(new RuntimeError('ERR_STORE_UNAVAILABLE', 'journal out of reach'));
+      };
+      const failed = await a.system.ask('c', 'inc', {}).catch((e: unknown) => e);
+      expect(isRuntimeError(failed, 'ERR_ACTOR_FAILED')).toBe(true);
+      expect(a.system.describe('c')?.status).toBe('failed');
       expect(await failureMarks(journal, 'c')).toEqual([]);
       const b = processOn();
       await b.system.spawnDurable('c', counterMachine, { persistence: options });
