@@ -12,14 +12,27 @@ export function exceedsDepth(value: unknown, maxDepth: number): boolean {
   while (stack.length > 0) {
     const node = stack.pop() as object;
     const depth = depths.pop() as number;
-    const children: readonly unknown[] = Array.isArray(node) ? node : Object.values(node);
-    for (const child of children) {
-      if (!isContainer(child)) continue;
-      if (depth + 1 > maxDepth) return true;
-      stack.push(child);
-      depths.push(depth + 1);
+    if (depth === maxDepth) {
+      // Any container below is one level too many.
+      if (hasContainer(node)) return true;
+      continue;
     }
+    const push = (child: unknown) => {
+      if (isContainer(child)) {
+        stack.push(child);
+        depths.push(depth + 1);
+      }
+    };
+    if (Array.isArray(node)) for (const child of node as unknown[]) push(child);
+    // `for…in`: no array of values per node (decoded maps are plain objects, own keys only).
+    else for (const key in node) push((node as Record<string, unknown>)[key]);
   }
+  return false;
+}
+
+function hasContainer(node: object): boolean {
+  if (Array.isArray(node)) return (node as unknown[]).some(isContainer);
+  for (const key in node) if (isContainer((node as Record<string, unknown>)[key])) return true;
   return false;
 }
 

@@ -1,9 +1,24 @@
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_DEPTH, decodeEnvelope, decodeValue } from 'agentvisor';
 import { deepEnvelopeBytes } from '../system/admissionFixtures.js';
 import { exceedsDepth } from '../../../runtime/codec/index.js';
 
+/** The naive recursive depth: what `exceedsDepth` must agree with. */
+function depthOf(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  const children: unknown[] = Array.isArray(value) ? value : Object.values(value);
+  return 1 + Math.max(0, ...children.map(depthOf));
+}
+
 describe('decode depth bound', () => {
+  test.prop([fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 0, max: 10 })])(
+    'exceedsDepth agrees with the naive recursive depth',
+    (value, maxDepth) => {
+      expect(exceedsDepth(value, maxDepth)).toBe(depthOf(value) > maxDepth);
+    },
+  );
+
   it('refuses a payload nested deeper than 64 levels with ERR_MALFORMED_MESSAGE', () => {
     expect(DEFAULT_MAX_DEPTH).toBe(64);
     expect(decodeEnvelope(deepEnvelopeBytes('a', 64)).ok).toBe(true);
