@@ -104,14 +104,15 @@ describe('admission through a durable mailbox and a JetStream journal', () => {
     // Under max_payload and the transport's 1 MiB, over the journal's 1,000,000.
     const big = await n1.mailbox.sendReliable('a', 'rec', { n: 4, blob: 'x'.repeat(1_010_000) });
     await eventually(() => letters.length === 1);
+    await eventually(async () => (await stored(ns)) === 0);
+    // No failure note blames anything, the 3 acknowledged messages are all in the state.
+    expect(await failureMarks(n1.journal, 'a')).toEqual([]);
+    expect(idsOf(n1.system, 'a')).toEqual(sent);
     expect(letters.map((d) => [d.reason, d.error.code, d.envelope?.id])).toEqual([
       ['refused', 'ERR_MESSAGE_TOO_LARGE', big.id],
     ]);
-    await eventually(async () => (await stored(ns)) === 0);
     expect(n1.system.describe('a')).toMatchObject({ status: 'running', incarnation: 1 });
-    expect(idsOf(n1.system, 'a')).toEqual(sent);
-    // No failure note blames anything; a new owner recovers the same 3.
-    expect(await failureMarks(n1.journal, 'a')).toEqual([]);
+    // A new owner recovers the same 3.
     await n1.stop();
     const n2 = await node(ns, storage, 'n2');
     await eventually(() => n2.system.describe('a')?.status === 'running');
@@ -187,6 +188,7 @@ describe('admission over a NATS transport', () => {
     const store = await JetStreamCheckpointStore.open(transport.connection, {
       bucket: storage.bucket,
     });
+    cleanups.push(() => journal.close());
     await system.spawnDurable('r', recursive, {
       persistence: { store, journal, machineId: 'counter', machineVersion: 1 },
     });
