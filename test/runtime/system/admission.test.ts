@@ -4,9 +4,11 @@ import {
   FileJournal,
   MemoryCheckpointStore,
   MemoryJournal,
+  Persister,
   RuntimeError,
   createActorSystem,
   isRuntimeError,
+  silentLogger,
   type ActorTemplate,
   type DeadLetter,
   type Journal,
@@ -112,6 +114,25 @@ describe('admission', () => {
       const b = processOn();
       await b.system.spawnDurable('c', counterMachine, { persistence: options });
       await expect(b.system.ask('c', 'get')).resolves.toBe(3);
+    });
+
+    it('a writer never marks a message an earlier writer journaled (it was acknowledged)', async () => {
+      const { journal, options } = await durable();
+      const deps = { clock: new TestClock(), logger: silentLogger() };
+      const first = new Persister('c', options, deps);
+      await first.recover();
+      const [old] = await first.journalMessages([
+        { v: 1, id: 'm1', type: 'inc', to: 'c', payload: {} },
+      ]);
+      const second = new Persister('c', options, deps);
+      await second.recover();
+      second.markFailed(old as number); // the previous incarnation's message: refused
+      const [own] = await second.journalMessages([
+        { v: 1, id: 'm2', type: 'inc', to: 'c', payload: {} },
+      ]);
+      second.markFailed(own as number); // its own step: marked
+      await second.settle();
+      expect(await failureMarks(journal, 'c')).toEqual([own]);
     });
 
     it('admits the largest message whose journal record fits, refuses one byte more', async () => {
