@@ -202,6 +202,12 @@ export class FileJournal implements Journal {
     return this.#run(actor, (log) => Promise.resolve(log.last));
   }
 
+  /** The base sequence of the actor's file header: the last sequence truncated away. */
+  async baseSeq(actor: string): Promise<number> {
+    this.#assertOpen();
+    return this.#run(actor, (log) => Promise.resolve(log.baseSeq));
+  }
+
   /** Rewrites the actor's file without the records below `beforeSeq` (temp file, fsync, rename). */
   async truncateBefore(actor: string, beforeSeq: number): Promise<void> {
     this.#assertOpen();

@@ -76,6 +76,13 @@ export interface Journal {
   lastSeq(actor: string): Promise<number>;
   /** Deletes events with `seq < beforeSeq` (those older than the oldest kept checkpoint). */
   truncateBefore(actor: string, beforeSeq: number): Promise<void>;
+  /**
+   * The last sequence truncated away (0 when the journal still holds every event the actor ever
+   * journaled). Recovery uses it to tell a whole journal from one with a gap before the
+   * checkpoint it restores; a journal without it (JetStream: purges leave no trace) cannot prove
+   * it is whole, so recovery with no valid checkpoint left is refused there.
+   */
+  baseSeq?(actor: string): Promise<number>;
   /** Repairs made when opening (file journal: torn tails). */
   repairs(): readonly JournalRepair[];
   close(): Promise<void>;

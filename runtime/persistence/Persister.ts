@@ -3,8 +3,8 @@ import type { Clock } from '../clock/index.js';
 import { validateEnvelope, type Envelope } from '../codec/index.js';
 import { ErrorCode, RuntimeError, isRuntimeError, parseOptions } from '../errors/index.js';
 import type { Logger } from '../telemetry/index.js';
-import { CHECKPOINT_VERSION, type Checkpoint } from './Checkpoint.js';
-import type { CheckpointStore } from './CheckpointStore.js';
+import { CHECKPOINT_VERSION, type Checkpoint, type SkippedCheckpoint } from './Checkpoint.js';
+import type { CheckpointStore, LatestCheckpoint } from './CheckpointStore.js';
 import { EffectLedger } from './EffectLedger.js';
 import type { Journal, JournalEntry, JournalEvent } from './Journal.js';
 
@@ -175,13 +175,20 @@ export class Persister {
    * and logged), migrated or refused when another machine version wrote it, plus the journaled
    * messages after it.
    *
-   * @throws {RuntimeError} ERR_CHECKPOINT_VERSION for another version without a migration.
+   * Refuses rather than start from a partial state: a journal whose last sequence is below the
+   * checkpoint's `journalSeq` (it restarted: what it acknowledged since would be lost at the next
+   * truncation), a journal truncated past what the checkpoint needs, and no valid checkpoint left
+   * with a journal that cannot prove it still starts at the actor's first event.
+   *
+   * @throws {RuntimeError} ERR_CHECKPOINT_VERSION for another version without a migration;
+   *   ERR_CORRUPT_DATA when the journal cannot bridge to the checkpoint (`details.reason`:
+   *   `journal-behind-checkpoint`, `journal-gap` or `no-valid-checkpoint`, with the evidence).
    */
   async recover(): Promise<Recovered> {
     const { store, journal, from = 'latest' } = this.#options;
     this.#lastSeq = await journal.lastSeq(this.actor);
     if (from === 'fresh') {
-      this.#revision = (await store.latest(this.actor))?.revision ?? 0;
+      this.#revision = await this.#casPosition(await store.latest(this.actor));
       this.#applied = this.#lastSeq;
       return {
         snapshot: undefined,
@@ -191,19 +198,21 @@ export class Persister {
       };
     }
     let checkpoint: Checkpoint | undefined;
+    let skipped: readonly SkippedCheckpoint[] = [];
     if (from === 'latest') {
       const latest = await store.latest(this.actor);
-      for (const skipped of latest?.skipped ?? []) {
+      skipped = latest?.skipped ?? [];
+      for (const skip of skipped) {
         this.#logger.warn(
-          { err: skipped.error, revision: skipped.revision },
+          { err: skip.error, revision: skip.revision },
           'skipped a corrupt checkpoint',
         );
       }
       checkpoint = latest?.checkpoint;
-      this.#revision = latest?.revision ?? 0;
+      this.#revision = await this.#casPosition(latest);
     } else {
       checkpoint = from.checkpoint;
-      this.#revision = (await store.latest(this.actor))?.revision ?? 0;
+      this.#revision = await this.#casPosition(await store.latest(this.actor));
     }
     let entries = from === 'latest' ? await journal.read(this.actor, readFromOf(checkpoint)) : [];
     // A message its actor failed on is not replayed (it would fail again): as in OTP, the
@@ -225,6 +234,7 @@ export class Persister {
         for (const seq of failedSeqs(entries)) failed.add(seq);
       }
     }
+    if (from === 'latest') await this.#checkContinuity(checkpoint, skipped);
     const snapshot = checkpoint === undefined ? undefined : this.#migrate(checkpoint);
     const afterSeq = checkpoint?.journalSeq ?? 0;
     for (const id of checkpoint?.processedIds ?? []) this.#remember(id);
@@ -239,6 +249,65 @@ export class Persister {
     this.#applied = replay.at(-1)?.seq ?? afterSeq;
     if (from !== 'latest') this.#applied = this.#lastSeq;
     return { snapshot, replay, checkpointRevision: this.#revision, journalSeq: afterSeq };
+  }
+
+  /**
+   * The compare-and-set position: the store's newest entry, corrupt or not, so the next put
+   * replaces a corrupt newest checkpoint instead of being refused as a stale writer's.
+   */
+  async #casPosition(latest: LatestCheckpoint | undefined): Promise<number> {
+    if (latest !== undefined) return latest.skipped[0]?.revision ?? latest.revision;
+    return (await this.#options.store.newestRevision?.(this.actor)) ?? 0;
+  }
+
+  /**
+   * Refuses to start when the journal cannot carry `checkpoint` (undefined: none valid) forward
+   * to its end. `skipped` are the corrupt checkpoints `latest` passed over.
+   */
+  async #checkContinuity(
+    checkpoint: Checkpoint | undefined,
+    skipped: readonly SkippedCheckpoint[],
+  ): Promise<void> {
+    const journal = this.#options.journal;
+    const base = await journal.baseSeq?.(this.actor);
+    const evidence = {
+      actor: this.actor,
+      journalLastSeq: this.#lastSeq,
+      ...(base === undefined ? {} : { journalBaseSeq: base }),
+      ...(checkpoint === undefined ? {} : { checkpointJournalSeq: checkpoint.journalSeq }),
+      newestRevision: this.#revision,
+      skipped: skipped.map((s) => ({
+        revision: s.revision,
+        code: s.error.code,
+        error: s.error.message,
+      })),
+    };
+    const refuse = (reason: string, message: string): RuntimeError =>
+      new RuntimeError(ErrorCode.CorruptData, `Journal of ${this.actor}: ${message}`, {
+        details: { reason, ...evidence },
+      });
+    // Sequences only grow: a journal behind its checkpoint was lost and started over.
+    if (checkpoint !== undefined && this.#lastSeq < checkpoint.journalSeq) {
+      throw refuse(
+        'journal-behind-checkpoint',
+        `last sequence ${this.#lastSeq} is behind its checkpoint's ${checkpoint.journalSeq} (lost and started over?)`,
+      );
+    }
+    const needsAfter = readFromOf(checkpoint);
+    if (base !== undefined && base > needsAfter) {
+      throw refuse(
+        checkpoint === undefined ? 'no-valid-checkpoint' : 'journal-gap',
+        `truncated up to ${base}, but recovery needs it from ${needsAfter + 1}` +
+          (checkpoint === undefined ? ' (no valid checkpoint left)' : ''),
+      );
+    }
+    // Checkpoints were written (all corrupt now) and the journal cannot prove it is whole.
+    if (checkpoint === undefined && base === undefined && this.#revision > 0) {
+      throw refuse(
+        'no-valid-checkpoint',
+        `no valid checkpoint left (${skipped.length} corrupt), and the journal cannot show it still starts at its first event`,
+      );
+    }
   }
 
   /** The newest retained checkpoint whose journal position is before `seq`. */

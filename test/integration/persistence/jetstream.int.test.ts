@@ -12,6 +12,7 @@ import {
   rejectionOf,
 } from '../../runtime/persistence/conformance/fixtures.js';
 import { describeJournalConformance } from '../../runtime/persistence/conformance/journal.js';
+import { describeRecoveryConformance } from '../../runtime/persistence/conformance/recovery.js';
 
 // One nats-server for the file; every test gets its own bucket or stream.
 let server: NatsServerHandle;
@@ -58,6 +59,36 @@ describeJournalConformance('JetStreamJournal', async () => {
     reopen: async () => (current = await JetStreamJournal.open(nc, options)),
     cleanup: async () => {
       await current.close();
+      await dropStream(options.stream);
+    },
+  };
+});
+
+describeRecoveryConformance('JetStreamCheckpointStore + JetStreamJournal', async () => {
+  const bucket = fresh('rckpt');
+  const options = { stream: fresh('RJOURNAL'), subjectPrefix: fresh('rjnl') };
+  const store = await JetStreamCheckpointStore.open(nc, { bucket });
+  let journal: Journal = await JetStreamJournal.open(nc, options);
+  const kv = await new Kvm(nc).open(bucket);
+  return {
+    store,
+    journal,
+    // By hand, as a person with the nats CLI would: a new value under the actor's key.
+    putRaw: async (actor, bytes) => {
+      await kv.put(keyOf(actor), bytes);
+    },
+    // The stream deleted and created again: its sequences start over.
+    loseJournal: async () => {
+      await journal.close();
+      await dropStream(options.stream);
+      journal = await JetStreamJournal.open(nc, options);
+      return journal;
+    },
+    knowsItsStart: false,
+    cleanup: async () => {
+      await store.close();
+      await journal.close();
+      await dropStream(`KV_${bucket}`);
       await dropStream(options.stream);
     },
   };

@@ -1,0 +1,226 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createActorSystem,
+  encodeCheckpoint,
+  isRuntimeError,
+  type ActorSystem,
+  type CheckpointStore,
+  type Journal,
+  type LifecycleEvent,
+  type PersistenceOptions,
+} from 'agentvisor';
+import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { packr } from '../../../../runtime/codec/index.js';
+import { counterMachine } from '../../system/fixtures.js';
+import { checkpointFixture } from './fixtures.js';
+
+/** Reopening and fsyncing stores many times: generous on a loaded machine. */
+const SLOW_MS = 60_000;
+
+/** What a recovery conformance factory hands the suite: one store and one journal, empty. */
+export interface RecoveryUnderTest {
+  readonly store: CheckpointStore;
+  readonly journal: Journal;
+  /**
+   * Stores `bytes` by hand as the actor's newest checkpoint, bypassing the encoder (a person or a
+   * bug writing into the bucket or directory).
+   */
+  putRaw(actor: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Loses the actor's journal while its checkpoints stay (a deleted file, a recreated stream);
+   * resolves with the journal to use from now on.
+   */
+  loseJournal(actor: string): Promise<Journal>;
+  /** Whether the journal can tell that it was truncated (`Journal.baseSeq`). */
+  readonly knowsItsStart: boolean;
+  cleanup(): Promise<void>;
+}
+
+/** Corrupt checkpoints of every kind a person or a bug can leave as the newest. */
+function corruptCheckpoints(actor: string): [string, Uint8Array][] {
+  const valid = encodeCheckpoint(checkpointFixture(actor, 99));
+  const flipped = Uint8Array.from(valid);
+  flipped[10] = (flipped[10] as number) ^ 0xff;
+  return [
+    ['random bytes', Uint8Array.from({ length: 64 }, (_, i) => (i * 151 + 7) % 256)],
+    ['truncated', valid.subarray(0, Math.floor(valid.byteLength / 2))],
+    ['bit-flipped', flipped],
+    ['wrong schema', packr.pack({ v: 1, actor, snapshot: 'no', journalSeq: -4 })],
+    ["another actor's", encodeCheckpoint(checkpointFixture(`${actor}-other`, 99))],
+  ];
+}
+
+/**
+ * The recovery rules every store pair must keep (memory, file, JetStream): a corrupt checkpoint is
+ * skipped without losing the compare-and-set position, and a journal that cannot bridge to a
+ * valid checkpoint is refused with ERR_CORRUPT_DATA rather than yielding a partial state.
+ */
+export function describeRecoveryConformance(
+  name: string,
+  factory: () => Promise<RecoveryUnderTest>,
+): void {
+  describe(`Recovery conformance: ${name}`, () => {
+    let subject: RecoveryUnderTest;
+    let journal: Journal;
+    const systems: ActorSystem[] = [];
+
+    beforeEach(async () => {
+      subject = await factory();
+      journal = subject.journal;
+    });
+    afterEach(async () => {
+      for (const system of systems.splice(0)) await system.shutdown();
+      await subject.cleanup();
+    });
+
+    const persistence = (policy: PersistenceOptions['policy'] = {}): PersistenceOptions => ({
+      store: subject.store,
+      journal,
+      machineId: 'counter',
+      machineVersion: 1,
+      policy,
+    });
+
+    /** A "process": its own system on the shared stores, with its lifecycle events recorded. */
+    function processOn() {
+      const system = createActorSystem({}, { clock: new TestClock() });
+      systems.push(system);
+      const events: LifecycleEvent[] = [];
+      system.onLifecycle((e) => events.push(e));
+      return { system, events };
+    }
+
+    /** Starts `actor` in a new process, sends `count` incs and waits for them; stops the process. */
+    async function run(actor: string, count: number, policy: PersistenceOptions['policy'] = {}) {
+      const { system } = processOn();
+      await system.spawnDurable(actor, counterMachine, { persistence: persistence(policy) });
+      for (let i = 0; i < count; i++) system.tell(actor, 'inc');
+      const state = await system.ask(actor, 'get');
+      await system.checkpoint(actor);
+      await system.shutdown();
+      return state;
+    }
+
+    it(
+      'skips every kind of corrupt newest checkpoint and keeps running: its next write replaces it',
+      async () => {
+        for (const [kind, bytes] of corruptCheckpoints('f')) {
+          const actor = `f-${kind}`;
+          expect(await run(actor, 5)).toBe(5);
+          await subject.putRaw(actor, bytes);
+          const { system, events } = processOn();
+          await system.spawnDurable(actor, counterMachine, { persistence: persistence() });
+          expect(await system.ask(actor, 'get'), kind).toBe(5);
+          system.tell(actor, 'inc');
+          expect(await system.ask(actor, 'get'), kind).toBe(6);
+          await system.checkpoint(actor);
+          await flushMicrotasks(20);
+          expect(
+            events.filter((e) => e.type === 'failed'),
+            kind,
+          ).toEqual([]);
+          expect((await subject.store.latest(actor))?.skipped, kind).toEqual([]);
+          await system.shutdown();
+          expect(await run(actor, 1), kind).toBe(7);
+        }
+      },
+      SLOW_MS,
+    );
+
+    it(
+      'refuses a journal behind its checkpoint with ERR_CORRUPT_DATA and acknowledges nothing new',
+      async () => {
+        expect(await run('c', 11)).toBe(11);
+        journal = await subject.loseJournal('c');
+        const { system } = processOn();
+        const refused: unknown = await system
+          .spawnDurable('c', counterMachine, { persistence: persistence() })
+          .catch((e: unknown) => e);
+        expect(isRuntimeError(refused, 'ERR_CORRUPT_DATA')).toBe(true);
+        expect((refused as { details: unknown }).details).toMatchObject({
+          actor: 'c',
+          journalLastSeq: 0,
+        });
+        expect(system.lookup('c')).toBeUndefined();
+        // Refused again on the next try: nothing was written in between.
+        const again: unknown = await processOn()
+          .system.spawnDurable('c', counterMachine, { persistence: persistence() })
+          .catch((e: unknown) => e);
+        expect(isRuntimeError(again, 'ERR_CORRUPT_DATA')).toBe(true);
+        expect(await journal.lastSeq('c')).toBe(0);
+      },
+      SLOW_MS,
+    );
+
+    it(
+      'refuses to start from state 0 when every kept checkpoint is corrupt and the journal is truncated',
+      async () => {
+        const { system } = processOn();
+        await system.spawnDurable('d', counterMachine, { persistence: persistence({ keep: 2 }) });
+        for (let i = 0; i < 10; i++) {
+          system.tell('d', 'inc');
+          await system.checkpoint('d');
+        }
+        expect(await system.ask('d', 'get')).toBe(10);
+        await system.checkpoint('d'); // the write `get` scheduled lands before the shutdown
+        await system.shutdown();
+        // 11 messages were journaled (10 incs and the get); retention truncated the older ones.
+        expect((await journal.read('d', 0)).length).toBeLessThan(11);
+        await corruptEveryCheckpoint('d');
+        const refused: unknown = await processOn()
+          .system.spawnDurable('d', counterMachine, { persistence: persistence({ keep: 2 }) })
+          .catch((e: unknown) => e);
+        expect(isRuntimeError(refused, 'ERR_CORRUPT_DATA')).toBe(true);
+        const details = (refused as { details: { newestRevision?: number } }).details;
+        expect(details).toMatchObject({ actor: 'd', reason: 'no-valid-checkpoint' });
+        expect(details.newestRevision).toBeGreaterThan(0);
+      },
+      SLOW_MS,
+    );
+
+    it(
+      'replays the whole journal when every checkpoint is corrupt but the journal still starts at 1',
+      async () => {
+        // Never truncated: one checkpoint, taken before the first message.
+        const policy = { everySteps: 1_000, onSettled: false };
+        const first = processOn();
+        await first.system.spawnDurable('e', counterMachine, { persistence: persistence(policy) });
+        await first.system.checkpoint('e');
+        for (let i = 0; i < 4; i++) first.system.tell('e', 'inc');
+        expect(await first.system.ask('e', 'get')).toBe(4);
+        await first.system.shutdown();
+        expect((await journal.read('e', 0))[0]?.seq).toBe(1);
+        await corruptEveryCheckpoint('e');
+        const { system, events } = processOn();
+        const started: unknown = await system
+          .spawnDurable('e', counterMachine, { persistence: persistence(policy) })
+          .catch((e: unknown) => e);
+        if (!subject.knowsItsStart) {
+          // It cannot tell a whole journal from a truncated one: a person decides.
+          expect(isRuntimeError(started, 'ERR_CORRUPT_DATA')).toBe(true);
+          return;
+        }
+        expect(await system.ask('e', 'get')).toBe(4);
+        system.tell('e', 'inc');
+        await system.checkpoint('e');
+        expect(await system.ask('e', 'get')).toBe(5);
+        expect(events.filter((e) => e.type === 'failed')).toEqual([]);
+      },
+      SLOW_MS,
+    );
+
+    it('starts a brand-new actor fresh on an empty journal', async () => {
+      expect(await run('new', 2)).toBe(2);
+      expect(await run('new', 1)).toBe(3);
+    });
+
+    /** Puts a corrupt checkpoint on top, then deletes every valid one. */
+    async function corruptEveryCheckpoint(actor: string): Promise<void> {
+      const valid = await subject.store.list(actor);
+      expect(valid.length).toBeGreaterThan(0);
+      await subject.putRaw(actor, Uint8Array.from([1, 2, 3, 4]));
+      for (const info of valid) await subject.store.delete(actor, info.revision);
+      expect(await subject.store.latest(actor)).toBeUndefined();
+    }
+  });
+}
