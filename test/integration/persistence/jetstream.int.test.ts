@@ -4,7 +4,11 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import type { Journal } from '../../../runtime/persistence/index.js';
-import { JetStreamCheckpointStore, JetStreamJournal } from '../../../runtime/persistence/index.js';
+import {
+  JetStreamCheckpointStore,
+  JetStreamJournal,
+  readTrace,
+} from '../../../runtime/persistence/index.js';
 import { describeCheckpointStoreConformance } from '../../runtime/persistence/conformance/checkpointStore.js';
 import {
   checkpointFixture,
@@ -365,5 +369,30 @@ describe('JetStreamJournal on nats-server', () => {
       );
     }
     await dropStream(stream);
+  });
+
+  it('opened read-only, creates no stream: reads see an empty journal, writes are refused', async () => {
+    const options = { stream: fresh('RO'), subjectPrefix: fresh('ro') };
+    const jsm = await jetstreamManager(nc);
+    const streams = async () => (await jsm.streams.names().next()).includes(options.stream);
+    const reader = await JetStreamJournal.open(nc, { ...options, readOnly: true });
+    expect(await reader.read('a', 0)).toEqual([]);
+    expect(await reader.lastSeq('a')).toBe(0);
+    expect(await readTrace(reader, 'a')).toEqual([]);
+    for (const call of [
+      () => reader.append('a', [eventFixture('e1')]),
+      () => reader.truncateBefore('a', 5),
+    ]) {
+      expect((await rejectionOf(call)).code).toBe('ERR_INVALID_OPTIONS');
+    }
+    expect(await streams()).toBe(false);
+    // A writer creates the stream later: the same reader sees what it appends.
+    const writer = await JetStreamJournal.open(nc, options);
+    const [seq] = await writer.append('a', [eventFixture('e1')]);
+    expect(await reader.lastSeq('a')).toBe(seq);
+    expect((await reader.read('a', 0)).map((e) => e.event.id)).toEqual(['e1']);
+    await reader.close();
+    await writer.close();
+    await dropStream(options.stream);
   });
 });
