@@ -3,7 +3,12 @@ import type { Clock } from '../clock/index.js';
 import { validateEnvelope, type Envelope } from '../codec/index.js';
 import { ErrorCode, RuntimeError, isRuntimeError, parseOptions } from '../errors/index.js';
 import type { Logger } from '../telemetry/index.js';
-import { CHECKPOINT_VERSION, type Checkpoint, type SkippedCheckpoint } from './Checkpoint.js';
+import {
+  CHECKPOINT_VERSION,
+  type Checkpoint,
+  type SkippedCheckpoint,
+  type StoredCheckpoint,
+} from './Checkpoint.js';
 import type { CheckpointStore, LatestCheckpoint } from './CheckpointStore.js';
 import { EffectLedger } from './EffectLedger.js';
 import type { Journal, JournalEntry, JournalEvent } from './Journal.js';
@@ -59,6 +64,20 @@ export interface Recovered {
   /** Effects recorded in the journal (intent/outcome) after the checkpoint, by key. */
   readonly checkpointRevision: number;
   readonly journalSeq: number;
+}
+
+/** Options of {@link Persister.recover}. */
+export interface RecoverOptions {
+  /**
+   * Throws when the machine cannot restore `snapshot` (XState's restore fails, the shape is
+   * wrong): that checkpoint is then skipped like a corrupt one and an older one tried.
+   */
+  readonly validate?: (snapshot: unknown) => void;
+}
+
+/** A checkpoint recovery can start from, with its (migrated) snapshot. */
+interface Restorable extends StoredCheckpoint {
+  readonly snapshot: unknown;
 }
 
 const MESSAGE_PREFIX = 'm:';
@@ -184,8 +203,9 @@ export class Persister {
    *   ERR_CORRUPT_DATA when the journal cannot bridge to the checkpoint (`details.reason`:
    *   `journal-behind-checkpoint`, `journal-gap` or `no-valid-checkpoint`, with the evidence).
    */
-  async recover(): Promise<Recovered> {
+  async recover(options: RecoverOptions = {}): Promise<Recovered> {
     const { store, journal, from = 'latest' } = this.#options;
+    const validate = options.validate ?? (() => undefined);
     this.#lastSeq = await journal.lastSeq(this.actor);
     if (from === 'fresh') {
       this.#revision = await this.#casPosition(await store.latest(this.actor));
@@ -197,45 +217,58 @@ export class Persister {
         journalSeq: this.#applied,
       };
     }
-    let checkpoint: Checkpoint | undefined;
-    let skipped: readonly SkippedCheckpoint[] = [];
+    let chosen: Restorable | undefined;
+    const skipped: SkippedCheckpoint[] = [];
     if (from === 'latest') {
       const latest = await store.latest(this.actor);
-      skipped = latest?.skipped ?? [];
-      for (const skip of skipped) {
+      for (const skip of latest?.skipped ?? []) {
+        skipped.push(skip);
         this.#logger.warn(
           { err: skip.error, revision: skip.revision },
           'skipped a corrupt checkpoint',
         );
       }
-      checkpoint = latest?.checkpoint;
       this.#revision = await this.#casPosition(latest);
+      if (latest !== undefined) {
+        chosen =
+          this.#restorable(latest, validate, skipped) ??
+          (await this.#olderRestorable(latest.revision, Infinity, validate, skipped));
+      }
     } else {
-      checkpoint = from.checkpoint;
       this.#revision = await this.#casPosition(await store.latest(this.actor));
+      chosen = this.#restorable({ checkpoint: from.checkpoint, revision: 0 }, validate, []);
+      if (chosen === undefined) {
+        throw new RuntimeError(
+          ErrorCode.CorruptData,
+          `The checkpoint given to ${this.actor} does not restore into its machine`,
+          { details: { actor: this.actor } },
+        );
+      }
     }
-    let entries = from === 'latest' ? await journal.read(this.actor, readFromOf(checkpoint)) : [];
+    let entries =
+      from === 'latest' ? await journal.read(this.actor, readFromOf(chosen?.checkpoint)) : [];
     // A message its actor failed on is not replayed (it would fail again): as in OTP, the
     // crashing message goes with the crashed process; a person's `retry` re-sends it. When the
     // newest checkpoint already holds that step's state (it failed later, in an effect), recovery
     // starts from an older retained checkpoint taken before it.
     const failed = failedSeqs(entries);
     const firstFailed = Math.min(...failed);
-    if (from === 'latest' && checkpoint !== undefined && checkpoint.journalSeq >= firstFailed) {
-      const older = await this.#checkpointBefore(firstFailed);
+    if (from === 'latest' && chosen !== undefined && chosen.checkpoint.journalSeq >= firstFailed) {
+      const older = await this.#olderRestorable(Infinity, firstFailed, validate, []);
       if (older === undefined) {
         this.#logger.warn(
           { failedSeq: firstFailed },
           'no retained checkpoint before the failed step; restoring the newest',
         );
       } else {
-        checkpoint = older;
-        entries = await journal.read(this.actor, readFromOf(checkpoint));
+        chosen = older;
+        entries = await journal.read(this.actor, readFromOf(chosen.checkpoint));
         for (const seq of failedSeqs(entries)) failed.add(seq);
       }
     }
+    const checkpoint = chosen?.checkpoint;
     if (from === 'latest') await this.#checkContinuity(checkpoint, skipped);
-    const snapshot = checkpoint === undefined ? undefined : this.#migrate(checkpoint);
+    const snapshot = chosen?.snapshot;
     const afterSeq = checkpoint?.journalSeq ?? 0;
     for (const id of checkpoint?.processedIds ?? []) this.#remember(id);
     this.ledger.load(entries, from === 'latest' ? (checkpoint?.effects ?? {}) : {});
@@ -249,6 +282,59 @@ export class Persister {
     this.#applied = replay.at(-1)?.seq ?? afterSeq;
     if (from !== 'latest') this.#applied = this.#lastSeq;
     return { snapshot, replay, checkpointRevision: this.#revision, journalSeq: afterSeq };
+  }
+
+  /**
+   * `stored` with the snapshot to restore (migrated), or undefined when the machine cannot restore
+   * it: then it is recorded in `skipped` as ERR_CORRUPT_DATA and logged, like a corrupt one.
+   *
+   * @throws {RuntimeError} ERR_CHECKPOINT_VERSION for another version without a migration.
+   */
+  #restorable(
+    stored: StoredCheckpoint,
+    validate: (snapshot: unknown) => void,
+    skipped: SkippedCheckpoint[],
+  ): Restorable | undefined {
+    const snapshot = this.#migrate(stored.checkpoint);
+    try {
+      validate(snapshot);
+      return { checkpoint: stored.checkpoint, revision: stored.revision, snapshot };
+    } catch (cause) {
+      const error = new RuntimeError(
+        ErrorCode.CorruptData,
+        `Checkpoint ${stored.revision} of ${this.actor} does not restore into its machine`,
+        { cause, details: { actor: this.actor, revision: stored.revision } },
+      );
+      skipped.push({ revision: stored.revision, error });
+      this.#logger.warn({ err: error, revision: stored.revision }, 'skipped a corrupt checkpoint');
+      return undefined;
+    }
+  }
+
+  /**
+   * The newest retained checkpoint below revision `belowRevision` whose journal position is before
+   * `beforeSeq` and that restores (corrupt ones are logged and passed over).
+   */
+  async #olderRestorable(
+    belowRevision: number,
+    beforeSeq: number,
+    validate: (snapshot: unknown) => void,
+    skipped: SkippedCheckpoint[],
+  ): Promise<Restorable | undefined> {
+    const infos = await this.#options.store.list(this.actor);
+    for (const info of [...infos].reverse()) {
+      if (info.revision >= belowRevision || info.journalSeq >= beforeSeq) continue;
+      let found: StoredCheckpoint | undefined;
+      try {
+        found = await this.#options.store.get(this.actor, info.revision);
+      } catch (err) {
+        this.#logger.warn({ err, revision: info.revision }, 'skipped a corrupt checkpoint');
+        continue;
+      }
+      const usable = found === undefined ? undefined : this.#restorable(found, validate, skipped);
+      if (usable !== undefined) return usable;
+    }
+    return undefined;
   }
 
   /**
@@ -308,21 +394,6 @@ export class Persister {
         `no valid checkpoint left (${skipped.length} corrupt), and the journal cannot show it still starts at its first event`,
       );
     }
-  }
-
-  /** The newest retained checkpoint whose journal position is before `seq`. */
-  async #checkpointBefore(seq: number): Promise<Checkpoint | undefined> {
-    const infos = await this.#options.store.list(this.actor);
-    for (const info of [...infos].reverse()) {
-      if (info.journalSeq >= seq) continue;
-      try {
-        const found = await this.#options.store.get(this.actor, info.revision);
-        if (found !== undefined) return found.checkpoint;
-      } catch (err) {
-        this.#logger.warn({ err, revision: info.revision }, 'skipped a corrupt checkpoint');
-      }
-    }
-    return undefined;
   }
 
   #migrate(checkpoint: Checkpoint): unknown {

@@ -128,6 +128,35 @@ export function describeRecoveryConformance(
     );
 
     it(
+      'skips a checkpoint whose snapshot the machine cannot restore, and keeps running',
+      async () => {
+        const broken = [
+          { status: 'active', value: 'nowhere', context: { count: 100 }, children: {} },
+          { status: 'active', value: 'counting' },
+          'not a snapshot',
+        ];
+        for (const [i, snapshot] of broken.entries()) {
+          const actor = `s-${i}`;
+          expect(await run(actor, 5)).toBe(5);
+          const newest = await subject.store.latest(actor);
+          const journalSeq = newest?.checkpoint.journalSeq ?? 0;
+          const bad = checkpointFixture(actor, 7, { snapshot, journalSeq, processedIds: [] });
+          await subject.putRaw(actor, encodeCheckpoint(bad));
+          const { system, events } = processOn();
+          await system.spawnDurable(actor, counterMachine, { persistence: persistence() });
+          expect(await system.ask(actor, 'get'), JSON.stringify(snapshot)).toBe(5);
+          system.tell(actor, 'inc');
+          expect(await system.ask(actor, 'get')).toBe(6);
+          await system.checkpoint(actor); // lands before the shutdown, which does not wait for it
+          expect(events.filter((e) => e.type === 'failed')).toEqual([]);
+          await system.shutdown();
+          expect(await run(actor, 1)).toBe(7);
+        }
+      },
+      SLOW_MS,
+    );
+
+    it(
       'refuses a journal behind its checkpoint with ERR_CORRUPT_DATA and acknowledges nothing new',
       async () => {
         expect(await run('c', 11)).toBe(11);
