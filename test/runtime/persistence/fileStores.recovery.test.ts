@@ -1,4 +1,4 @@
-import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -17,7 +17,7 @@ import { makeTempDir } from './tempDir.js';
 /** Checkpoints only on demand: the journal keeps every message (no truncation). */
 const NO_AUTO_CHECKPOINT = { everySteps: 1_000_000, onSettled: false };
 
-describe('durable actors on a damaged FileJournal', () => {
+describe('durable actors on damaged file stores', () => {
   let temp: Awaited<ReturnType<typeof makeTempDir>>;
   const opened: { close(): Promise<void> }[] = [];
   const systems: ActorSystem[] = [];
@@ -85,6 +85,44 @@ describe('durable actors on a damaged FileJournal', () => {
     expect(await run(3)).toBe(15);
     expect(await run(0)).toBe(15);
     expect(await run(1)).toBe(16);
+  });
+
+  it('skips a newest checkpoint file damaged in place and keeps running', async () => {
+    const damage: [string, (bytes: Buffer) => Buffer][] = [
+      ['truncated', (b) => b.subarray(0, Math.floor(b.byteLength / 2))],
+      ['bit-flipped', (b) => Buffer.from(b.map((x, i) => (i === b.byteLength - 9 ? x ^ 4 : x)))],
+      ['emptied', () => Buffer.alloc(0)],
+    ];
+    const policy = { everySteps: 1 };
+    let count = 0;
+    for (const [kind, harm] of damage) {
+      count += 3;
+      expect(await run(3, policy), kind).toBe(count);
+      const dir = join(temp.dir, 'checkpoints', actorFileStem('c'));
+      const newest = join(
+        dir,
+        (await readdir(dir))
+          .filter((n) => n.endsWith('.ckpt'))
+          .sort()
+          .at(-1) ?? '',
+      );
+      await writeFile(newest, harm(await readFile(newest)));
+      const { system, persistence } = await processOn(policy);
+      const failures: unknown[] = [];
+      system.onLifecycle((e) => {
+        if (e.type === 'failed') failures.push(e.error);
+      });
+      await system.spawnDurable('c', counterMachine, { persistence });
+      expect(await system.ask('c', 'get'), kind).toBe(count);
+      system.tell('c', 'inc');
+      count += 1;
+      expect(await system.ask('c', 'get'), kind).toBe(count);
+      await system.checkpoint('c');
+      expect(failures, kind).toEqual([]);
+      await system.shutdown();
+      for (const o of opened.splice(0)) await o.close();
+    }
+    expect(await run(0, policy)).toBe(count);
   });
 
   it('keeps them too when checkpoints and truncation run meanwhile', async () => {
