@@ -3,6 +3,7 @@ import { copyFile, readFile, readdir, stat, truncate, writeFile } from 'node:fs/
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect } from 'vitest';
 import { packr } from '../../../runtime/codec/index.js';
+import { isRuntimeError } from '../../../runtime/errors/index.js';
 import {
   FileJournal,
   encodeJournalEvent,
@@ -228,6 +229,30 @@ describe('FileJournal with damaged files', () => {
       bytes[at] = (bytes[at] as number) ^ (1 << bit);
       await writeFile(fileOf(dir, 'dave'), bytes);
       await expectRefused(dir, 'dave', bytes);
+    },
+    SLOW_MS,
+  );
+
+  it.prop([fc.nat(), fc.nat(7)], { numRuns: 80 })(
+    'never loses a record silently: a flip anywhere is refused untouched or cuts only the last record',
+    async (position, bit) => {
+      const dir = join(temp.dir, `any-flip-${runs++}`);
+      const events = [1, 2, 3, 4].map((n) => eventFixture(`e${n}`, n));
+      const sizes = await build(dir, 'erin', events);
+      const bytes = await readFile(fileOf(dir, 'erin'));
+      const at = position % bytes.byteLength;
+      bytes[at] = (bytes[at] as number) ^ (1 << bit);
+      await writeFile(fileOf(dir, 'erin'), bytes);
+      const journal = await openJournal(dir);
+      const read = await journal.read('erin', 0).catch((e: unknown) => e);
+      if (isRuntimeError(read)) {
+        expect(read.code).toBe('ERR_CORRUPT_DATA');
+        expect(await readFile(fileOf(dir, 'erin'))).toEqual(bytes);
+        expect(at).toBeLessThan(sizes[3] as number); // never for a flip in the last record
+        return;
+      }
+      const ids = (read as { event: JournalEvent }[]).map((e) => e.event.id);
+      expect(ids).toEqual(at < (sizes[3] as number) ? [] : ['e1', 'e2', 'e3']);
     },
     SLOW_MS,
   );
