@@ -244,6 +244,7 @@ export function describeRecoveryConformance(
     async function runSchedule({ policy, sessions }: RecoverySchedule): Promise<void> {
       const actor = `p-${propertyRun++}`;
       let acknowledged = 0;
+      let journalLost = false;
       for (const { incs, damage } of sessions) {
         const { system, events } = processOn();
         const started: unknown = await system
@@ -251,9 +252,11 @@ export function describeRecoveryConformance(
           .catch((e: unknown) => e);
         if (isRuntimeError(started)) {
           expect(started.code).toBe('ERR_CORRUPT_DATA');
-          expect(await subject.store.list(actor)).toEqual([]); // only when none is valid
+          // Only when none is valid, or the journal behind the checkpoint was lost.
+          if (!journalLost) expect(await subject.store.list(actor)).toEqual([]);
           return;
         }
+        expect(journalLost).toBe(false); // a lost journal is never started on
         expect(await system.ask(actor, 'get')).toBe(acknowledged);
         for (let i = 0; i < incs; i++) system.tell(actor, 'inc');
         expect(await system.ask(actor, 'get')).toBe(acknowledged + incs);
@@ -261,8 +264,11 @@ export function describeRecoveryConformance(
         await system.checkpoint(actor); // the write `get` scheduled lands before the shutdown
         expect(events.filter((e) => e.type === 'failed')).toEqual([]);
         await system.shutdown();
-        if (damage !== null) {
-          const kinds = corruptCheckpoints(actor);
+        const kinds = corruptCheckpoints(actor);
+        if (damage === LOSE_JOURNAL) {
+          journal = await subject.loseJournal(actor);
+          journalLost = true;
+        } else if (damage !== null) {
           await subject.putRaw(actor, (kinds[damage % kinds.length] as [string, Uint8Array])[1]);
         }
       }
@@ -301,10 +307,16 @@ export function describeRecoveryConformance(
   });
 }
 
+/** A session's damage that loses the journal, the checkpoints staying (the corrupt kinds are 0–4). */
+const LOSE_JOURNAL = 5;
+
 /** A checkpoint policy and sessions of a durable counter, with corruption between sessions. */
 interface RecoverySchedule {
   readonly policy: { everySteps: number; keep: number };
-  /** Each session: a new process, `incs` acknowledged messages, then `damage` (a corrupt kind). */
+  /**
+   * Each session: a new process, `incs` acknowledged messages, then `damage`: a corrupt newest
+   * checkpoint (its kind), or {@link LOSE_JOURNAL}.
+   */
   readonly sessions: readonly { incs: number; damage: number | null }[];
 }
 
@@ -314,7 +326,7 @@ const recoveryScheduleArb: fc.Arbitrary<RecoverySchedule> = fc.record({
     keep: fc.integer({ min: 1, max: 3 }),
   }),
   sessions: fc.array(
-    fc.record({ incs: fc.integer({ min: 0, max: 4 }), damage: fc.option(fc.nat(4)) }),
+    fc.record({ incs: fc.integer({ min: 0, max: 4 }), damage: fc.option(fc.nat(LOSE_JOURNAL)) }),
     { minLength: 1, maxLength: 5 },
   ),
 });
