@@ -13,6 +13,8 @@ interface Entry {
   readonly bytes: Uint8Array;
   readonly journalSeq: number;
   readonly createdAt: number;
+  /** Whether it decodes as a checkpoint of its actor (false only after {@link putRaw}). */
+  readonly valid: boolean;
 }
 
 /**
@@ -45,6 +47,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
       bytes,
       journalSeq: checkpoint.journalSeq,
       createdAt: checkpoint.createdAt,
+      valid: true,
     });
     this.#byActor.set(checkpoint.actor, list);
     return Promise.resolve({ revision });
@@ -74,7 +77,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
     this.#open();
     return Promise.resolve(
       (this.#byActor.get(actor) ?? [])
-        .filter((e) => this.#tryDecode(actor, e, []) !== undefined)
+        .filter((e) => e.valid)
         .map((e) => ({
           revision: e.revision,
           journalSeq: e.journalSeq,
@@ -96,12 +99,14 @@ export class MemoryCheckpointStore implements CheckpointStore {
   putRaw(actor: string, bytes: Uint8Array): void {
     this.#open();
     const list = this.#byActor.get(actor) ?? [];
-    list.push({
-      revision: ++this.#revision,
-      bytes: Uint8Array.from(bytes),
-      journalSeq: 0,
-      createdAt: 0,
-    });
+    const revision = ++this.#revision;
+    const raw = { revision, bytes: Uint8Array.from(bytes), journalSeq: 0, createdAt: 0 };
+    const decoded = this.#tryDecode(actor, { ...raw, valid: true }, []);
+    list.push(
+      decoded === undefined
+        ? { ...raw, valid: false }
+        : { ...raw, journalSeq: decoded.journalSeq, createdAt: decoded.createdAt, valid: true },
+    );
     this.#byActor.set(actor, list);
   }
 
@@ -126,7 +131,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
     let valid = 0;
     let from = list.length;
     for (let i = list.length - 1; i >= 0 && valid < Math.max(0, keep); i--) {
-      if (this.#tryDecode(actor, list[i] as Entry, []) !== undefined) {
+      if ((list[i] as Entry).valid) {
         valid++;
         from = i;
       }
