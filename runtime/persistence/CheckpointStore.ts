@@ -42,6 +42,13 @@ export interface CheckpointStore {
   get(actor: string, revision: number): Promise<StoredCheckpoint | undefined>;
   /** The retained checkpoints of an actor, oldest first. */
   list(actor: string): Promise<CheckpointInfo[]>;
+  /**
+   * The revision of the actor's newest entry, valid or corrupt (0 when none): the
+   * `expectedRevision` a put must name to replace it. Recovery needs it when every checkpoint is
+   * corrupt (`latest` is then undefined); a store without it is trusted to hold no corrupt entry
+   * then.
+   */
+  newestRevision?(actor: string): Promise<number>;
   /** Deletes one checkpoint, or all of an actor's when `revision` is absent. */
   delete(actor: string, revision?: number): Promise<void>;
   /** Keeps the newest `keep` checkpoints of an actor; resolves with how many were deleted. */

@@ -179,6 +179,12 @@ export class FileCheckpointStore implements CheckpointStore {
     return infos;
   }
 
+  /** The newest checkpoint file's revision, valid or not: what compare-and-set compares with. */
+  async newestRevision(actor: string): Promise<number> {
+    this.#assertOpen();
+    return (await this.#listDir(this.#actorDir(actor))).revisions.at(-1) ?? 0;
+  }
+
   async delete(actor: string, revision?: number): Promise<void> {
     this.#assertOpen();
     await this.#serial.run(actor, async () => {

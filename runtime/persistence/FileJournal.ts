@@ -64,11 +64,12 @@ const READ_RUN_BYTES = 1 << 20;
  * checksummed header (actor name, base sequence) then records of `u32 length | u32 crc32 | u64 seq
  * | payload`. Sequences are per actor and contiguous (1, 2, 3, …).
  *
- * Opening scans every journal: a torn or corrupt tail is cut back to the last good record and
- * reported in `repairs()`. Corruption in the middle is cut the same way: the good prefix stays,
- * everything from the first bad record on is dropped (a record's CRC cannot say where the next one
- * starts). A journal whose header is unreadable is left untouched, reported, and its actor's calls
- * fail with ERR_CORRUPT_DATA.
+ * Opening scans every journal. A torn tail (an incomplete final record, or garbage with no record
+ * after it) is cut back to the last good record and reported in `repairs()`: it was never
+ * acknowledged. Damage before the end (a bad CRC, an undecodable or out-of-order record with a
+ * checksummed record after it) is not cut, since the records after it were acknowledged: the file
+ * is left untouched for a person, reported, and its actor's calls fail with ERR_CORRUPT_DATA
+ * (`details.offset`, `details.lastGoodSeq`). So is a journal whose header is unreadable.
  *
  * Calls for one actor are serialized within the process; the last sequence, an id → sequence index
  * (for dedupe) and record offsets are kept in memory. One process per directory.
@@ -204,6 +205,12 @@ export class FileJournal implements Journal {
   async lastSeq(actor: string): Promise<number> {
     this.#assertOpen();
     return this.#run(actor, (log) => Promise.resolve(log.last));
+  }
+
+  /** The base sequence of the actor's file header: the last sequence truncated away. */
+  async baseSeq(actor: string): Promise<number> {
+    this.#assertOpen();
+    return this.#run(actor, (log) => Promise.resolve(log.baseSeq));
   }
 
   /** Rewrites the actor's file without the records below `beforeSeq` (temp file, fsync, rename). */

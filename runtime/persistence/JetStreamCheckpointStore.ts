@@ -179,6 +179,20 @@ export class JetStreamCheckpointStore implements CheckpointStore {
   }
 
   /**
+   * The newest value's revision, valid or not (below a delete marker: the newest value under it),
+   * which is what a compare-and-set put must name.
+   */
+  newestRevision(actor: string): Promise<number> {
+    return this.#run(async () => {
+      const subject = this.#subject(actor);
+      const top = await this.#nats('read', actor, () => lastMessage(this.#access, subject));
+      if (top === undefined) return 0;
+      if (!isMarker(top)) return top.seq;
+      return (await this.#values(actor, top.seq - 1)).at(-1)?.seq ?? 0;
+    });
+  }
+
+  /**
    * Deletes one revision (see the class notes for the newest), or all of an actor's checkpoints
    * (a purge of its key) when `revision` is absent. Deleting what is not there does nothing.
    */

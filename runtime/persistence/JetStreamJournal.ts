@@ -1,4 +1,4 @@
-import { jetstream, type PubAck } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type PubAck } from '@nats-io/jetstream';
 import { Empty, headers, type NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { ErrorCode, RuntimeError, parseOptions } from '../errors/index.js';
@@ -12,7 +12,7 @@ import type {
 } from './Journal.js';
 import { fenced } from './MemoryJournal.js';
 import { nats, natsStoreError, payloadLimit, wrongLastSequence } from './internal/natsErrors.js';
-import { openJournalStream } from './internal/natsJournalStream.js';
+import { findJournalStream, openJournalStream } from './internal/natsJournalStream.js';
 import { encodeToken, journalMessageId } from './internal/natsNames.js';
 import {
   lastMessage,
@@ -40,6 +40,12 @@ export const JetStreamJournalOptionsSchema = z.strictObject({
   duplicateWindowMs: z.number().int().positive().default(120_000),
   /** Largest encoded event accepted, in bytes; the server's `max_payload` caps it too. @default 1_000_000 */
   maxBytes: z.number().int().positive().default(DEFAULT_MAX_CHECKPOINT_BYTES),
+  /**
+   * Open only to read (a trace, a status page): the stream is never created. While it does not
+   * exist every journal reads as empty; appends and truncations are refused with
+   * ERR_INVALID_OPTIONS. @default false
+   */
+  readOnly: z.boolean().default(false),
 });
 
 /** What callers pass to {@link JetStreamJournal.open}. */
@@ -83,21 +89,31 @@ function markerLastSeq(message: SubjectMessage): number | undefined {
  */
 export class JetStreamJournal implements Journal {
   readonly #nc: NatsConnection;
-  readonly #access: StreamAccess;
+  #access: StreamAccess;
+  readonly #config: JetStreamJournalConfig;
   readonly #prefix: string;
   readonly #maxBytes: number;
   readonly #pending = new Set<Promise<unknown>>();
+  /** False while a read-only journal's stream does not exist (yet). */
+  #present: boolean;
   #closed = false;
 
-  private constructor(nc: NatsConnection, access: StreamAccess, config: JetStreamJournalConfig) {
+  private constructor(
+    nc: NatsConnection,
+    access: StreamAccess,
+    config: JetStreamJournalConfig,
+    present: boolean,
+  ) {
     this.#nc = nc;
     this.#access = access;
+    this.#config = config;
     this.#prefix = config.subjectPrefix;
     this.#maxBytes = config.maxBytes;
+    this.#present = present;
   }
 
   /**
-   * Opens the journal on `nc`, creating its stream when missing.
+   * Opens the journal on `nc`, creating its stream when missing (unless `readOnly`).
    *
    * @throws {RuntimeError} ERR_INVALID_OPTIONS for bad options, or when the stream exists without
    *   the journal's subjects; ERR_STORE_UNAVAILABLE when JetStream cannot be reached.
@@ -107,14 +123,19 @@ export class JetStreamJournal implements Journal {
     options: JetStreamJournalOptions = {},
   ): Promise<JetStreamJournal> {
     const config = parseOptions(JetStreamJournalOptionsSchema, options, 'JetStreamJournal');
-    const { jsm, info } = await openJournalStream(nc, config);
+    const { jsm, info } = config.readOnly
+      ? await nats('open stream', config.stream, () => jetstreamManager(nc)).then(async (m) => ({
+          jsm: m,
+          info: await findJournalStream(m, config),
+        }))
+      : await openJournalStream(nc, config);
     const access = {
       js: jetstream(nc),
       jsm,
       stream: config.stream,
-      direct: info.config.allow_direct,
+      direct: info?.config.allow_direct ?? false,
     };
-    return new JetStreamJournal(nc, access, config);
+    return new JetStreamJournal(nc, access, config, info !== undefined);
   }
 
   // --- public API ---
@@ -126,6 +147,7 @@ export class JetStreamJournal implements Journal {
   ): Promise<number[]> {
     return this.#run(async () => {
       const subject = this.#subject(actor);
+      this.#assertWritable('append');
       const token = encodeToken(actor);
       const batch = events.map((event) => {
         const msgID = journalMessageId(token, event.id);
@@ -155,7 +177,7 @@ export class JetStreamJournal implements Journal {
     return this.#run(async () => {
       const subject = this.#subject(actor);
       const limit = options.limit ?? Infinity;
-      if (limit <= 0) return [];
+      if (limit <= 0 || !(await this.#streamExists())) return [];
       const top = await this.#nats('read', actor, () => lastMessage(this.#access, subject));
       if (top === undefined || top.seq <= afterSeq) return [];
       const messages = await this.#nats('read', actor, () =>
@@ -180,6 +202,7 @@ export class JetStreamJournal implements Journal {
   truncateBefore(actor: string, beforeSeq: number): Promise<void> {
     return this.#run(async () => {
       const subject = this.#subject(actor);
+      this.#assertWritable('truncate');
       const purgeBelow = (seq: number) =>
         this.#nats('truncate', actor, () =>
           this.#access.jsm.streams.purge(this.#access.stream, { filter: subject, seq }),
@@ -329,8 +352,28 @@ export class JetStreamJournal implements Journal {
     }
   }
 
+  /** Whether the stream exists; a read-only journal looks again until it does. */
+  async #streamExists(): Promise<boolean> {
+    if (this.#present) return true;
+    const info = await findJournalStream(this.#access.jsm, this.#config);
+    if (info === undefined) return false;
+    this.#access = { ...this.#access, direct: info.config.allow_direct };
+    this.#present = true;
+    return true;
+  }
+
+  #assertWritable(op: string): void {
+    if (!this.#config.readOnly) return;
+    throw new RuntimeError(
+      ErrorCode.InvalidOptions,
+      `Journal ${this.#config.stream} was opened read-only: cannot ${op}`,
+      { details: { stream: this.#config.stream, readOnly: true } },
+    );
+  }
+
   async #lastSeq(actor: string): Promise<number> {
     const subject = this.#subject(actor);
+    if (!(await this.#streamExists())) return 0;
     const top = await this.#nats('read', actor, () => lastMessage(this.#access, subject));
     return top === undefined ? 0 : (markerLastSeq(top) ?? top.seq);
   }

@@ -82,6 +82,13 @@ export interface Journal {
    * checked once, before anything is journaled. Absent: 1,000,000.
    */
   maxEventBytes?(actor: string): number;
+  /**
+   * The last sequence truncated away (0 when the journal still holds every event the actor ever
+   * journaled). Recovery uses it to tell a whole journal from one with a gap before the
+   * checkpoint it restores; a journal without it (JetStream: purges leave no trace) cannot prove
+   * it is whole, so recovery with no valid checkpoint left is refused there.
+   */
+  baseSeq?(actor: string): Promise<number>;
   /** Repairs made when opening (file journal: torn tails). */
   repairs(): readonly JournalRepair[];
   close(): Promise<void>;

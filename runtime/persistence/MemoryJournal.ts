@@ -15,7 +15,10 @@ interface Stored {
 
 /** A journal in memory (events encoded, as in the durable journals). Gone with the process. */
 export class MemoryJournal implements Journal {
-  readonly #logs = new Map<string, { entries: Stored[]; ids: Map<string, number>; last: number }>();
+  readonly #logs = new Map<
+    string,
+    { entries: Stored[]; ids: Map<string, number>; last: number; base: number }
+  >();
   readonly #maxBytes: number;
   #closed = false;
 
@@ -74,8 +77,16 @@ export class MemoryJournal implements Journal {
   truncateBefore(actor: string, beforeSeq: number): Promise<void> {
     this.#open();
     const log = this.#logs.get(actor);
-    if (log !== undefined) log.entries = log.entries.filter((e) => e.seq >= beforeSeq);
+    if (log !== undefined) {
+      for (const e of log.entries) if (e.seq < beforeSeq) log.base = Math.max(log.base, e.seq);
+      log.entries = log.entries.filter((e) => e.seq >= beforeSeq);
+    }
     return Promise.resolve();
+  }
+
+  baseSeq(actor: string): Promise<number> {
+    this.#open();
+    return Promise.resolve(this.#logs.get(actor)?.base ?? 0);
   }
 
   repairs(): readonly JournalRepair[] {
@@ -90,7 +101,7 @@ export class MemoryJournal implements Journal {
   #log(actor: string) {
     let log = this.#logs.get(actor);
     if (log === undefined) {
-      log = { entries: [], ids: new Map(), last: 0 };
+      log = { entries: [], ids: new Map(), last: 0, base: 0 };
       this.#logs.set(actor, log);
     }
     return log;

@@ -3,8 +3,13 @@ import type { Clock } from '../clock/index.js';
 import { validateEnvelope, type Envelope } from '../codec/index.js';
 import { ErrorCode, RuntimeError, isRuntimeError, parseOptions } from '../errors/index.js';
 import type { Logger } from '../telemetry/index.js';
-import { CHECKPOINT_VERSION, type Checkpoint } from './Checkpoint.js';
-import type { CheckpointStore } from './CheckpointStore.js';
+import {
+  CHECKPOINT_VERSION,
+  type Checkpoint,
+  type SkippedCheckpoint,
+  type StoredCheckpoint,
+} from './Checkpoint.js';
+import type { CheckpointStore, LatestCheckpoint } from './CheckpointStore.js';
 import { DEFAULT_MAX_CHECKPOINT_BYTES } from './codec.js';
 import { EffectLedger } from './EffectLedger.js';
 import type { Journal, JournalEntry, JournalEvent } from './Journal.js';
@@ -60,6 +65,20 @@ export interface Recovered {
   /** Effects recorded in the journal (intent/outcome) after the checkpoint, by key. */
   readonly checkpointRevision: number;
   readonly journalSeq: number;
+}
+
+/** Options of {@link Persister.recover}. */
+export interface RecoverOptions {
+  /**
+   * Throws when the machine cannot restore `snapshot` (XState's restore fails, the shape is
+   * wrong): that checkpoint is then skipped like a corrupt one and an older one tried.
+   */
+  readonly validate?: (snapshot: unknown) => void;
+}
+
+/** A checkpoint recovery can start from, with its (migrated) snapshot. */
+interface Restorable extends StoredCheckpoint {
+  readonly snapshot: unknown;
 }
 
 const MESSAGE_PREFIX = 'm:';
@@ -185,13 +204,21 @@ export class Persister {
    * and logged), migrated or refused when another machine version wrote it, plus the journaled
    * messages after it.
    *
-   * @throws {RuntimeError} ERR_CHECKPOINT_VERSION for another version without a migration.
+   * Refuses rather than start from a partial state: a journal whose last sequence is below the
+   * checkpoint's `journalSeq` (it restarted: what it acknowledged since would be lost at the next
+   * truncation), a journal truncated past what the checkpoint needs, and no valid checkpoint left
+   * with a journal that cannot prove it still starts at the actor's first event.
+   *
+   * @throws {RuntimeError} ERR_CHECKPOINT_VERSION for another version without a migration;
+   *   ERR_CORRUPT_DATA when the journal cannot bridge to the checkpoint (`details.reason`:
+   *   `journal-behind-checkpoint`, `journal-gap` or `no-valid-checkpoint`, with the evidence).
    */
-  async recover(): Promise<Recovered> {
+  async recover(options: RecoverOptions = {}): Promise<Recovered> {
     const { store, journal, from = 'latest' } = this.#options;
+    const validate = options.validate ?? (() => undefined);
     this.#lastSeq = await journal.lastSeq(this.actor);
     if (from === 'fresh') {
-      this.#revision = (await store.latest(this.actor))?.revision ?? 0;
+      this.#revision = await this.#casPosition(await store.latest(this.actor));
       this.#applied = this.#lastSeq;
       return {
         snapshot: undefined,
@@ -200,42 +227,58 @@ export class Persister {
         journalSeq: this.#applied,
       };
     }
-    let checkpoint: Checkpoint | undefined;
+    let chosen: Restorable | undefined;
+    const skipped: SkippedCheckpoint[] = [];
     if (from === 'latest') {
       const latest = await store.latest(this.actor);
-      for (const skipped of latest?.skipped ?? []) {
+      for (const skip of latest?.skipped ?? []) {
+        skipped.push(skip);
         this.#logger.warn(
-          { err: skipped.error, revision: skipped.revision },
+          { err: skip.error, revision: skip.revision },
           'skipped a corrupt checkpoint',
         );
       }
-      checkpoint = latest?.checkpoint;
-      this.#revision = latest?.revision ?? 0;
+      this.#revision = await this.#casPosition(latest);
+      if (latest !== undefined) {
+        chosen =
+          this.#restorable(latest, validate, skipped) ??
+          (await this.#olderRestorable(latest.revision, Infinity, validate, skipped));
+      }
     } else {
-      checkpoint = from.checkpoint;
-      this.#revision = (await store.latest(this.actor))?.revision ?? 0;
+      this.#revision = await this.#casPosition(await store.latest(this.actor));
+      chosen = this.#restorable({ checkpoint: from.checkpoint, revision: 0 }, validate, []);
+      if (chosen === undefined) {
+        throw new RuntimeError(
+          ErrorCode.CorruptData,
+          `The checkpoint given to ${this.actor} does not restore into its machine`,
+          { details: { actor: this.actor } },
+        );
+      }
     }
-    let entries = from === 'latest' ? await journal.read(this.actor, readFromOf(checkpoint)) : [];
+    let entries =
+      from === 'latest' ? await journal.read(this.actor, readFromOf(chosen?.checkpoint)) : [];
     // A message its actor failed on is not replayed (it would fail again): as in OTP, the
     // crashing message goes with the crashed process; a person's `retry` re-sends it. When the
     // newest checkpoint already holds that step's state (it failed later, in an effect), recovery
     // starts from an older retained checkpoint taken before it.
     const failed = failedSeqs(entries);
     const firstFailed = Math.min(...failed);
-    if (from === 'latest' && checkpoint !== undefined && checkpoint.journalSeq >= firstFailed) {
-      const older = await this.#checkpointBefore(firstFailed);
+    if (from === 'latest' && chosen !== undefined && chosen.checkpoint.journalSeq >= firstFailed) {
+      const older = await this.#olderRestorable(Infinity, firstFailed, validate, []);
       if (older === undefined) {
         this.#logger.warn(
           { failedSeq: firstFailed },
           'no retained checkpoint before the failed step; restoring the newest',
         );
       } else {
-        checkpoint = older;
-        entries = await journal.read(this.actor, readFromOf(checkpoint));
+        chosen = older;
+        entries = await journal.read(this.actor, readFromOf(chosen.checkpoint));
         for (const seq of failedSeqs(entries)) failed.add(seq);
       }
     }
-    const snapshot = checkpoint === undefined ? undefined : this.#migrate(checkpoint);
+    const checkpoint = chosen?.checkpoint;
+    if (from === 'latest') await this.#checkContinuity(checkpoint, skipped);
+    const snapshot = chosen?.snapshot;
     const afterSeq = checkpoint?.journalSeq ?? 0;
     for (const id of checkpoint?.processedIds ?? []) this.#remember(id);
     this.ledger.load(entries, from === 'latest' ? (checkpoint?.effects ?? {}) : {});
@@ -251,19 +294,116 @@ export class Persister {
     return { snapshot, replay, checkpointRevision: this.#revision, journalSeq: afterSeq };
   }
 
-  /** The newest retained checkpoint whose journal position is before `seq`. */
-  async #checkpointBefore(seq: number): Promise<Checkpoint | undefined> {
+  /**
+   * `stored` with the snapshot to restore (migrated), or undefined when the machine cannot restore
+   * it: then it is recorded in `skipped` as ERR_CORRUPT_DATA and logged, like a corrupt one.
+   *
+   * @throws {RuntimeError} ERR_CHECKPOINT_VERSION for another version without a migration.
+   */
+  #restorable(
+    stored: StoredCheckpoint,
+    validate: (snapshot: unknown) => void,
+    skipped: SkippedCheckpoint[],
+  ): Restorable | undefined {
+    const snapshot = this.#migrate(stored.checkpoint);
+    try {
+      validate(snapshot);
+      return { checkpoint: stored.checkpoint, revision: stored.revision, snapshot };
+    } catch (cause) {
+      const error = new RuntimeError(
+        ErrorCode.CorruptData,
+        `Checkpoint ${stored.revision} of ${this.actor} does not restore into its machine`,
+        { cause, details: { actor: this.actor, revision: stored.revision } },
+      );
+      skipped.push({ revision: stored.revision, error });
+      this.#logger.warn({ err: error, revision: stored.revision }, 'skipped a corrupt checkpoint');
+      return undefined;
+    }
+  }
+
+  /**
+   * The newest retained checkpoint below revision `belowRevision` whose journal position is before
+   * `beforeSeq` and that restores (corrupt ones are logged and passed over).
+   */
+  async #olderRestorable(
+    belowRevision: number,
+    beforeSeq: number,
+    validate: (snapshot: unknown) => void,
+    skipped: SkippedCheckpoint[],
+  ): Promise<Restorable | undefined> {
     const infos = await this.#options.store.list(this.actor);
     for (const info of [...infos].reverse()) {
-      if (info.journalSeq >= seq) continue;
+      if (info.revision >= belowRevision || info.journalSeq >= beforeSeq) continue;
+      let found: StoredCheckpoint | undefined;
       try {
-        const found = await this.#options.store.get(this.actor, info.revision);
-        if (found !== undefined) return found.checkpoint;
+        found = await this.#options.store.get(this.actor, info.revision);
       } catch (err) {
         this.#logger.warn({ err, revision: info.revision }, 'skipped a corrupt checkpoint');
+        continue;
       }
+      const usable = found === undefined ? undefined : this.#restorable(found, validate, skipped);
+      if (usable !== undefined) return usable;
     }
     return undefined;
+  }
+
+  /**
+   * The compare-and-set position: the store's newest entry, corrupt or not, so the next put
+   * replaces a corrupt newest checkpoint instead of being refused as a stale writer's.
+   */
+  async #casPosition(latest: LatestCheckpoint | undefined): Promise<number> {
+    if (latest !== undefined) return latest.skipped[0]?.revision ?? latest.revision;
+    return (await this.#options.store.newestRevision?.(this.actor)) ?? 0;
+  }
+
+  /**
+   * Refuses to start when the journal cannot carry `checkpoint` (undefined: none valid) forward
+   * to its end. `skipped` are the corrupt checkpoints `latest` passed over.
+   */
+  async #checkContinuity(
+    checkpoint: Checkpoint | undefined,
+    skipped: readonly SkippedCheckpoint[],
+  ): Promise<void> {
+    const journal = this.#options.journal;
+    const base = await journal.baseSeq?.(this.actor);
+    const evidence = {
+      actor: this.actor,
+      journalLastSeq: this.#lastSeq,
+      ...(base === undefined ? {} : { journalBaseSeq: base }),
+      ...(checkpoint === undefined ? {} : { checkpointJournalSeq: checkpoint.journalSeq }),
+      newestRevision: this.#revision,
+      skipped: skipped.map((s) => ({
+        revision: s.revision,
+        code: s.error.code,
+        error: s.error.message,
+      })),
+    };
+    const refuse = (reason: string, message: string): RuntimeError =>
+      new RuntimeError(ErrorCode.CorruptData, `Journal of ${this.actor}: ${message}`, {
+        details: { reason, ...evidence },
+      });
+    // Sequences only grow: a journal behind its checkpoint was lost and started over.
+    if (checkpoint !== undefined && this.#lastSeq < checkpoint.journalSeq) {
+      throw refuse(
+        'journal-behind-checkpoint',
+        `last sequence ${this.#lastSeq} is behind its checkpoint's ${checkpoint.journalSeq} (lost and started over?)`,
+      );
+    }
+    const needsAfter = readFromOf(checkpoint);
+    if (base !== undefined && base > needsAfter) {
+      throw refuse(
+        checkpoint === undefined ? 'no-valid-checkpoint' : 'journal-gap',
+        `truncated up to ${base}, but recovery needs it from ${needsAfter + 1}` +
+          (checkpoint === undefined ? ' (no valid checkpoint left)' : ''),
+      );
+    }
+    // Checkpoints were written (all corrupt now) and the journal cannot prove it is whole.
+    if (checkpoint === undefined && base === undefined && this.#revision > 0) {
+      throw refuse(
+        'no-valid-checkpoint',
+        `no valid checkpoint left (${skipped.length} corrupt), and the journal cannot show it still starts at its first event`,
+      );
+    }
   }
 
   #migrate(checkpoint: Checkpoint): unknown {

@@ -29,6 +29,7 @@ export type {
   CheckpointMigration,
   PersistenceOptions,
   Recovered,
+  RecoverOptions,
 } from './Persister.js';
 export { forkCheckpoint, readTrace } from './timeTravel.js';
 export type { TraceLine } from './timeTravel.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AnyActorLogic } from 'xstate';
+import { createActor, type AnyActorLogic } from 'xstate';
 import { type Clock, systemClock } from '../clock/index.js';
 import { type Envelope, ReplyType, DEFAULT_MAX_MESSAGE_BYTES } from '../codec/index.js';
 import { ErrorCode, RuntimeError, parseOptions, type WireError } from '../errors/index.js';
@@ -295,7 +295,11 @@ export class ActorSystem {
     });
     let recovered: Recovered;
     try {
-      recovered = await persister.recover();
+      recovered = await persister.recover({
+        validate: (snapshot) => {
+          this.#probeRestore(name, logic, persister, snapshot);
+        },
+      });
     } catch (err) {
       this.release(name);
       throw err;
@@ -311,6 +315,31 @@ export class ActorSystem {
       this.#releaseHold(name, cell);
     }
     return ref;
+  }
+
+  /**
+   * Throws when `logic` cannot restore `snapshot`: XState turns a failed restore into an `error`
+   * snapshot of an actor that was never started (nothing runs), which recovery then skips.
+   */
+  #probeRestore(
+    name: string,
+    logic: AnyActorLogic | ActorTemplate,
+    persistence: Persister,
+    snapshot: unknown,
+  ): void {
+    const probeLogic = isActorTemplate(logic)
+      ? logic.createLogic(
+          this.#contextFor(name, 0, this.logger.child({ actor: name }), persistence),
+        )
+      : logic;
+    const restored = createActor(probeLogic, {
+      snapshot: snapshot as never,
+      clock: this.clock,
+    }).getSnapshot() as { status?: unknown; error?: unknown };
+    const was = (snapshot as { status?: unknown } | null | undefined)?.status;
+    if (restored.status === 'error' && was !== 'error') {
+      throw restored.error instanceof Error ? restored.error : new Error(String(restored.error));
+    }
   }
 
   #checkSpawn(name: string): void {

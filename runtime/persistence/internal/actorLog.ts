@@ -73,6 +73,22 @@ export async function loadActorLog(
         return { status: 'broken', error };
       }
       const scan = await scanRecords(handle, size, header);
+      if (scan.damage === 'corrupt') {
+        await handle.close();
+        // Records after the bad spot were acknowledged: cutting them would lose them silently.
+        const lastGoodSeq = scan.records.at(-1)?.seq ?? header.baseSeq;
+        const error = new RuntimeError(
+          ErrorCode.CorruptData,
+          `Journal ${file} of ${header.actor} is corrupt at byte ${scan.end} (${scan.problem ?? ''}), before its end`,
+          { details: { where: file, offset: scan.end, problem: scan.problem, lastGoodSeq } },
+        );
+        report({
+          actor: header.actor,
+          truncatedBytes: 0,
+          reason: `${error.message}; file left untouched, its actor's calls fail`,
+        });
+        return { status: 'broken', error };
+      }
       if (scan.problem !== undefined) {
         await handle.truncate(scan.end);
         await handle.sync();

@@ -102,12 +102,24 @@ export interface ScanResult {
   readonly end: number;
   /** Why the scan stopped before the end of the file, if it did. */
   readonly problem: string | undefined;
+  /**
+   * `'torn'`: what follows the last good record is an incomplete final record (or garbage with no
+   * record after it), safe to cut. `'corrupt'`: a complete record lies beyond the bad spot, so the
+   * damage is in the middle and cutting would drop acknowledged records.
+   */
+  readonly damage: 'torn' | 'corrupt' | undefined;
 }
 
 /**
  * @internal Walks the records from `header.bytes`, stopping at the first that is partial, fails
- * its CRC or breaks the sequence order. Records whose CRC holds are kept even when their payload
- * does not validate (read reports those): a schema change must never make an open cut data.
+ * its CRC or breaks the sequence order (sequences are contiguous: each is one more than the one
+ * before). Records whose CRC holds are kept even when their payload does not validate (read
+ * reports those): a schema change must never make an open cut data.
+ *
+ * A torn write leaves a prefix of the last record; it can never leave a checksummed record after
+ * the bad spot. So at the first problem the rest of the file is searched for a complete record
+ * with a valid CRC and a later sequence: found, the damage is `'corrupt'` (middle of the file);
+ * not found, it is `'torn'` (the tail). A whole record in the wrong order is corrupt too.
  */
 export async function scanRecords(
   handle: FileHandle,
@@ -129,15 +141,43 @@ export async function scanRecords(
       const seqBytes = Buffer.from(head.subarray(8, 16));
       const payload = await reader.read(offset + RECORD_HEADER_BYTES, length);
       if (crc32(payload, crc32(seqBytes)) !== checksum) return 'checksum mismatch';
-      if (seq === undefined || seq <= previous) return 'sequence out of order';
+      if (seq !== previous + 1) return `sequence ${String(seq)} after ${previous}`;
       records.push({ seq, offset, size: RECORD_HEADER_BYTES + length, id: eventId(payload) });
       previous = seq;
       offset += RECORD_HEADER_BYTES + length;
       return undefined;
     })();
-    if (problem !== undefined) return { records, end: offset, problem };
+    if (problem !== undefined) {
+      const later = await findRecordAfter(handle, size, offset, previous);
+      return { records, end: offset, problem, damage: later ? 'corrupt' : 'torn' };
+    }
   }
-  return { records, end: offset, problem: undefined };
+  return { records, end: offset, problem: undefined, damage: undefined };
+}
+
+/**
+ * True when the bytes from `from` on hold a complete record with a valid CRC and a sequence above
+ * `previous`, starting anywhere (the bad record's own length cannot be trusted). Runs only after a
+ * problem was found, so it reads the rest of the file at once.
+ */
+async function findRecordAfter(
+  handle: FileHandle,
+  size: number,
+  from: number,
+  previous: number,
+): Promise<boolean> {
+  const rest = await readAt(handle, from, size - from);
+  // A file of n bytes holds fewer than n / 16 records: a sequence beyond that is no record's.
+  const maxSeq = previous + Math.ceil(size / RECORD_HEADER_BYTES);
+  for (let at = 0; at + RECORD_HEADER_BYTES <= rest.byteLength; at++) {
+    const seq = toSafe(rest.readBigUInt64BE(at + 8));
+    if (seq === undefined || seq <= previous || seq > maxSeq) continue;
+    const length = rest.readUInt32BE(at);
+    if (at + RECORD_HEADER_BYTES + length > rest.byteLength) continue;
+    const checked = rest.subarray(at + 8, at + RECORD_HEADER_BYTES + length);
+    if (crc32(checked) === rest.readUInt32BE(at + 4)) return true;
+  }
+  return false;
 }
 
 /**

@@ -36,6 +36,37 @@ export async function openJournalStream(
     const manager = await jetstreamManager(nc);
     return { jsm: manager, info: await ensureStream(manager, spec, wildcard) };
   });
+  checkSubjects(spec, info);
+  return { jsm, info };
+}
+
+/**
+ * @internal The journal's stream if it exists, never creating it (read-only use); checked like
+ * {@link openJournalStream}.
+ *
+ * @throws {RuntimeError} as {@link openJournalStream}.
+ */
+export async function findJournalStream(
+  jsm: JetStreamManager,
+  spec: JournalStreamSpec,
+): Promise<StreamInfo | undefined> {
+  const info = await nats('open stream', spec.stream, async () => {
+    try {
+      return await jsm.streams.info(spec.stream);
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) {
+        return undefined;
+      }
+      throw error;
+    }
+  });
+  if (info !== undefined) checkSubjects(spec, info);
+  return info;
+}
+
+/** @throws {RuntimeError} ERR_INVALID_OPTIONS when the stream does not take the journal's subjects. */
+function checkSubjects(spec: JournalStreamSpec, info: StreamInfo): void {
+  const wildcard = `${spec.subjectPrefix}.*`;
   const covered = [wildcard, `${spec.subjectPrefix}.>`, '>'];
   const { subjects } = info.config;
   if (!subjects.some((s) => covered.includes(s))) {
@@ -45,7 +76,6 @@ export async function openJournalStream(
       { details: { stream: spec.stream, subjects, wanted: wildcard } },
     );
   }
-  return { jsm, info };
 }
 
 /** The stream's info, creating it when missing (another node may create it at the same time). */

@@ -4,7 +4,11 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import type { Journal } from '../../../runtime/persistence/index.js';
-import { JetStreamCheckpointStore, JetStreamJournal } from '../../../runtime/persistence/index.js';
+import {
+  JetStreamCheckpointStore,
+  JetStreamJournal,
+  readTrace,
+} from '../../../runtime/persistence/index.js';
 import { describeCheckpointStoreConformance } from '../../runtime/persistence/conformance/checkpointStore.js';
 import {
   checkpointFixture,
@@ -12,6 +16,7 @@ import {
   rejectionOf,
 } from '../../runtime/persistence/conformance/fixtures.js';
 import { describeJournalConformance } from '../../runtime/persistence/conformance/journal.js';
+import { describeRecoveryConformance } from '../../runtime/persistence/conformance/recovery.js';
 
 // One nats-server for the file; every test gets its own bucket or stream.
 let server: NatsServerHandle;
@@ -58,6 +63,36 @@ describeJournalConformance('JetStreamJournal', async () => {
     reopen: async () => (current = await JetStreamJournal.open(nc, options)),
     cleanup: async () => {
       await current.close();
+      await dropStream(options.stream);
+    },
+  };
+});
+
+describeRecoveryConformance('JetStreamCheckpointStore + JetStreamJournal', async () => {
+  const bucket = fresh('rckpt');
+  const options = { stream: fresh('RJOURNAL'), subjectPrefix: fresh('rjnl') };
+  const store = await JetStreamCheckpointStore.open(nc, { bucket });
+  let journal: Journal = await JetStreamJournal.open(nc, options);
+  const kv = await new Kvm(nc).open(bucket);
+  return {
+    store,
+    journal,
+    // By hand, as a person with the nats CLI would: a new value under the actor's key.
+    putRaw: async (actor, bytes) => {
+      await kv.put(keyOf(actor), bytes);
+    },
+    // The stream deleted and created again: its sequences start over.
+    loseJournal: async () => {
+      await journal.close();
+      await dropStream(options.stream);
+      journal = await JetStreamJournal.open(nc, options);
+      return journal;
+    },
+    knowsItsStart: false,
+    cleanup: async () => {
+      await store.close();
+      await journal.close();
+      await dropStream(`KV_${bucket}`);
       await dropStream(options.stream);
     },
   };
@@ -334,5 +369,30 @@ describe('JetStreamJournal on nats-server', () => {
       );
     }
     await dropStream(stream);
+  });
+
+  it('opened read-only, creates no stream: reads see an empty journal, writes are refused', async () => {
+    const options = { stream: fresh('RO'), subjectPrefix: fresh('ro') };
+    const jsm = await jetstreamManager(nc);
+    const streams = async () => (await jsm.streams.names().next()).includes(options.stream);
+    const reader = await JetStreamJournal.open(nc, { ...options, readOnly: true });
+    expect(await reader.read('a', 0)).toEqual([]);
+    expect(await reader.lastSeq('a')).toBe(0);
+    expect(await readTrace(reader, 'a')).toEqual([]);
+    for (const call of [
+      () => reader.append('a', [eventFixture('e1')]),
+      () => reader.truncateBefore('a', 5),
+    ]) {
+      expect((await rejectionOf(call)).code).toBe('ERR_INVALID_OPTIONS');
+    }
+    expect(await streams()).toBe(false);
+    // A writer creates the stream later: the same reader sees what it appends.
+    const writer = await JetStreamJournal.open(nc, options);
+    const [seq] = await writer.append('a', [eventFixture('e1')]);
+    expect(await reader.lastSeq('a')).toBe(seq);
+    expect((await reader.read('a', 0)).map((e) => e.event.id)).toEqual(['e1']);
+    await reader.close();
+    await writer.close();
+    await dropStream(options.stream);
   });
 });

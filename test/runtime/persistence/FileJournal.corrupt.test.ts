@@ -3,6 +3,7 @@ import { copyFile, readFile, readdir, stat, truncate, writeFile } from 'node:fs/
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect } from 'vitest';
 import { packr } from '../../../runtime/codec/index.js';
+import { isRuntimeError } from '../../../runtime/errors/index.js';
 import {
   FileJournal,
   encodeJournalEvent,
@@ -178,14 +179,136 @@ describe('FileJournal with damaged files', () => {
     SLOW_MS,
   );
 
-  it('keeps the good prefix and cuts the rest when a record in the middle is corrupt', async () => {
-    const events = [1, 2, 3, 4].map((n) => eventFixture(`e${n}`, n));
+  /**
+   * Opens `dir` and checks that the actor's journal is refused with ERR_CORRUPT_DATA, reported
+   * (nothing cut) and left byte for byte as it was, while other actors work.
+   */
+  async function expectRefused(dir: string, actor: string, bytes: Buffer) {
+    const journal = await openJournal(dir);
+    expect(repairsOf(journal)).toEqual([[actor, 0]]);
+    for (const call of [
+      () => journal.read(actor, 0),
+      () => journal.append(actor, [eventFixture('after-corruption')]),
+      () => journal.lastSeq(actor),
+    ]) {
+      expect((await rejectionOf(call)).code).toBe('ERR_CORRUPT_DATA');
+    }
+    expect(await readFile(fileOf(dir, actor))).toEqual(bytes);
+    expect(await journal.append('someone-else', [eventFixture('e1')])).toEqual([1]);
+    await journal.close();
+    // Still refused (and still untouched) on the next open: nothing was cut for a person to miss.
+    const again = await openJournal(dir);
+    expect((await rejectionOf(() => again.read(actor, 0))).code).toBe('ERR_CORRUPT_DATA');
+    expect(await readFile(fileOf(dir, actor))).toEqual(bytes);
+    await again.close();
+  }
+
+  it('refuses a byte flipped in record 5 of 12 and keeps the file for a person', async () => {
+    const events = Array.from({ length: 12 }, (_, i) => eventFixture(`e${i + 1}`, i + 1));
     const sizes = await build(temp.dir, 'alice', events);
     const bytes = await readFile(fileOf(temp.dir, 'alice'));
-    const second = sizes[1] as number;
-    bytes[second + 20] = (bytes[second + 20] as number) ^ 0x10; // inside record 2's payload
+    const fifth = sizes[4] as number;
+    bytes[fifth + 20] = (bytes[fifth + 20] as number) ^ 0x10; // inside record 5's payload
     await writeFile(fileOf(temp.dir, 'alice'), bytes);
-    await expectRepaired(temp.dir, 'alice', events.slice(0, 1), bytes.byteLength - second);
+    const journal = await openJournal();
+    const error = await rejectionOf(() => journal.read('alice', 0));
+    expect(error.details).toMatchObject({ offset: fifth, lastGoodSeq: 4 });
+    await journal.close();
+    await expectRefused(temp.dir, 'alice', bytes);
+  });
+
+  it.prop([fc.integer({ min: 1, max: 5 }), fc.nat(), fc.nat(7)], { numRuns: 60 })(
+    'refuses any bit flipped in a record that is not the last one',
+    async (victim, position, bit) => {
+      const dir = join(temp.dir, `mid-flip-${runs++}`);
+      const events = [1, 2, 3, 4, 5, 6].map((n) => eventFixture(`e${n}`, n));
+      const sizes = await build(dir, 'dave', events);
+      const [start, end] = [sizes[victim - 1], sizes[victim]] as [number, number];
+      const bytes = await readFile(fileOf(dir, 'dave'));
+      const at = start + (position % (end - start));
+      bytes[at] = (bytes[at] as number) ^ (1 << bit);
+      await writeFile(fileOf(dir, 'dave'), bytes);
+      await expectRefused(dir, 'dave', bytes);
+    },
+    SLOW_MS,
+  );
+
+  it.prop([fc.nat(), fc.nat(7)], { numRuns: 80 })(
+    'never loses a record silently: a flip anywhere is refused untouched or cuts only the last record',
+    async (position, bit) => {
+      const dir = join(temp.dir, `any-flip-${runs++}`);
+      const events = [1, 2, 3, 4].map((n) => eventFixture(`e${n}`, n));
+      const sizes = await build(dir, 'erin', events);
+      const bytes = await readFile(fileOf(dir, 'erin'));
+      const at = position % bytes.byteLength;
+      bytes[at] = (bytes[at] as number) ^ (1 << bit);
+      await writeFile(fileOf(dir, 'erin'), bytes);
+      const journal = await openJournal(dir);
+      const read = await journal.read('erin', 0).catch((e: unknown) => e);
+      if (isRuntimeError(read)) {
+        expect(read.code).toBe('ERR_CORRUPT_DATA');
+        expect(await readFile(fileOf(dir, 'erin'))).toEqual(bytes);
+        expect(at).toBeLessThan(sizes[3] as number); // never for a flip in the last record
+        return;
+      }
+      const ids = (read as { event: JournalEvent }[]).map((e) => e.event.id);
+      expect(ids).toEqual(at < (sizes[3] as number) ? [] : ['e1', 'e2', 'e3']);
+    },
+    SLOW_MS,
+  );
+
+  it('refuses records 3 and 4 swapped (both checksums valid) rather than cutting at 3', async () => {
+    const events = [1, 2, 3, 4, 5, 6].map((n) => eventFixture(`e${n}`, n));
+    const sizes = await build(temp.dir, 'alice', events);
+    const bytes = await readFile(fileOf(temp.dir, 'alice'));
+    const [s3, s4, s5] = [sizes[2], sizes[3], sizes[4]] as [number, number, number];
+    const swapped = Buffer.concat([
+      bytes.subarray(0, s3),
+      bytes.subarray(s4, s5),
+      bytes.subarray(s3, s4),
+      bytes.subarray(s5),
+    ]);
+    await writeFile(fileOf(temp.dir, 'alice'), swapped);
+    await expectRefused(temp.dir, 'alice', swapped);
+  });
+
+  it('refuses a record whose sequence skips ahead in the middle of the file', async () => {
+    await build(temp.dir, 'alice', [eventFixture('e1')]);
+    const bytes = await readFile(fileOf(temp.dir, 'alice'));
+    const e2 = encodeJournalEvent(eventFixture('e2'));
+    const e3 = encodeJournalEvent(eventFixture('e3'));
+    const gapped = Buffer.concat([bytes, record(3, e2), record(4, e3)]);
+    await writeFile(fileOf(temp.dir, 'alice'), gapped);
+    await expectRefused(temp.dir, 'alice', gapped);
+  });
+
+  it('keeps appends made after a torn-tail repair across later restarts', async () => {
+    const events = [1, 2, 3, 4].map((n) => eventFixture(`e${n}`, n));
+    const sizes = await build(temp.dir, 'alice', events);
+    await truncate(fileOf(temp.dir, 'alice'), (sizes.at(-1) as number) - 3);
+    const journal = await openJournal();
+    expect(repairsOf(journal)).toEqual([
+      ['alice', (sizes[4] as number) - 3 - (sizes[3] as number)],
+    ]);
+    for (const n of [4, 5, 6]) {
+      await journal.append('alice', [eventFixture(`new${n}`)], { expectedLastSeq: n - 1 });
+    }
+    await journal.truncateBefore('alice', 2);
+    await journal.append('alice', [eventFixture('new7')], { expectedLastSeq: 6 });
+    await journal.close();
+    for (let restart = 0; restart < 3; restart++) {
+      const again = await openJournal();
+      expect(again.repairs()).toEqual([]);
+      expect((await again.read('alice', 0)).map((e) => [e.seq, e.event.id])).toEqual([
+        [2, 'e2'],
+        [3, 'e3'],
+        [4, 'new4'],
+        [5, 'new5'],
+        [6, 'new6'],
+        [7, 'new7'],
+      ]);
+      await again.close();
+    }
   });
 
   it('cuts zeros or garbage after the last record', async () => {
