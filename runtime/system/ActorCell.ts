@@ -611,8 +611,12 @@ export class ActorCell {
       options.blameMessage !== false && !isRuntimeError(err, ErrorCode.PersistenceConflict);
     // The step that failed: the message in progress, or the last one, whose work failed later.
     this.failedOn = blame ? (this.#current ?? this.#stepMessage) : undefined;
-    if (this.failedOn !== undefined && this.#stepSeq !== undefined && !this.#replaying) {
-      this.#settings.persistence?.markFailed(this.#stepSeq);
+    // During a replay the message is not blamed again; a recorded effect failure that failed
+    // the actor still is, so the next restore runs that effect anew instead of looping on it.
+    if (blame) {
+      const replayed =
+        this.failedOn === undefined || this.#stepSeq === undefined || this.#replaying;
+      this.#settings.persistence?.markFailed(replayed ? undefined : this.#stepSeq, err);
     }
     this.#logger.error(
       {
