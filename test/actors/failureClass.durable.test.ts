@@ -134,4 +134,22 @@ describe('a durable agent keeps its failure class', () => {
       await system.shutdown();
     },
   );
+
+  it('after the root gave up, a retry of its escalation runs the failed tool again', async () => {
+    const runs = { n: 0 };
+    // Fails 5 times: the root (intensity 3) gives up on the 4th failure, before any success.
+    const { system, tree, events } = await runTree(true, flakyTool(runs, 'transient', 4));
+    system.tell('a', 'job.run', {});
+    await flushMicrotasks(300);
+    expect(events.filter((e) => e.type === 'gave-up')).toHaveLength(1);
+    expect(runs.n).toBe(4);
+    const [open] = await tree.escalations.list({ status: 'open' });
+    expect(open?.supervisor).toBe('(root)');
+    await tree.escalations.resolve((open as { id: string }).id, { type: 'retry' });
+    await flushMicrotasks(300);
+    expect(runs.n).toBe(5);
+    expect((system.getSnapshot('a') as { value: unknown }).value).toBe('idle');
+    await tree.stop();
+    await system.shutdown();
+  });
 });
