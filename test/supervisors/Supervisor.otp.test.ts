@@ -137,7 +137,10 @@ describe('Supervisor against OTP', () => {
       stopped = true;
     });
     await settle();
-    await clock.advance(300);
+    await clock.advance(299);
+    await settle();
+    expect(stoppedOf(lifecycle)).toEqual([]);
+    await clock.advance(1);
     await settle();
     expect(stoppedOf(lifecycle).filter((s) => !s.startsWith('pool'))).toHaveLength(3);
     expect(stopped).toBe(true);
