@@ -86,11 +86,12 @@ interface ChildRecord {
   timer: unknown;
 }
 
-/** Why a supervisor ended. */
+/**
+ * Why a supervisor ended by itself: `shutdown` after an auto shutdown (OTP's exit reason there),
+ * `failed` after it gave up or escalated.
+ */
 export type SupervisorExit =
-  { readonly type: 'normal' } | { readonly type: 'failed'; readonly error: RuntimeError };
-
-const SUPERVISOR_EXIT = 'agentvisor.supervisor.exit';
+  { readonly type: 'shutdown' } | { readonly type: 'failed'; readonly error: RuntimeError };
 
 /**
  * An OTP supervisor hosted as an actor: it starts its children in order, watches them, and on a
@@ -328,7 +329,6 @@ export class Supervisor {
           states: {
             running: {
               on: {
-                [SUPERVISOR_EXIT]: 'exited',
                 '*': {
                   actions: ({ event }) => {
                     this.#onMessage(event as unknown as Envelope);
@@ -336,7 +336,6 @@ export class Supervisor {
                 },
               },
             },
-            exited: { type: 'final' },
           },
         });
       },
@@ -390,9 +389,10 @@ export class Supervisor {
     }
   }
 
+  /** OTP: a supervisor stopped by its parent, or shutting itself down, exits `shutdown`. */
   #stopOwnActor(): void {
     const info = this.#deps.system.describe(this.name);
-    if (info !== undefined) this.#deps.system.stop(this.name, 'normal');
+    if (info !== undefined) this.#deps.system.stop(this.name, 'shutdown');
   }
 
   // --- starting and stopping children ---
@@ -511,6 +511,14 @@ export class Supervisor {
     if (child.sub !== undefined) {
       await child.sub.shutdown();
       child.sub = undefined;
+    } else if (system.describe(child.name)?.status === 'running' && child.spec.shutdownMs === 0) {
+      // OTP brutal_kill: no shutdown request, the child is stopped at once.
+      system.stop(
+        child.name,
+        'normal',
+        options.hold ? { hold: { capacity: this.#spec.holdCapacity } } : {},
+      );
+      how = `${how} (brutal-kill)`;
     } else if (system.describe(child.name)?.status === 'running') {
       const outcome = await system.stopGracefully(child.name, {
         timeoutMs: child.spec.shutdownMs,
@@ -528,8 +536,20 @@ export class Supervisor {
     });
   }
 
-  /** OTP: stop children in reverse start order. */
+  /**
+   * OTP: stop children in reverse start order; a dynamic supervisor's instances all at once,
+   * under their shared shutdown time (simple_one_for_one).
+   */
   async #stopAllChildren(): Promise<void> {
+    if (this.#spec.strategy === 'dynamic') {
+      await Promise.all(
+        [...this.#children].reverse().map(async (child) => {
+          await this.#stopChild(child, { hold: false, how: 'shutdown' });
+          child.watch?.dispose();
+        }),
+      );
+      return;
+    }
     for (const child of [...this.#children].reverse()) {
       await this.#stopChild(child, { hold: false, how: 'shutdown' });
       child.watch?.dispose();
@@ -571,9 +591,19 @@ export class Supervisor {
       await this.#restart(child, undefined, undefined);
       return;
     }
+    await this.#ended(child);
+  }
+
+  /**
+   * The child ended for good: no process, its held messages released. OTP: a temporary child's
+   * spec goes away, and so does any finished instance of a dynamic supervisor (so its id can be
+   * started again and the child list does not grow).
+   */
+  async #ended(child: ChildRecord): Promise<void> {
     child.status = 'terminated';
     this.#deps.system.release(child.name);
-    if (child.spec.restart === 'temporary') this.#remove(child);
+    if (child.spec.restart === 'temporary' || this.#spec.strategy === 'dynamic')
+      this.#remove(child);
     await this.#significantEnded(child);
   }
 
@@ -583,7 +613,8 @@ export class Supervisor {
     message: Envelope | undefined,
   ): Promise<void> {
     const { clock } = this.#deps;
-    const poison = this.#poison.record(message, error, clock.monotonic());
+    // Poison is the same input failing the same way for the same child (not for a sibling).
+    const poison = this.#poison.record(message, error, clock.monotonic(), child.spec.id);
     const failureClass: FailureClass = poison ? 'poison' : this.#deps.classify(error);
     const directive = decideDirective(this.#spec.onFailure, failureClass);
     this.#emit({
@@ -598,10 +629,7 @@ export class Supervisor {
       case 'restart':
         if (child.spec.restart === 'temporary') {
           // OTP: a temporary child is never restarted; its spec goes away.
-          child.status = 'terminated';
-          this.#deps.system.release(child.name);
-          this.#remove(child);
-          await this.#significantEnded(child);
+          await this.#ended(child);
           return;
         }
         await this.#restart(child, failureClass, error);
@@ -615,10 +643,7 @@ export class Supervisor {
         return;
       }
       case 'stop':
-        child.status = 'terminated';
-        this.#deps.system.release(child.name);
-        if (child.spec.restart === 'temporary') this.#remove(child);
-        await this.#significantEnded(child);
+        await this.#ended(child);
         return;
       case 'escalate':
         await this.#giveUp(
@@ -826,10 +851,7 @@ export class Supervisor {
         await this.#startChild(child, undefined);
         return;
       case 'stop':
-        child.status = 'terminated';
-        this.#deps.system.release(child.name);
-        if (child.spec.restart === 'temporary') this.#remove(child);
-        await this.#significantEnded(child);
+        await this.#ended(child);
         return;
     }
   }
@@ -843,9 +865,9 @@ export class Supervisor {
       this.#emit({ type: 'auto-shutdown', child: child.spec.id });
       await this.#stopAllChildren();
       this.#status = 'stopped';
-      // A normal exit: the parent treats it as one (a transient parent child is not restarted).
-      this.#deps.system.tell(this.name, SUPERVISOR_EXIT);
-      this.#onExit?.({ type: 'normal' });
+      // OTP: auto_shutdown exits `shutdown`; a transient parent child is not restarted.
+      this.#stopOwnActor();
+      this.#onExit?.({ type: 'shutdown' });
     }
   }
 

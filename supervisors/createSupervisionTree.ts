@@ -49,7 +49,10 @@ export interface SupervisionTree {
   find(id: string): Supervisor | undefined;
   /** Every supervisor decision, from every level. */
   onEvent(listener: SupervisorEventListener): Disposable;
-  /** Stops the whole tree, children in reverse start order at every level. */
+  /**
+   * Stops the whole tree, children in reverse start order at every level (also done by
+   * `system.shutdown()`, before any actor is stopped).
+   */
   stop(): Promise<void>;
 }
 
@@ -123,6 +126,14 @@ export async function createSupervisionTree(
     );
   }
   await startRoot();
+  const stop = async (): Promise<void> => {
+    shutdownHook.dispose();
+    await root.shutdown();
+    escalations.dispose();
+  };
+  // system.shutdown() stops the tree first (newest tree first), so its supervisors do not take
+  // their children's ends for failures and restart them or open escalations.
+  const shutdownHook = system.onShutdown(stop);
 
   return {
     get root() {
@@ -135,9 +146,6 @@ export async function createSupervisionTree(
       listeners.add(listener);
       return { dispose: () => listeners.delete(listener) };
     },
-    async stop() {
-      await root.shutdown();
-      escalations.dispose();
-    },
+    stop,
   };
 }

@@ -38,8 +38,8 @@ const MAX_PAYLOAD_CHARS = 1_048_576;
 const MAX_DEPTH = 64;
 
 /**
- * Recognises poison messages by their failure signature: message type, a hash of the payload
- * (canonical JSON, keys sorted), failure class and error message.
+ * Recognises poison messages by their failure signature: who failed (the scope), message type, a
+ * hash of the payload (canonical JSON, keys sorted), failure class and error message.
  *
  * Memory is bounded: at most `maxSignatures` signatures, each holding at most `threshold`
  * timestamps.
@@ -75,10 +75,12 @@ export class PoisonDetector {
    * when unsure, the supervisor falls back to the ordinary decision rather than drop a message.
    *
    * @param now - Monotonic ms.
+   * @param scope - Who failed (a supervisor passes the child's id): failures count together only
+   *   within one scope, so a sibling failing the same way on the same input is not poison.
    */
-  record(message: PoisonCandidate | undefined, error: unknown, now: number): boolean {
+  record(message: PoisonCandidate | undefined, error: unknown, now: number, scope = ''): boolean {
     if (message === undefined) return false;
-    const signature = signatureOf(message, error);
+    const signature = signatureOf(message, error, scope);
     if (signature === undefined) return false;
 
     const cutoff = now - this.#windowMs;
@@ -103,13 +105,13 @@ export class PoisonDetector {
 }
 
 /** The failure signature of a message and error; undefined when the payload has no fingerprint. */
-function signatureOf(message: PoisonCandidate, error: unknown): string | undefined {
+function signatureOf(message: PoisonCandidate, error: unknown, scope: string): string | undefined {
   const payload = canonicalJson(message.payload);
   if (payload === undefined) return undefined;
   // Hashed so that a signature costs 64 characters however large the payload or message text.
   // NUL separators keep field boundaries unambiguous.
   return createHash('sha256')
-    .update([message.type, payload, classifyFailure(error), errorMessage(error)].join('\0'))
+    .update([scope, message.type, payload, classifyFailure(error), errorMessage(error)].join('\0'))
     .digest('hex');
 }
 

@@ -1,10 +1,4 @@
-import {
-  RuntimeError,
-  failedOutcome,
-  uncertainEffect,
-  type ActorContext,
-  type EffectOutcome,
-} from 'agentvisor';
+import { failedOutcome, uncertainEffect, type ActorContext } from 'agentvisor';
 
 /** How an effect behaves when it may have run before a crash. */
 export interface EffectSafety {
@@ -49,7 +43,8 @@ export async function runEffect<TOutput>(
     // During recovery, wait until the replay reaches this outcome's place in the journal.
     await ledger.whenReplayed(recorded.outcomeSeq);
     ledger.step = recorded.outcomeSeq;
-    return deliver(recorded.outcome) as TOutput;
+    if (!recorded.outcome.ok) throw ledger.failure(key, recorded.outcome.error);
+    return recorded.outcome.output as TOutput;
   }
   if (recorded.state === 'uncertain') {
     if (safety.verify !== undefined) {
@@ -75,13 +70,8 @@ export async function runEffect<TOutput>(
     ledger.step = await ledger.outcome(childId, key, effect, outcome);
     // The machine sees the error as a replay would rebuild it (its wire form), so a branch on
     // it takes the same path live and after a restore.
-    return deliver(outcome) as never;
+    throw ledger.failure(key, outcome.error);
   }
   ledger.step = await ledger.outcome(childId, key, effect, { ok: true, output });
   return output;
-}
-
-function deliver(outcome: EffectOutcome): unknown {
-  if (outcome.ok) return outcome.output;
-  throw RuntimeError.fromWire(outcome.error);
 }

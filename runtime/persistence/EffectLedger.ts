@@ -1,4 +1,11 @@
-import { ErrorCode, RuntimeError, toWireError, type WireError } from '../errors/index.js';
+import {
+  ErrorCode,
+  RuntimeError,
+  isRuntimeError,
+  toWireError,
+  type WireError,
+} from '../errors/index.js';
+import { classifyError } from '../resilience/index.js';
 import type { JournalEntry, JournalEvent } from './Journal.js';
 
 /** A recorded effect outcome. */
@@ -40,6 +47,10 @@ export class EffectLedger {
   /** During recovery: recorded outcomes at or below this journal position may be delivered. */
   #replayCursor = Infinity;
   readonly #gates: { seq: number; open: () => void }[] = [];
+  /** Keys whose recorded failure failed the actor: a restore runs them again under a fresh attempt key. */
+  readonly #superseded = new Set<string>();
+  /** Errors this ledger delivered from failed outcomes → their keys (to tell what failed the actor). */
+  readonly #delivered = new WeakMap<object, string>();
 
   /** @internal */
   constructor(writer: LedgerWriter) {
@@ -49,7 +60,9 @@ export class EffectLedger {
   /** @internal Loads intents and outcomes read back from the journal during recovery. */
   load(entries: readonly JournalEntry[], restoredActive: Readonly<Record<string, string>>): void {
     for (const { seq, event } of entries) {
-      const data = event.data as { key?: unknown } | undefined;
+      const data = event.data as { key?: unknown; effectKey?: unknown } | undefined;
+      if (event.kind === 'note' && typeof data?.effectKey === 'string')
+        this.#superseded.add(data.effectKey);
       if (typeof data?.key !== 'string') continue;
       if (event.kind === 'effect-intent') this.#intents.set(data.key, seq);
       if (event.kind === 'effect-outcome')
@@ -94,10 +107,39 @@ export class EffectLedger {
     } else {
       key = `${this.step}/${childId}`;
     }
+    // A recorded failure that failed the actor is not delivered again: the effect runs anew.
+    key = this.#attemptOf(key);
     // Registered at once (synchronously, when XState starts the invoked child): a checkpoint
     // taken from now on carries the key, so a restore re-runs the effect under the same key.
     this.#active.set(childId, { key, intentSeq: this.#intents.get(key) });
     return key;
+  }
+
+  /** `key`, or its first attempt (`key@2`, `key@3`, …) whose failure did not fail the actor. */
+  #attemptOf(key: string): string {
+    if (!this.#superseded.has(key)) return key;
+    const base = key.replace(/@\d+$/, '');
+    let attempt = Number(/@(\d+)$/.exec(key)?.[1] ?? 1);
+    let next: string;
+    do next = `${base}@${++attempt}`;
+    while (this.#superseded.has(next));
+    return next;
+  }
+
+  /**
+   * The error a failed outcome of `key` is delivered as (live or replayed). Remembered, so that
+   * when it fails the actor ({@link failedBy}) the next restore runs the effect again instead of
+   * delivering the same failure, which would fail it again.
+   */
+  failure(key: string, error: WireError): RuntimeError {
+    const rebuilt = RuntimeError.fromWire(error);
+    this.#delivered.set(rebuilt, key);
+    return rebuilt;
+  }
+
+  /** @internal The key of the effect whose delivered failure is `error` (the actor failed on it). */
+  failedBy(error: unknown): string | undefined {
+    return typeof error === 'object' && error !== null ? this.#delivered.get(error) : undefined;
   }
 
   /** What is recorded for `key`. */
@@ -180,7 +222,34 @@ export function uncertainEffect(effect: string, key: string, actor: string): Run
   );
 }
 
-/** The outcome of a thrown error, for the ledger. */
-export function failedOutcome(error: unknown): EffectOutcome {
-  return { ok: false, error: toWireError(error) };
+/**
+ * The outcome of a thrown error, for the ledger. The wire form keeps what classification reads
+ * and a plain wire form drops (a `failureClass` tag, an HTTP status, a system error code): the
+ * class the live error has goes into `details.failureClass` when the rebuilt error would be
+ * classed otherwise, so a supervisor decides the same with and without persistence.
+ */
+export function failedOutcome(error: unknown): EffectOutcome & { readonly ok: false } {
+  const wire = toWireError(error);
+  const failureClass = classifyError(error);
+  const facts = plainErrorFacts(error);
+  const kept: WireError =
+    facts === undefined ? wire : { ...wire, details: { ...wire.details, ...facts } };
+  if (classifyError(RuntimeError.fromWire(kept)) === failureClass)
+    return { ok: false, error: kept };
+  return { ok: false, error: { ...kept, details: { ...kept.details, failureClass } } };
+}
+
+/** The `code` and `status` of an error that is not a RuntimeError (its wire code is ERR_UNKNOWN). */
+function plainErrorFacts(error: unknown): Record<string, unknown> | undefined {
+  if (!(error instanceof Error) || isRuntimeError(error)) return undefined;
+  const { code, status, statusCode } = error as {
+    code?: unknown;
+    status?: unknown;
+    statusCode?: unknown;
+  };
+  const facts: Record<string, unknown> = {};
+  if (typeof code === 'string' || typeof code === 'number') facts['originalCode'] = code;
+  const httpStatus = typeof status === 'number' ? status : statusCode;
+  if (typeof httpStatus === 'number') facts['status'] = httpStatus;
+  return Object.keys(facts).length === 0 ? undefined : facts;
 }

@@ -484,22 +484,29 @@ export class Persister {
   }
 
   /**
-   * Records that the actor failed on the message at `seq`, so recovery does not replay it.
+   * Records that the actor failed on the message at `seq`, so recovery does not replay it, and
+   * when `error` is a recorded effect failure the ledger delivered, that effect's key, so a
+   * restore runs the effect again (a fresh attempt) instead of delivering the same failure.
    * The next incarnation's recovery waits for this write (see {@link settle}).
    */
-  markFailed(seq: number): void {
-    if (seq < this.#firstOwnSeq) {
+  markFailed(seq: number | undefined, error?: unknown): void {
+    if (seq !== undefined && seq < this.#firstOwnSeq) {
       // Journaled by an earlier writer, which processed and acknowledged it: a failure now is
       // not that message's, and marking it would drop it from every later recovery.
       this.#logger.warn({ seq }, 'not marking a message an earlier incarnation processed');
-      return;
+      seq = undefined;
     }
+    const effectKey = this.ledger.failedBy(error);
+    if (seq === undefined && effectKey === undefined) return;
     const write = this.#append([
       {
-        id: `f:${this.#incarnation}:${seq}`,
+        id: `f:${this.#incarnation}:${seq ?? effectKey}`,
         kind: 'note',
         at: this.#clock.now(),
-        data: { failedSeq: seq },
+        data: {
+          ...(seq === undefined ? {} : { failedSeq: seq }),
+          ...(effectKey === undefined ? {} : { effectKey }),
+        },
       },
     ]).then(
       () => undefined,

@@ -672,8 +672,12 @@ export class ActorCell {
     this.failedOn = blame
       ? (this.#current ?? (stepOwned ? this.#stepMessage : undefined))
       : undefined;
-    if (this.failedOn !== undefined && this.#stepSeq !== undefined && !this.#replaying) {
-      this.#settings.persistence?.markFailed(this.#stepSeq);
+    // During a replay the message is not blamed again; a recorded effect failure that failed
+    // the actor still is, so the next restore runs that effect anew instead of looping on it.
+    if (blame) {
+      const replayed =
+        this.failedOn === undefined || this.#stepSeq === undefined || this.#replaying;
+      this.#settings.persistence?.markFailed(replayed ? undefined : this.#stepSeq, err);
     }
     this.#logger.error(
       {

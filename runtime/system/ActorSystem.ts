@@ -174,6 +174,7 @@ export class ActorSystem {
   readonly #host: { -readonly [K in keyof CellHost]: CellHost[K] };
   readonly #rejectedSub: Disposable;
   #state: 'running' | 'stopping' | 'stopped' = 'running';
+  readonly #shutdownHooks: (() => Promise<void> | void)[] = [];
 
   /** @internal Use {@link createActorSystem}. */
   constructor(config: ActorSystemConfig, deps: ActorSystemDeps) {
@@ -741,10 +742,37 @@ export class ActorSystem {
 
   // --- shutdown ---
 
-  /** Stops every actor in reverse spawn order, then closes the transport if the system created it. */
+  /**
+   * Runs `hook` when the system shuts down, before any actor is stopped (a supervision tree
+   * registers its own `stop()` here, so its supervisors do not take their children's ends for
+   * failures). Hooks run one at a time, the most recently registered first; a hook that throws
+   * is logged and the shutdown goes on.
+   */
+  onShutdown(hook: () => Promise<void> | void): Disposable {
+    this.#shutdownHooks.push(hook);
+    return {
+      dispose: () => {
+        const i = this.#shutdownHooks.lastIndexOf(hook);
+        if (i >= 0) this.#shutdownHooks.splice(i, 1);
+      },
+    };
+  }
+
+  /**
+   * Runs the shutdown hooks (supervision trees stop first, newest first), then stops every actor
+   * left in reverse spawn order, then closes the transport if the system created it.
+   */
   async shutdown(): Promise<void> {
     if (this.#state !== 'running') return;
     this.#state = 'stopping';
+    while (this.#shutdownHooks.length > 0) {
+      const hook = this.#shutdownHooks.pop() as () => Promise<void> | void;
+      try {
+        await hook();
+      } catch (err) {
+        this.logger.error({ err }, 'a shutdown hook threw');
+      }
+    }
     for (const name of [...this.#cells.keys()].reverse()) this.stop(name, 'shutdown');
     this.#rejectedSub.dispose();
     if (this.#ownsTransport) await this.transport.close();

@@ -286,11 +286,73 @@ export const ChildSpecSchema: z.ZodType<ChildSpec, ChildSpecInput> = z.lazy(() =
 ) as unknown as z.ZodType<ChildSpec, ChildSpecInput>;
 
 /** A policy file: the tree and its namespace. */
-export const PolicySchema = z.strictObject({
-  /** Namespace of the actor system. @default 'default' */
-  namespace: z.string().min(1).max(64).default('default'),
-  root: SupervisorSpecSchema,
-});
+export const PolicySchema = z
+  .strictObject({
+    /** Namespace of the actor system. @default 'default' */
+    namespace: z.string().min(1).max(64).default('default'),
+    root: SupervisorSpecSchema,
+  })
+  .superRefine((policy, ctx) => {
+    checkActorNames(policy.root, ctx);
+  });
+
+/** Where an actor name is used: the path of the field that gives it, and its parent's path. */
+interface NameUse {
+  readonly path: (string | number)[];
+  readonly parent: string;
+}
+
+/**
+ * Every supervisor and worker of a tree runs as an actor named by its id (a worker: its `name`,
+ * else its id), so one name at two places would run both under one actor. Siblings with the same
+ * id are already refused by their supervisor; this refuses the rest, with an issue at each path.
+ * A dynamic supervisor's template is not an actor (its instances are named when started).
+ */
+function checkActorNames(root: SupervisorSpec, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, NameUse>();
+  const reported = new Set<string>();
+  const use = (name: string, here: NameUse) => {
+    const first = seen.get(name);
+    if (first === undefined) {
+      seen.set(name, here);
+      return;
+    }
+    const siblings =
+      first.parent === here.parent && first.path.at(-1) === 'id' && here.path.at(-1) === 'id';
+    if (siblings) return;
+    for (const [at, other] of [
+      [first, here],
+      [here, first],
+    ] as const) {
+      const key = pathText(at.path);
+      if (reported.has(key)) continue;
+      reported.add(key);
+      ctx.addIssue({
+        code: 'custom',
+        path: at.path,
+        message: `actor name ${JSON.stringify(name)} is also used at ${pathText(other.path.slice(0, -1))}`,
+        input: name,
+      });
+    }
+  };
+  const walk = (spec: SupervisorSpec, path: (string | number)[]) => {
+    use(spec.id, { path: [...path, 'id'], parent: pathText(path.slice(0, -2)) });
+    if (spec.strategy === 'dynamic') return;
+    spec.children.forEach((child, i) => {
+      const at = [...path, 'children', i];
+      if (child.type === 'supervisor') walk(child, at);
+      else if (child.name !== undefined)
+        use(child.name, { path: [...at, 'name'], parent: pathText(path) });
+      else use(child.id, { path: [...at, 'id'], parent: pathText(path) });
+    });
+  };
+  walk(root, ['root']);
+}
+
+/** `root.children[1].id` for `['root', 'children', 1, 'id']`. */
+function pathText(path: readonly (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
 
 /** What a policy file or object contains. */
 export type PolicyInput = z.input<typeof PolicySchema>;

@@ -287,7 +287,7 @@ describe('Supervisor', () => {
     await system.shutdown();
   });
 
-  it('auto shutdown: a significant child ending by itself ends the supervisor normally', async () => {
+  it('auto shutdown: a significant child ending by itself ends the supervisor (exit shutdown, as OTP)', async () => {
     const { system, tree, events, settle } = await setupTree({
       id: 'root',
       intensity: 5,

@@ -202,7 +202,8 @@ describe('lintPolicy', () => {
         : supervisor(
             id,
             node.intensity,
-            node.children.map((c, i) => toSpec(c, `c${i}`)),
+            // Ids unique in the whole tree (one actor name per node: issue 10 item L).
+            node.children.map((c, i) => toSpec(c, `${id}-c${i}`)),
             { restart: node.restart },
           );
 
@@ -237,14 +238,15 @@ describe('lintPolicy', () => {
 
     function expectedPaths(root: GenSupervisor): { path: string; absorbedFailures: number }[] {
       const out: { path: string; absorbedFailures: number }[] = [];
-      const walk = (sup: GenSupervisor, chain: GenSupervisor[], path: string): void => {
+      const walk = (sup: GenSupervisor, chain: GenSupervisor[], path: string, id: string): void => {
         sup.children.forEach((child, i) => {
-          const childPath = `${path}/c${i}`;
-          if (child.kind === 'supervisor') walk(child, [...chain, child], childPath);
+          const childId = `${id}-c${i}`;
+          const childPath = `${path}/${childId}`;
+          if (child.kind === 'supervisor') walk(child, [...chain, child], childPath, childId);
           else out.push({ path: childPath, absorbedFailures: simulate(chain, child.restart) });
         });
       };
-      walk(root, [root], 'root');
+      walk(root, [root], 'root', 'root');
       return out;
     }
 

@@ -227,6 +227,30 @@ describe('parsePolicy', () => {
     expect(issuesOf(err).map((i) => i.path)).toStrictEqual([path]);
   });
 
+  it('refuses one actor name at two levels of the tree, naming both paths', () => {
+    const input = policyWith({
+      children: [worker('fetch'), { id: 'team', type: 'supervisor', children: [worker('fetch')] }],
+    });
+    const err = thrown(() => parsePolicy(input));
+    expect(err.code).toBe('ERR_INVALID_OPTIONS');
+    expect(issuesOf(err).map((i) => i.path)).toStrictEqual([
+      'root.children[0].id',
+      'root.children[1].children[0].id',
+    ]);
+  });
+
+  it('refuses a worker name equal to a supervisor id elsewhere (both run as actors)', () => {
+    const input = policyWith({
+      children: [{ id: 'team', type: 'supervisor', children: [worker('w', { name: 'desk' })] }],
+    });
+    const err = thrown(() => parsePolicy(input));
+    expect(err.code).toBe('ERR_INVALID_OPTIONS');
+    expect(issuesOf(err).map((i) => i.path)).toStrictEqual([
+      'root.id',
+      'root.children[0].children[0].name',
+    ]);
+  });
+
   it('states the path and the bad value in the message', () => {
     const input = policyWith({
       children: [worker('a'), worker('b'), worker('c', { restart: 'sometimes' })],
