@@ -2,7 +2,13 @@ import { z } from 'zod';
 import type { AnyActorLogic } from 'xstate';
 import { type Clock, systemClock } from '../clock/index.js';
 import { type Envelope, ReplyType, DEFAULT_MAX_MESSAGE_BYTES } from '../codec/index.js';
-import { ErrorCode, RuntimeError, parseOptions, type WireError } from '../errors/index.js';
+import {
+  ErrorCode,
+  RuntimeError,
+  isRuntimeError,
+  parseOptions,
+  type WireError,
+} from '../errors/index.js';
 import {
   createMetricsRegistry,
   silentLogger,
@@ -224,6 +230,9 @@ export class ActorSystem {
         this.#deadLetter(reason, to, envelope, error);
       },
       lifecycle: (event) => {
+        // A copy fenced out by another writer stops taking messages from the transport at once.
+        if (event.type === 'failed' && isRuntimeError(event.error, ErrorCode.PersistenceConflict))
+          this.detach(event.name);
         lifecycleCounter.inc({ type: event.type });
         this.#emitLifecycle(event);
       },
