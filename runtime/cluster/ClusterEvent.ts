@@ -1,4 +1,5 @@
 import type { ActorStatus } from '../system/index.js';
+import type { UnitChildReport } from './ClusterNodeOptions.js';
 import type { MembershipEvent } from './MemberRecord.js';
 
 /**
@@ -38,8 +39,22 @@ export interface UnitStatus {
   readonly name: string;
   readonly agent: string;
   readonly epoch: number;
-  readonly status: ActorStatus | 'starting';
+  readonly status: ActorStatus | 'starting' | 'stuck';
   readonly incarnation: number;
+  /** Messages delivered to its logic in this incarnation (a subtree: the sum over its workers). */
+  readonly processed: number;
+  readonly mailboxSize: number;
+  /** A subtree unit whose handle describes itself: every child, with its actor's counters. */
+  readonly children?: readonly UnitChildStatus[];
+  /** A subtree unit: escalations waiting for a person. */
+  readonly openEscalations?: number;
+}
+
+/** One child of a subtree unit in a node's report. */
+export interface UnitChildStatus extends UnitChildReport {
+  /** Its actor's incarnation (0: no actor now). */
+  readonly incarnation: number;
+  /** Messages delivered to its logic in this incarnation. */
   readonly processed: number;
   readonly mailboxSize: number;
 }

@@ -26,6 +26,7 @@ import {
   type ClusterUnit,
   type UnitContext,
   type UnitHandle,
+  type UnitReport,
 } from './ClusterNodeOptions.js';
 import { encodeRecord, kvToken } from './internal/kvCodec.js';
 import { backoffDelays, type BackoffConfig } from '../resilience/index.js';
@@ -342,11 +343,15 @@ export class ClusterNode {
     return { dispose: () => this.#listeners.delete(listener) };
   }
 
-  /** The units this node runs, with their actor state. */
+  /**
+   * The units this node runs, with their actor state; a subtree unit whose handle describes
+   * itself lists its children (parked ones included) with their actors' counters, and its open
+   * escalations.
+   */
   status(): NodeStatus {
     const units: UnitStatus[] = [...this.#local].map(([name, local]) => {
       const info = local.handle === undefined ? this.system.describe(name) : undefined;
-      return {
+      const base = {
         name,
         agent: this.#units.get(name)?.agent ?? '',
         epoch: local.epoch,
@@ -360,6 +365,24 @@ export class ClusterNode {
         incarnation: info?.incarnation ?? 0,
         processed: info?.processed ?? 0,
         mailboxSize: info?.mailboxSize ?? 0,
+      } as const;
+      const report = this.#describeSubtree(name, local.handle);
+      if (report === undefined) return base;
+      const children = report.children.map((child) => {
+        const actor = child.type === 'worker' ? this.system.describe(child.name) : undefined;
+        return {
+          ...child,
+          incarnation: actor?.incarnation ?? 0,
+          processed: actor?.processed ?? 0,
+          mailboxSize: actor?.mailboxSize ?? 0,
+        };
+      });
+      return {
+        ...base,
+        processed: children.reduce((sum, c) => sum + c.processed, 0),
+        mailboxSize: children.reduce((sum, c) => sum + c.mailboxSize, 0),
+        children,
+        openEscalations: report.openEscalations,
       };
     });
     return {
@@ -371,6 +394,15 @@ export class ClusterNode {
       startedAt: this.#startedAt,
       units,
     };
+  }
+
+  #describeSubtree(unit: string, handle: UnitHandle | undefined): UnitReport | undefined {
+    try {
+      return handle?.describe?.();
+    } catch (err) {
+      this.#logger.warn({ err, unit }, 'a unit handle failed to describe itself');
+      return undefined;
+    }
   }
 
   /** The durable mailbox, when the `mailbox` section is on (else undefined). */

@@ -217,6 +217,30 @@ export interface UnitContext {
 export interface UnitHandle {
   /** Stops everything the unit started, without checkpointing. */
   stop(): Promise<void>;
+  /**
+   * What the unit runs, for `status`: its children and open escalations (`describeTree` in
+   * `agentvisor/supervisors` reads a supervision tree). Without it, status shows the unit alone.
+   */
+  describe?(): UnitReport;
+}
+
+/** A subtree unit's own report of itself (see {@link UnitHandle.describe}). */
+export interface UnitReport {
+  /** Every child at every level, parents before their children. */
+  readonly children: readonly UnitChildReport[];
+  /** Escalations opened in the unit and waiting for a person. */
+  readonly openEscalations: number;
+}
+
+/** One child of a subtree unit, as its supervisor sees it. */
+export interface UnitChildReport {
+  readonly id: string;
+  /** The actor name it runs under. */
+  readonly name: string;
+  readonly type: 'worker' | 'supervisor';
+  /** `running`, `restarting`, `parked` (waiting for a person), `terminated`. */
+  readonly status: string;
+  readonly restarts: number;
 }
 
 /** Capabilities of a node: kept out of the options schema (STYLE §5). */

@@ -16,9 +16,11 @@ export type {
   ClusterSubtreeAgent,
   UnitContext,
   UnitHandle,
+  UnitReport,
+  UnitChildReport,
   ClusterUnit,
 } from './ClusterNodeOptions.js';
-export type { ClusterEvent, NodeStatus, UnitStatus } from './ClusterEvent.js';
+export type { ClusterEvent, NodeStatus, UnitStatus, UnitChildStatus } from './ClusterEvent.js';
 export { Membership } from './Membership.js';
 export type { MembershipConfig } from './Membership.js';
 export { MemberRecordSchema } from './MemberRecord.js';

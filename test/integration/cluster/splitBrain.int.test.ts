@@ -20,7 +20,7 @@ import {
   type ActorSystem,
   type Envelope,
 } from 'agentvisor';
-import { createSupervisionTree } from 'agentvisor/supervisors';
+import { createSupervisionTree, type SupervisorEvent } from 'agentvisor/supervisors';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { tallyMachine } from './fixtures/agents.js';
 import { waitFor } from './fixtures/waitFor.js';
@@ -202,20 +202,19 @@ describe('split-brain window', () => {
           },
         );
       const oldTree = await tree(old);
-      const events: { type: string; directive?: string }[] = [];
-      oldTree.onEvent((e) => events.push(e as { type: string; directive?: string }));
+      const events: SupervisorEvent[] = [];
+      oldTree.onEvent((e) => events.push(e));
       await old.system.ask('w', 'add', { id: 'a' });
       await old.system.checkpoint('w');
       const freshTree = await tree(fresh);
       const failed = failedWith(old.system, 'w');
       old.system.tell('w', 'add', { id: 'zombie' });
       expect(isRuntimeError(await failed, 'ERR_PERSISTENCE_CONFLICT')).toBe(true);
-      await waitFor('the supervisor decided', () =>
-        events.find((e) => e.type === 'child-failed'),
-      );
-      expect(events.find((e) => e.type === 'child-failed')?.directive).toBe('stop');
+      await waitFor('the supervisor decided', () => events.find((e) => e.type === 'child-failed'));
+      const decided = events.find((e) => e.type === 'child-failed');
+      expect(decided?.type === 'child-failed' ? decided.directive : undefined).toBe('stop');
       await oldTree.stop();
-      expect(events.filter((e) => e.type === 'child-restarted')).toHaveLength(0);
+      expect(events.filter((e) => e.type === 'restart-scheduled')).toHaveLength(0);
       expect(await fresh.system.ask('w', 'get')).toEqual({ count: 1, ids: ['a'] });
       await freshTree.stop();
     } finally {
