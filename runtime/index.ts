@@ -254,6 +254,10 @@ export type {
 
 export {
   ClusterNode,
+  ClusterClient,
+  ClusterClientOptionsSchema,
+  ClientAskOptionsSchema,
+  ClientRetrySchema,
   ClusterNodeOptionsSchema,
   ClusterUnitSchema,
   UnitPlacementSchema,
@@ -271,6 +275,10 @@ export {
   mailboxShardUnit,
 } from './cluster/index.js';
 export type {
+  ClusterClientOptions,
+  ClusterClientDeps,
+  ClientAskOptions,
+  ClientTellOptions,
   ClusterNodeOptions,
   ClusterNodeConfig,
   ClusterNodeDeps,

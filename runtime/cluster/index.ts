@@ -1,5 +1,17 @@
 export { ClusterNode } from './ClusterNode.js';
 export {
+  ClusterClient,
+  ClusterClientOptionsSchema,
+  ClientAskOptionsSchema,
+  ClientRetrySchema,
+} from './ClusterClient.js';
+export type {
+  ClusterClientOptions,
+  ClusterClientDeps,
+  ClientAskOptions,
+  ClientTellOptions,
+} from './ClusterClient.js';
+export {
   ClusterNodeOptionsSchema,
   ClusterUnitSchema,
   UnitPlacementSchema,
