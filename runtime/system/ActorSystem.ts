@@ -101,6 +101,12 @@ export const SHUTDOWN_EVENT = 'agentvisor.shutdown';
 
 /** Options of {@link ActorSystem.tell}. */
 export interface TellOptions {
+  /**
+   * The message id, chosen by the caller (an order number): a durable actor processes an id
+   * once, so a retried message with the same id is answered ERR_DUPLICATE_MESSAGE, not redone.
+   * @default a fresh id
+   */
+  id?: string;
   from?: string;
   correlationId?: string;
   causationId?: string;
@@ -780,7 +786,13 @@ export class ActorSystem {
     payload: unknown,
     options: TellOptions | undefined,
   ): Mutable<Envelope> {
-    const envelope: Mutable<Envelope> = { v: 1, id: this.#nextId(), type, to, payload };
+    const envelope: Mutable<Envelope> = {
+      v: 1,
+      id: options?.id ?? this.#nextId(),
+      type,
+      to,
+      payload,
+    };
     if (options !== undefined) {
       if (options.from !== undefined) envelope.from = options.from;
       if (options.correlationId !== undefined) envelope.correlationId = options.correlationId;
