@@ -254,6 +254,7 @@ export type {
 
 export {
   ClusterNode,
+  StuckWatch,
   ClusterClient,
   ClusterClientOptionsSchema,
   ClientAskOptionsSchema,
@@ -275,6 +276,7 @@ export {
   mailboxShardUnit,
 } from './cluster/index.js';
 export type {
+  StuckActor,
   ClusterClientOptions,
   ClusterClientDeps,
   ClientAskOptions,

@@ -9,7 +9,9 @@ import type { MembershipEvent } from './MemberRecord.js';
  * - `lost`: another node owns the unit now; the local copy was stopped without writing;
  * - `released`: a drain checkpointed, stopped and released the unit;
  * - `unit-failed`: the unit could not start here, or failed while owned;
- * - `member`: a membership change (join, leave, dead).
+ * - `member`: a membership change (join, leave, dead);
+ * - `stuck`: an actor of the unit (the unit's own, or a subtree's worker) owes work and has not
+ *   made a transition for longer than its step deadline (once per episode).
  */
 export type ClusterEvent =
   | {
@@ -32,7 +34,14 @@ export type ClusterEvent =
     }
   | { readonly type: 'released'; readonly unit: string; readonly epoch: number }
   | { readonly type: 'unit-failed'; readonly unit: string; readonly error: unknown }
-  | { readonly type: 'member'; readonly event: MembershipEvent };
+  | { readonly type: 'member'; readonly event: MembershipEvent }
+  | {
+      readonly type: 'stuck';
+      readonly unit: string;
+      readonly actor: string;
+      readonly sinceMs: number;
+      readonly owed: readonly string[];
+    };
 
 /** One unit as a node reports it (status command, control subject). */
 export interface UnitStatus {

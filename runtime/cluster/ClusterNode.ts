@@ -32,6 +32,7 @@ import { encodeRecord, kvToken } from './internal/kvCodec.js';
 import { backoffDelays, type BackoffConfig } from '../resilience/index.js';
 import { openBucket } from './internal/openBucket.js';
 import { Membership } from './Membership.js';
+import { StuckWatch } from './StuckWatch.js';
 import type { Placement } from './PlacementRecord.js';
 import { PlacementTable } from './PlacementTable.js';
 import {
@@ -186,6 +187,9 @@ export class ClusterNode {
   #quorate = false;
   #mailbox: DurableMailbox | undefined;
   readonly #shards = new PlacedShards();
+  readonly #stuckWatch: StuckWatch;
+  /** Actors found stuck at the last check. */
+  #stuck = new Set<string>();
   #reconciling = false;
   #again = false;
   #resolveClosed!: (error: Error | undefined) => void;
@@ -225,6 +229,7 @@ export class ClusterNode {
       { namespace: config.namespace },
       { transport: parts.transport, clock: parts.clock, logger: parts.logger },
     );
+    this.#stuckWatch = new StuckWatch(this.system, { clock: parts.clock });
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
 
@@ -356,7 +361,7 @@ export class ClusterNode {
         agent: this.#units.get(name)?.agent ?? '',
         epoch: local.epoch,
         status:
-          info?.status ??
+          (info?.status === 'running' && this.#stuck.has(name) ? 'stuck' : info?.status) ??
           (local.status === 'starting'
             ? 'starting'
             : local.status === 'failed'
@@ -372,6 +377,7 @@ export class ClusterNode {
         const actor = child.type === 'worker' ? this.system.describe(child.name) : undefined;
         return {
           ...child,
+          ...(this.#stuck.has(child.name) ? { status: 'stuck' } : {}),
           incarnation: actor?.incarnation ?? 0,
           processed: actor?.processed ?? 0,
           mailboxSize: actor?.mailboxSize ?? 0,
@@ -535,6 +541,7 @@ export class ClusterNode {
     this.#clock.clearTimeout(this.#timer);
     this.membership.stop();
     this.placements.stop();
+    this.#stuckWatch.dispose();
     for (const d of this.#disposables.splice(0)) d.dispose();
     try {
       this.#control?.unsubscribe();
@@ -568,6 +575,7 @@ export class ClusterNode {
     if (gap > this.#config.deadAfterMs) this.#stalled('process stalled', gap);
     void this.#beat();
     this.membership.sweep();
+    this.#checkStuck();
     this.#requestReconcile();
     this.#timer = this.#clock.setTimeout(() => {
       this.#tick();
@@ -601,6 +609,51 @@ export class ClusterNode {
         },
       );
     }
+  }
+
+  /** The `stuck` signal: actors owing work with no transition past their step deadline. */
+  #checkStuck(): void {
+    const actors: { name: string; stepMs: number; unit: string }[] = [];
+    for (const [unit, local] of this.#local) {
+      if (local.status !== 'running') continue;
+      if (local.handle === undefined) {
+        actors.push({ name: unit, stepMs: this.#stepMsOf(unit), unit });
+        continue;
+      }
+      for (const child of this.#describeSubtree(unit, local.handle)?.children ?? []) {
+        if (child.type === 'worker')
+          actors.push({ name: child.name, stepMs: this.#config.stuckAfterMs, unit });
+      }
+    }
+    const unitOf = new Map(actors.map((a) => [a.name, a.unit]));
+    let found;
+    try {
+      found = this.#stuckWatch.check(actors);
+    } catch (err) {
+      this.#logger.warn({ err }, 'stuck check failed');
+      return;
+    }
+    this.#stuck = new Set(found.map((s) => s.name));
+    for (const s of found) {
+      if (!s.newly) continue;
+      const unit = unitOf.get(s.name) ?? s.name;
+      this.#logger.warn(
+        { unit, actor: s.name, sinceMs: s.sinceMs, owed: s.owed },
+        'stuck: work owed and no transition past its step deadline',
+      );
+      this.#emit({ type: 'stuck', unit, actor: s.name, sinceMs: s.sinceMs, owed: s.owed });
+    }
+  }
+
+  #stepMsOf(unit: string): number {
+    const spec = this.#units.get(unit);
+    const agent = spec === undefined ? undefined : this.#agents[spec.agent];
+    if (agent === undefined || !('logic' in agent)) return this.#config.stuckAfterMs;
+    const fromTemplate = (agent.logic as { stepMs?: unknown }).stepMs;
+    return (
+      agent.stuckAfterMs ??
+      (typeof fromTemplate === 'number' ? fromTemplate : this.#config.stuckAfterMs)
+    );
   }
 
   #requestReconcile(): void {

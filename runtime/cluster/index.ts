@@ -1,4 +1,6 @@
 export { ClusterNode } from './ClusterNode.js';
+export { StuckWatch } from './StuckWatch.js';
+export type { StuckActor } from './StuckWatch.js';
 export {
   ClusterClient,
   ClusterClientOptionsSchema,

@@ -4,13 +4,14 @@
  * marked dead, then pruned from the members list.
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { assign, setup } from 'xstate';
+import { assign, fromPromise, setup } from 'xstate';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ClusterNode,
   readClusterStatus,
   respond,
   type ClusterAgent,
+  type ClusterEvent,
   type MessageEvent,
 } from 'agentvisor';
 import { createSupervisionTree, describeTree, withFailureClass } from 'agentvisor/supervisors';
@@ -145,6 +146,46 @@ describe('cluster status', () => {
     );
     expect(a.membership.members().map((m) => m.node)).toEqual(['a']);
   }, 40_000);
+});
+
+describe('cluster status: stuck', () => {
+  it('reports an actor owing an effect with no transition past its step deadline: event, status, text', async () => {
+    const ns = 'status-stuck';
+    const n = await ClusterNode.start(
+      {
+        node: 'a',
+        namespace: ns,
+        servers: server.url,
+        ...FAST,
+        units: [{ name: 'hung', agent: 'hung' }],
+      },
+      { agents: { hung: { logic: hung, stuckAfterMs: 300 } } },
+    );
+    nodes.push(n);
+    const stuck = new Promise<ClusterEvent>((resolve) => {
+      n.onEvent((e) => {
+        if (e.type === 'stuck') resolve(e);
+      });
+    });
+    await waitFor('hung running', () => n.system.describe('hung')?.status === 'running');
+    n.system.tell('hung', 'start');
+    expect(await stuck).toEqual(
+      expect.objectContaining({ type: 'stuck', unit: 'hung', actor: 'hung', owed: ['effect'] }),
+    );
+    const status = await readClusterStatus(nc, { namespace: ns });
+    const unit = status.nodes[0]?.status?.units.find((u) => u.name === 'hung');
+    expect(unit?.status).toBe('stuck');
+    expect(formatClusterStatus(status)).toMatch(/epoch \d+ {2}stuck/);
+  });
+});
+
+/** `start` invokes an effect that never settles. */
+const hung = setup({
+  types: { events: {} as MessageEvent<'start'> },
+  actors: { never: fromPromise(() => new Promise<never>(() => undefined)) },
+}).createMachine({
+  initial: 'idle',
+  states: { idle: { on: { start: 'working' } }, working: { invoke: { src: 'never' } } },
 });
 
 type ClusterNodeOptionsUnits = NonNullable<Parameters<typeof ClusterNode.start>[0]['units']>;

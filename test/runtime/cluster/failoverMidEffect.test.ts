@@ -58,7 +58,10 @@ function worker(post: ToolDefinition) {
                 target: 'idle',
                 actions: [
                   assign({ done: ({ context }) => [...context.done, context.n] }),
-                  respondTo(({ context, event }) => ({ to: context.asker!, payload: event.output })),
+                  respondTo(({ context, event }) => ({
+                    to: context.asker!,
+                    payload: event.output,
+                  })),
                 ],
               },
             },
