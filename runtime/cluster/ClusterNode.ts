@@ -188,6 +188,10 @@ export class ClusterNode {
   #mailbox: DurableMailbox | undefined;
   readonly #shards = new PlacedShards();
   readonly #stuckWatch: StuckWatch;
+  /** Subtree units whose `start` is running (workers started meanwhile are theirs). */
+  readonly #starting = new Set<string>();
+  /** Worker actor → the subtree unit that started it. */
+  readonly #workerUnits = new Map<string, string>();
   /** Actors found stuck at the last check. */
   #stuck = new Set<string>();
   #reconciling = false;
@@ -503,8 +507,18 @@ export class ClusterNode {
         this.#requestReconcile();
       }),
       this.system.onLifecycle((event) => {
-        if (event.type === 'failed' && this.#local.has(event.name))
+        if (event.type === 'started' && !this.#units.has(event.name) && this.#starting.size === 1)
+          for (const unit of this.#starting) this.#workerUnits.set(event.name, unit);
+        if (event.type !== 'failed') return;
+        if (this.#local.has(event.name)) {
           this.#onUnitFailed(event.name, event.error);
+          return;
+        }
+        // A subtree's worker refused as a stale writer: its supervisor stops it (never restarts
+        // it in place); the unit is re-checked, and restarted here while its placement is ours.
+        const unit = this.#unitOfWorker(event.name);
+        if (unit !== undefined && isRuntimeError(event.error, ErrorCode.PersistenceConflict))
+          this.#onUnitFailed(unit, event.error);
       }),
     );
     this.#control = this.transport.connection.subscribe(this.system.subjects.node(this.id), {
@@ -645,6 +659,15 @@ export class ClusterNode {
     }
   }
 
+  #unitOfWorker(name: string): string | undefined {
+    for (const [unit, local] of this.#local) {
+      const children = this.#describeSubtree(unit, local.handle)?.children ?? [];
+      if (children.some((c) => c.name === name)) return unit;
+    }
+    const unit = this.#workerUnits.get(name);
+    return unit !== undefined && this.#local.get(unit)?.handle !== undefined ? unit : undefined;
+  }
+
   #stepMsOf(unit: string): number {
     const spec = this.#units.get(unit);
     const agent = spec === undefined ? undefined : this.#agents[spec.agent];
@@ -764,12 +787,21 @@ export class ClusterNode {
     const spec = this.#units.get(unit);
     const agent = spec === undefined ? undefined : this.#agents[spec.agent];
     if (spec === undefined || agent === undefined) return;
+    const previous = this.#local.get(unit)?.handle;
     const local: LocalUnit = { epoch, status: 'starting' };
     this.#local.set(unit, local);
     const began = this.#clock.monotonic();
     // A copy left from before (failed, fenced) goes first; stopping writes nothing.
     if (this.system.describe(unit) !== undefined) this.system.stop(unit, 'shutdown');
+    if (previous !== undefined) {
+      try {
+        await previous.stop();
+      } catch (err) {
+        this.#logger.warn({ err, unit }, 'stopping the previous copy of a subtree failed');
+      }
+    }
     if ('start' in agent) {
+      this.#starting.add(unit);
       try {
         local.handle = await agent.start({
           unit,
@@ -782,6 +814,8 @@ export class ClusterNode {
       } catch (error) {
         await this.#didNotStart(unit, local, error);
         return;
+      } finally {
+        this.#starting.delete(unit);
       }
       this.#started(unit, local, began);
       return;

@@ -8,6 +8,7 @@
 import { connect, createInbox, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ClusterNode,
   JetStreamCheckpointStore,
   JetStreamJournal,
   NatsTransport,
@@ -18,6 +19,7 @@ import {
   readTrace,
   systemClock,
   type ActorSystem,
+  type ClusterAgent,
   type Envelope,
 } from 'agentvisor';
 import { createSupervisionTree, type SupervisorEvent } from 'agentvisor/supervisors';
@@ -219,6 +221,59 @@ describe('split-brain window', () => {
       await freshTree.stop();
     } finally {
       await close(old, fresh);
+    }
+  });
+
+  it('a subtree worker fenced while its unit is still this node’s: the node restarts the unit', async () => {
+    const ns = 'sb-unit';
+    const desk: ClusterAgent = {
+      start: async ({ system, store, journal }) => {
+        const tree = await createSupervisionTree(
+          system,
+          { root: { id: 'desk', children: [{ id: 'desk-w', agent: 'tally' }] } },
+          { agents: { tally: tallyMachine }, persistence: { store, journal } },
+        );
+        return { stop: () => tree.stop() };
+      },
+    };
+    const node = await ClusterNode.start(
+      {
+        node: 'a',
+        namespace: ns,
+        servers: server.url,
+        heartbeatMs: 100,
+        deadAfterMs: 600,
+        units: [{ name: 'desk', agent: 'desk' }],
+      },
+      { agents: { desk } },
+    );
+    const nc = await connect({ servers: server.url });
+    try {
+      await waitFor('desk-w running', () => node.system.describe('desk-w')?.status === 'running');
+      expect(await node.system.ask('desk-w', 'add', { id: 'a' })).toBe(1);
+      await node.system.checkpoint('desk-w');
+      // Another writer moves the worker's journal (a stale write that raced the recovery).
+      const token = Buffer.from(ns, 'utf8').toString('base64url'); // the node's per-namespace stores
+      const journal = await JetStreamJournal.open(nc, {
+        stream: `AGENTVISOR_JOURNAL_${token}`,
+        subjectPrefix: `av.journal.${token}`,
+      });
+      await journal.append('desk-w', [{ id: 'stale-1', kind: 'note', at: 0, data: {} }]);
+      const failed = failedWith(node.system, 'desk-w');
+      node.system.tell('desk-w', 'add', { id: 'lost' });
+      expect(isRuntimeError(await failed, 'ERR_PERSISTENCE_CONFLICT')).toBe(true);
+      // The supervisor stops the worker; the node, still owning `desk`, starts the unit again.
+      await waitFor('desk-w running again', () =>
+        node.system.describe('desk-w')?.status === 'running' &&
+        (node.system.describe('desk-w')?.incarnation ?? 0) > 1
+          ? true
+          : undefined,
+      );
+      expect(await node.system.ask('desk-w', 'get')).toEqual({ count: 1, ids: ['a'] });
+      expect(node.localUnits()).toEqual(['desk']);
+    } finally {
+      await node.close();
+      await nc.close();
     }
   });
 });
