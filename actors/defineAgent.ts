@@ -102,6 +102,8 @@ export interface AgentDefinition<
   readonly checkpoint: CheckpointPolicy | undefined;
   /** Migration of checkpoints from other machine versions. */
   readonly migrate: CheckpointMigration | undefined;
+  /** `timeouts.stepMs`: a cluster node reports an incarnation owing work this long without a transition `stuck`. */
+  readonly stepMs?: number;
   /**
    * Reports retries, fallbacks, breaker changes, withheld tools, degradations and budget
    * overruns of every incarnation (also logged by the incarnation's logger).
@@ -223,6 +225,7 @@ export function defineAgent<TAccepts extends Accepts, TMachine extends AnyStateM
     accepts: config.accepts,
     checkpoint: config.checkpoint,
     migrate: config.migrate,
+    stepMs: resilienceConfig.timeouts.stepMs,
     onResilienceEvent: (listener) => events.add(listener),
     resilience: resilienceOn,
     createLogic(self: ActorContext) {

@@ -255,6 +255,11 @@ export type {
 
 export {
   ClusterNode,
+  StuckWatch,
+  ClusterClient,
+  ClusterClientOptionsSchema,
+  ClientAskOptionsSchema,
+  ClientRetrySchema,
   ClusterNodeOptionsSchema,
   ClusterUnitSchema,
   UnitPlacementSchema,
@@ -272,6 +277,11 @@ export {
   mailboxShardUnit,
 } from './cluster/index.js';
 export type {
+  StuckActor,
+  ClusterClientOptions,
+  ClusterClientDeps,
+  ClientAskOptions,
+  ClientTellOptions,
   ClusterNodeOptions,
   ClusterNodeConfig,
   ClusterNodeDeps,
@@ -280,10 +290,13 @@ export type {
   ClusterSubtreeAgent,
   UnitContext,
   UnitHandle,
+  UnitReport,
+  UnitChildReport,
   ClusterUnit,
   ClusterEvent,
   NodeStatus,
   UnitStatus,
+  UnitChildStatus,
   MembershipConfig,
   MemberRecord,
   Member,

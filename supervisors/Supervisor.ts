@@ -3,6 +3,7 @@ import {
   ErrorCode,
   RuntimeError,
   isActorTemplate,
+  isRuntimeError,
   toWireError,
   type ActorContext,
   type ActorSystem,
@@ -616,7 +617,12 @@ export class Supervisor {
     // Poison is the same input failing the same way for the same child (not for a sibling).
     const poison = this.#poison.record(message, error, clock.monotonic(), child.spec.id);
     const failureClass: FailureClass = poison ? 'poison' : this.#deps.classify(error);
-    const directive = decideDirective(this.#spec.onFailure, failureClass);
+    // A child refused as a stale writer (another owner moved its journal or checkpoint) is
+    // never restarted in place: a restart would contend with the owner. Whoever placed the
+    // subtree decides (a ClusterNode whose placement is still its own starts it again).
+    const directive = isRuntimeError(error, ErrorCode.PersistenceConflict)
+      ? 'stop'
+      : decideDirective(this.#spec.onFailure, failureClass);
     this.#emit({
       type: 'child-failed',
       child: child.spec.id,

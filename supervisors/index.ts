@@ -16,6 +16,7 @@ export type {
 } from './Supervisor.js';
 export { createSupervisionTree } from './createSupervisionTree.js';
 export type { SupervisionTree, SupervisionTreeDeps } from './createSupervisionTree.js';
+export { describeTree } from './describeTree.js';
 export type { SupervisorEvent, SupervisorEventListener } from './SupervisorEvent.js';
 export {
   FAILURE_CLASSES,

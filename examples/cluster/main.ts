@@ -8,15 +8,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  NatsTransport,
-  ReplyType,
-  RuntimeError,
-  createSubjects,
+  ClusterClient,
   isRuntimeError,
   readClusterStatus,
   systemClock,
   type ClusterStatus,
-  type WireError,
 } from 'agentvisor';
 import { startNatsServer } from 'agentvisor/testing';
 
@@ -88,12 +84,12 @@ for (const id of ['node-1', 'node-2', 'node-3']) {
   );
 }
 
-const client = await NatsTransport.connect({ servers: server.url });
-const subjects = createSubjects(NAMESPACE);
+// A caller outside the nodes: asks by actor name, retried with the same message id across failover.
+const client = await ClusterClient.connect({ servers: server.url, namespace: NAMESPACE });
 
 /** Where each agent runs, as the nodes report it. */
 async function placement(): Promise<Map<string, string>> {
-  const s: ClusterStatus = await readClusterStatus(client.connection, {
+  const s: ClusterStatus = await readClusterStatus(client.transport.connection, {
     namespace: NAMESPACE,
     // A busy node process can take a while to answer; a short wait would miss its units.
     timeoutMs: 2_000,
@@ -128,23 +124,19 @@ async function waitForPlacement(check: (p: Map<string, string>) => boolean) {
  * retry of a task it already did is answered ERR_DUPLICATE_MESSAGE instead of being done twice.
  */
 async function send(to: string, type: string, payload: unknown, id: string): Promise<unknown> {
-  const since = systemClock.monotonic();
-  for (;;) {
-    try {
-      const reply = await client.request(
-        subjects.actor(to),
-        { v: 1, id, type, to, payload },
-        { deadline: systemClock.now() + 1_000 },
-      );
-      if (reply.type === ReplyType.Error) throw RuntimeError.fromWire(reply.payload as WireError);
-      return reply.payload;
-    } catch (err) {
-      if (isRuntimeError(err, 'ERR_DUPLICATE_MESSAGE')) return 'done before';
-      if (!isRuntimeError(err, 'ERR_ACTOR_NOT_FOUND') && !isRuntimeError(err, 'ERR_TIMEOUT'))
-        throw err;
-      checkTime(`${to} to answer ${id}`, since);
-      await sleep(50);
-    }
+  try {
+    return await client.ask(to, type, payload, {
+      id,
+      timeoutMs: GIVE_UP_AFTER_MS,
+      retry: {
+        attempts: 1_000,
+        attemptTimeoutMs: 1_000,
+        backoff: { initialDelayMs: 50, maxDelayMs: 200 },
+      },
+    });
+  } catch (err) {
+    if (isRuntimeError(err, 'ERR_DUPLICATE_MESSAGE')) return 'done before';
+    throw err;
   }
 }
 

@@ -26,11 +26,13 @@ import {
   type ClusterUnit,
   type UnitContext,
   type UnitHandle,
+  type UnitReport,
 } from './ClusterNodeOptions.js';
 import { encodeRecord, kvToken } from './internal/kvCodec.js';
 import { backoffDelays, type BackoffConfig } from '../resilience/index.js';
 import { openBucket } from './internal/openBucket.js';
 import { Membership } from './Membership.js';
+import { StuckWatch } from './StuckWatch.js';
 import type { Placement } from './PlacementRecord.js';
 import { PlacementTable } from './PlacementTable.js';
 import {
@@ -185,6 +187,13 @@ export class ClusterNode {
   #quorate = false;
   #mailbox: DurableMailbox | undefined;
   readonly #shards = new PlacedShards();
+  readonly #stuckWatch: StuckWatch;
+  /** Subtree units whose `start` is running (workers started meanwhile are theirs). */
+  readonly #starting = new Set<string>();
+  /** Worker actor → the subtree unit that started it. */
+  readonly #workerUnits = new Map<string, string>();
+  /** Actors found stuck at the last check. */
+  #stuck = new Set<string>();
   #reconciling = false;
   #again = false;
   #resolveClosed!: (error: Error | undefined) => void;
@@ -224,6 +233,7 @@ export class ClusterNode {
       { namespace: config.namespace },
       { transport: parts.transport, clock: parts.clock, logger: parts.logger },
     );
+    this.#stuckWatch = new StuckWatch(this.system, { clock: parts.clock });
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
 
@@ -342,16 +352,20 @@ export class ClusterNode {
     return { dispose: () => this.#listeners.delete(listener) };
   }
 
-  /** The units this node runs, with their actor state. */
+  /**
+   * The units this node runs, with their actor state; a subtree unit whose handle describes
+   * itself lists its children (parked ones included) with their actors' counters, and its open
+   * escalations.
+   */
   status(): NodeStatus {
     const units: UnitStatus[] = [...this.#local].map(([name, local]) => {
       const info = local.handle === undefined ? this.system.describe(name) : undefined;
-      return {
+      const base = {
         name,
         agent: this.#units.get(name)?.agent ?? '',
         epoch: local.epoch,
         status:
-          info?.status ??
+          (info?.status === 'running' && this.#stuck.has(name) ? 'stuck' : info?.status) ??
           (local.status === 'starting'
             ? 'starting'
             : local.status === 'failed'
@@ -360,6 +374,25 @@ export class ClusterNode {
         incarnation: info?.incarnation ?? 0,
         processed: info?.processed ?? 0,
         mailboxSize: info?.mailboxSize ?? 0,
+      } as const;
+      const report = this.#describeSubtree(name, local.handle);
+      if (report === undefined) return base;
+      const children = report.children.map((child) => {
+        const actor = child.type === 'worker' ? this.system.describe(child.name) : undefined;
+        return {
+          ...child,
+          ...(this.#stuck.has(child.name) ? { status: 'stuck' } : {}),
+          incarnation: actor?.incarnation ?? 0,
+          processed: actor?.processed ?? 0,
+          mailboxSize: actor?.mailboxSize ?? 0,
+        };
+      });
+      return {
+        ...base,
+        processed: children.reduce((sum, c) => sum + c.processed, 0),
+        mailboxSize: children.reduce((sum, c) => sum + c.mailboxSize, 0),
+        children,
+        openEscalations: report.openEscalations,
       };
     });
     return {
@@ -371,6 +404,15 @@ export class ClusterNode {
       startedAt: this.#startedAt,
       units,
     };
+  }
+
+  #describeSubtree(unit: string, handle: UnitHandle | undefined): UnitReport | undefined {
+    try {
+      return handle?.describe?.();
+    } catch (err) {
+      this.#logger.warn({ err, unit }, 'a unit handle failed to describe itself');
+      return undefined;
+    }
   }
 
   /** The durable mailbox, when the `mailbox` section is on (else undefined). */
@@ -465,8 +507,18 @@ export class ClusterNode {
         this.#requestReconcile();
       }),
       this.system.onLifecycle((event) => {
-        if (event.type === 'failed' && this.#local.has(event.name))
+        if (event.type === 'started' && !this.#units.has(event.name) && this.#starting.size === 1)
+          for (const unit of this.#starting) this.#workerUnits.set(event.name, unit);
+        if (event.type !== 'failed') return;
+        if (this.#local.has(event.name)) {
           this.#onUnitFailed(event.name, event.error);
+          return;
+        }
+        // A subtree's worker refused as a stale writer: its supervisor stops it (never restarts
+        // it in place); the unit is re-checked, and restarted here while its placement is ours.
+        const unit = this.#unitOfWorker(event.name);
+        if (unit !== undefined && isRuntimeError(event.error, ErrorCode.PersistenceConflict))
+          this.#onUnitFailed(unit, event.error);
       }),
     );
     this.#control = this.transport.connection.subscribe(this.system.subjects.node(this.id), {
@@ -503,6 +555,7 @@ export class ClusterNode {
     this.#clock.clearTimeout(this.#timer);
     this.membership.stop();
     this.placements.stop();
+    this.#stuckWatch.dispose();
     for (const d of this.#disposables.splice(0)) d.dispose();
     try {
       this.#control?.unsubscribe();
@@ -536,6 +589,7 @@ export class ClusterNode {
     if (gap > this.#config.deadAfterMs) this.#stalled('process stalled', gap);
     void this.#beat();
     this.membership.sweep();
+    this.#checkStuck();
     this.#requestReconcile();
     this.#timer = this.#clock.setTimeout(() => {
       this.#tick();
@@ -569,6 +623,60 @@ export class ClusterNode {
         },
       );
     }
+  }
+
+  /** The `stuck` signal: actors owing work with no transition past their step deadline. */
+  #checkStuck(): void {
+    const actors: { name: string; stepMs: number; unit: string }[] = [];
+    for (const [unit, local] of this.#local) {
+      if (local.status !== 'running') continue;
+      if (local.handle === undefined) {
+        actors.push({ name: unit, stepMs: this.#stepMsOf(unit), unit });
+        continue;
+      }
+      for (const child of this.#describeSubtree(unit, local.handle)?.children ?? []) {
+        if (child.type === 'worker')
+          actors.push({ name: child.name, stepMs: this.#config.stuckAfterMs, unit });
+      }
+    }
+    const unitOf = new Map(actors.map((a) => [a.name, a.unit]));
+    let found;
+    try {
+      found = this.#stuckWatch.check(actors);
+    } catch (err) {
+      this.#logger.warn({ err }, 'stuck check failed');
+      return;
+    }
+    this.#stuck = new Set(found.map((s) => s.name));
+    for (const s of found) {
+      if (!s.newly) continue;
+      const unit = unitOf.get(s.name) ?? s.name;
+      this.#logger.warn(
+        { unit, actor: s.name, sinceMs: s.sinceMs, owed: s.owed },
+        'stuck: work owed and no transition past its step deadline',
+      );
+      this.#emit({ type: 'stuck', unit, actor: s.name, sinceMs: s.sinceMs, owed: s.owed });
+    }
+  }
+
+  #unitOfWorker(name: string): string | undefined {
+    for (const [unit, local] of this.#local) {
+      const children = this.#describeSubtree(unit, local.handle)?.children ?? [];
+      if (children.some((c) => c.name === name)) return unit;
+    }
+    const unit = this.#workerUnits.get(name);
+    return unit !== undefined && this.#local.get(unit)?.handle !== undefined ? unit : undefined;
+  }
+
+  #stepMsOf(unit: string): number {
+    const spec = this.#units.get(unit);
+    const agent = spec === undefined ? undefined : this.#agents[spec.agent];
+    if (agent === undefined || !('logic' in agent)) return this.#config.stuckAfterMs;
+    const fromTemplate = (agent.logic as { stepMs?: unknown }).stepMs;
+    return (
+      agent.stuckAfterMs ??
+      (typeof fromTemplate === 'number' ? fromTemplate : this.#config.stuckAfterMs)
+    );
   }
 
   #requestReconcile(): void {
@@ -679,12 +787,21 @@ export class ClusterNode {
     const spec = this.#units.get(unit);
     const agent = spec === undefined ? undefined : this.#agents[spec.agent];
     if (spec === undefined || agent === undefined) return;
+    const previous = this.#local.get(unit)?.handle;
     const local: LocalUnit = { epoch, status: 'starting' };
     this.#local.set(unit, local);
     const began = this.#clock.monotonic();
     // A copy left from before (failed, fenced) goes first; stopping writes nothing.
     if (this.system.describe(unit) !== undefined) this.system.stop(unit, 'shutdown');
+    if (previous !== undefined) {
+      try {
+        await previous.stop();
+      } catch (err) {
+        this.#logger.warn({ err, unit }, 'stopping the previous copy of a subtree failed');
+      }
+    }
     if ('start' in agent) {
+      this.#starting.add(unit);
       try {
         local.handle = await agent.start({
           unit,
@@ -697,6 +814,8 @@ export class ClusterNode {
       } catch (error) {
         await this.#didNotStart(unit, local, error);
         return;
+      } finally {
+        this.#starting.delete(unit);
       }
       this.#started(unit, local, began);
       return;

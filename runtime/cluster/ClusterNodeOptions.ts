@@ -101,6 +101,13 @@ export const ClusterNodeOptionsSchema = z
      * `min-nr-of-members`): otherwise the first node up takes every unit. @default 1
      */
     minMembers: z.number().int().positive().default(1),
+    /**
+     * Step deadline of actors whose agent names none: one running with work owed (messages, a
+     * pending effect, refused messages) and no transition for longer is reported `stuck` (an
+     * event, a log warning, `status`). An agent's `stuckAfterMs`, or a `defineAgent`'s
+     * `timeouts.stepMs`, wins. @default 300_000 (defineAgent's default `stepMs`)
+     */
+    stuckAfterMs: z.number().int().positive().max(2_147_483_647).default(300_000),
     /** How long a drain waits for each unit's queued messages before it checkpoints. @default 10_000 */
     drainTimeoutMs: z.number().int().nonnegative().default(10_000),
     /** KV buckets, shared by every namespace (keys are per namespace). */
@@ -188,6 +195,11 @@ export interface ClusterActorAgent {
   readonly machineVersion?: number | string;
   readonly policy?: CheckpointPolicy;
   readonly migrate?: CheckpointMigration;
+  /**
+   * Step deadline of this actor for the `stuck` signal. @default the template's `stepMs` (a
+   * `defineAgent`'s `timeouts.stepMs`), else the node's `stuckAfterMs`
+   */
+  readonly stuckAfterMs?: number;
 }
 
 /**
@@ -217,6 +229,30 @@ export interface UnitContext {
 export interface UnitHandle {
   /** Stops everything the unit started, without checkpointing. */
   stop(): Promise<void>;
+  /**
+   * What the unit runs, for `status`: its children and open escalations (`describeTree` in
+   * `agentvisor/supervisors` reads a supervision tree). Without it, status shows the unit alone.
+   */
+  describe?(): UnitReport;
+}
+
+/** A subtree unit's own report of itself (see {@link UnitHandle.describe}). */
+export interface UnitReport {
+  /** Every child at every level, parents before their children. */
+  readonly children: readonly UnitChildReport[];
+  /** Escalations opened in the unit and waiting for a person. */
+  readonly openEscalations: number;
+}
+
+/** One child of a subtree unit, as its supervisor sees it. */
+export interface UnitChildReport {
+  readonly id: string;
+  /** The actor name it runs under. */
+  readonly name: string;
+  readonly type: 'worker' | 'supervisor';
+  /** `running`, `restarting`, `parked` (waiting for a person), `terminated`. */
+  readonly status: string;
+  readonly restarts: number;
 }
 
 /** Capabilities of a node: kept out of the options schema (STYLE §5). */

@@ -27,7 +27,16 @@ interface Seen {
   seenAt: number;
   /** Reported dead already (a `dead` event goes out once per silence). */
   dead: boolean;
+  /** Its heartbeat was deleted from the bucket (pruned) by this node. */
+  pruned?: boolean;
 }
+
+/**
+ * A dead node's heartbeat is deleted from the bucket (pruned from every member list and from
+ * `status`) once it has been silent for this many × `deadAfterMs`: 10 s with the defaults,
+ * instead of lingering until the bucket's `max_age` (`memberTtlMs`, 60 s) clears it.
+ */
+export const PRUNE_AFTER_DEAD = 10;
 
 /**
  * Cluster membership over a KV bucket: each node puts a heartbeat under its own key every
@@ -142,7 +151,12 @@ export class Membership {
     return this.members().filter((m) => m.alive);
   }
 
-  /** Reports nodes that went silent past `deadAfterMs` since the last sweep (`dead` events). */
+  /**
+   * Reports nodes that went silent past `deadAfterMs` since the last sweep (`dead` events), and
+   * prunes those silent past {@link PRUNE_AFTER_DEAD} × `deadAfterMs`: their key is deleted only
+   * if no newer heartbeat was written meanwhile (a delete on the revision last seen), so a node
+   * that comes back is never pruned.
+   */
   sweep(): void {
     const now = this.#clock.monotonic();
     for (const s of this.#seen.values()) {
@@ -151,7 +165,26 @@ export class Membership {
         s.dead = true;
         this.#emit({ type: 'dead', node: s.record.node, run: s.record.run, ageMs });
       }
+      if (s.dead && s.pruned !== true && ageMs > PRUNE_AFTER_DEAD * this.#config.deadAfterMs) {
+        s.pruned = true;
+        this.#prune(s);
+      }
     }
+  }
+
+  #prune(s: Seen): void {
+    const node = s.record.node;
+    this.#kv.delete(this.#key(node), { previousSeq: s.revision }).then(
+      () => {
+        this.#logger.info({ member: node, run: s.record.run }, 'pruned a dead member');
+        // The watch sees the delete too; a dead member leaves no `leave` event.
+        if (this.#seen.get(node) === s) this.#seen.delete(node);
+      },
+      (err: unknown) => {
+        // Another node pruned it first, or it came back: either way nothing to do.
+        this.#logger.debug({ err, member: node }, 'dead member not pruned');
+      },
+    );
   }
 
   /**

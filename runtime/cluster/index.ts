@@ -1,4 +1,18 @@
 export { ClusterNode } from './ClusterNode.js';
+export { StuckWatch } from './StuckWatch.js';
+export type { StuckActor } from './StuckWatch.js';
+export {
+  ClusterClient,
+  ClusterClientOptionsSchema,
+  ClientAskOptionsSchema,
+  ClientRetrySchema,
+} from './ClusterClient.js';
+export type {
+  ClusterClientOptions,
+  ClusterClientDeps,
+  ClientAskOptions,
+  ClientTellOptions,
+} from './ClusterClient.js';
 export {
   ClusterNodeOptionsSchema,
   ClusterUnitSchema,
@@ -16,9 +30,11 @@ export type {
   ClusterSubtreeAgent,
   UnitContext,
   UnitHandle,
+  UnitReport,
+  UnitChildReport,
   ClusterUnit,
 } from './ClusterNodeOptions.js';
-export type { ClusterEvent, NodeStatus, UnitStatus } from './ClusterEvent.js';
+export type { ClusterEvent, NodeStatus, UnitStatus, UnitChildStatus } from './ClusterEvent.js';
 export { Membership } from './Membership.js';
 export type { MembershipConfig } from './Membership.js';
 export { MemberRecordSchema } from './MemberRecord.js';

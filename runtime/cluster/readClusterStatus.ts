@@ -17,6 +17,12 @@ export interface ReadClusterStatusOptions {
   buckets?: { members?: string; placements?: string };
   /** How long each node has to answer with its units. @default 1_000 */
   timeoutMs?: number;
+  /**
+   * A node that does not answer and whose last heartbeat is older than this (wall clock) is
+   * reported `dead`; the nodes' own setting. Live nodes prune a dead node's heartbeat after
+   * 10 × their `deadAfterMs`. @default 1_000
+   */
+  deadAfterMs?: number;
   clock?: Clock;
 }
 
@@ -29,6 +35,11 @@ export interface ClusterStatus {
     readonly ageMs: number;
     /** The node's answer on its control subject; undefined when it did not answer in time. */
     readonly status: NodeStatus | undefined;
+    /**
+     * Did not answer and its last heartbeat is older than `deadAfterMs`: the node is gone (its
+     * units move to others). Not answering with a fresh heartbeat is a slow or cut-off node.
+     */
+    readonly dead: boolean;
   }[];
   readonly placements: readonly {
     readonly unit: string;
@@ -72,7 +83,9 @@ export async function readClusterStatus(
       } catch {
         status = undefined; // not answering: dead, stalled or cut off
       }
-      return { record, ageMs: now - record.at, status };
+      const ageMs = now - record.at;
+      const dead = status === undefined && ageMs > (options.deadAfterMs ?? 1_000);
+      return { record, ageMs, status, dead };
     }),
   );
   const placementEntries = (await readAll(nc, placements, placementsBucket, prefix)).map((e) => ({

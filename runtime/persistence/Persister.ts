@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../clock/index.js';
 import { validateEnvelope, type Envelope } from '../codec/index.js';
@@ -220,6 +221,7 @@ export class Persister {
     if (from === 'fresh') {
       this.#revision = await this.#casPosition(await store.latest(this.actor));
       this.#applied = this.#lastSeq;
+      await this.#fence(0);
       return {
         snapshot: undefined,
         replay: [],
@@ -291,7 +293,49 @@ export class Persister {
     for (const r of replay) this.#remember(r.envelope.id);
     this.#applied = replay.at(-1)?.seq ?? afterSeq;
     if (from !== 'latest') this.#applied = this.#lastSeq;
+    await this.#fence(replay.length);
     return { snapshot, replay, checkpointRevision: this.#revision, journalSeq: afterSeq };
+  }
+
+  /**
+   * The new owner's first write: a `recovered` note, fenced on the sequence recovery started
+   * from. A previous writer (a paused or partitioned owner) then fails on its very next append
+   * instead of fencing this one; a writer that appended during this recovery makes it fail
+   * here (ERR_PERSISTENCE_CONFLICT, nothing restored), so the caller recovers again. A `note`,
+   * so every journal reader (and older versions of them) tolerates it; replay skips it.
+   */
+  async #fence(replayed: number): Promise<void> {
+    // Nothing stored yet: a previous writer has written nothing either, so its state is this
+    // one's; whichever appends first fences the other, and no stale state is ever answered.
+    if (this.#lastSeq !== 0 || this.#revision !== 0) await this.#appendRecovered(replayed);
+    // A checkpoint the previous writer put during this recovery would fence this owner's first
+    // checkpoint: refuse now, before anything runs, so the caller recovers again from it.
+    const revision = await this.#casPosition(await this.#options.store.latest(this.actor));
+    if (revision !== this.#revision) {
+      throw new RuntimeError(
+        ErrorCode.PersistenceConflict,
+        `Checkpoints of ${this.actor} moved during recovery: expected revision ${this.#revision}, found ${revision} (a stale writer?)`,
+        { details: { actor: this.actor, expected: this.#revision, found: revision } },
+      );
+    }
+  }
+
+  async #appendRecovered(replayed: number): Promise<void> {
+    await this.#append([
+      {
+        // Unique across nodes (incarnations restart at 1 in every process): never deduplicated.
+        id: `r:${this.#lastSeq}:${randomUUID()}`,
+        kind: 'note',
+        at: this.#clock.now(),
+        data: {
+          recovered: {
+            checkpointRevision: this.#revision,
+            journalSeq: this.#applied,
+            replayed,
+          },
+        },
+      },
+    ]);
   }
 
   /**

@@ -100,6 +100,8 @@ export class ActorCell {
   #inMessage = false;
   /** The message being processed, so a failure can name the message that caused it. */
   #current: Envelope | undefined;
+  /** Failed with ERR_PERSISTENCE_CONFLICT: another writer owns this actor now. */
+  #fenced = false;
   /** The message that was being processed when the actor failed, if any. */
   failedOn: Envelope | undefined;
   /**
@@ -303,6 +305,11 @@ export class ActorCell {
 
   /** Accepts a message into the mailbox, or dead-letters it with its reason. */
   enqueue(envelope: Envelope): void {
+    if (this.#fenced) {
+      // Another writer owns this actor: its copy there got the message too; answer nothing.
+      this.#host.deadLetter('failed-actor', this.name, envelope, this.#notRunningError(envelope));
+      return;
+    }
     if (this.status !== 'running') {
       this.#refuse(envelope, this.#notRunningReason(), this.#notRunningError(envelope));
       return;
@@ -664,8 +671,8 @@ export class ActorCell {
     if (this.status !== 'running') return;
     this.status = 'failed';
     this.error = err;
-    const blame =
-      options.blameMessage !== false && !isRuntimeError(err, ErrorCode.PersistenceConflict);
+    this.#fenced = isRuntimeError(err, ErrorCode.PersistenceConflict);
+    const blame = options.blameMessage !== false && !this.#fenced;
     // The step that failed: the message in progress, or the last one, whose work failed later.
     // A durable actor's replayed message was acknowledged by an earlier incarnation: never blamed.
     const stepOwned = this.#settings.persistence === undefined || this.#stepLive;
@@ -748,6 +755,14 @@ export class ActorCell {
 
   /** Answers every owed ask with `error` and dead-letters what is still queued. */
   #release(error: RuntimeError, reason: DeadLetterReason): void {
+    if (this.#fenced) {
+      // A stale copy answers nothing, not even with the fencing error: the owner's copy got
+      // the same messages (one subject) and its reply must be the one the asker takes.
+      this.#owed.clear();
+      for (const envelope of this.#mailbox.takeAll())
+        this.#host.deadLetter(reason, this.name, envelope, error);
+      return;
+    }
     const wire = error.toWire();
     for (const [id, subject] of this.#owed) this.#sendReply(subject, id, undefined, wire);
     this.#owed.clear();

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { createActor, type AnyActorLogic } from 'xstate';
 import { type Clock, systemClock } from '../clock/index.js';
 import { type Envelope, ReplyType, DEFAULT_MAX_MESSAGE_BYTES } from '../codec/index.js';
-import { ErrorCode, RuntimeError, parseOptions, type WireError } from '../errors/index.js';
+import {
+  ErrorCode,
+  RuntimeError,
+  isRuntimeError,
+  parseOptions,
+  type WireError,
+} from '../errors/index.js';
 import {
   createMetricsRegistry,
   silentLogger,
@@ -95,6 +101,12 @@ export const SHUTDOWN_EVENT = 'agentvisor.shutdown';
 
 /** Options of {@link ActorSystem.tell}. */
 export interface TellOptions {
+  /**
+   * The message id, chosen by the caller (an order number): a durable actor processes an id
+   * once, so a retried message with the same id is answered ERR_DUPLICATE_MESSAGE, not redone.
+   * @default a fresh id
+   */
+  id?: string;
   from?: string;
   correlationId?: string;
   causationId?: string;
@@ -225,6 +237,9 @@ export class ActorSystem {
         this.#deadLetter(reason, to, envelope, error);
       },
       lifecycle: (event) => {
+        // A copy fenced out by another writer stops taking messages from the transport at once.
+        if (event.type === 'failed' && isRuntimeError(event.error, ErrorCode.PersistenceConflict))
+          this.detach(event.name);
         lifecycleCounter.inc({ type: event.type });
         this.#emitLifecycle(event);
       },
@@ -828,7 +843,13 @@ export class ActorSystem {
     payload: unknown,
     options: TellOptions | undefined,
   ): Mutable<Envelope> {
-    const envelope: Mutable<Envelope> = { v: 1, id: this.#nextId(), type, to, payload };
+    const envelope: Mutable<Envelope> = {
+      v: 1,
+      id: options?.id ?? this.#nextId(),
+      type,
+      to,
+      payload,
+    };
     if (options !== undefined) {
       if (options.from !== undefined) envelope.from = options.from;
       if (options.correlationId !== undefined) envelope.correlationId = options.correlationId;

@@ -169,10 +169,12 @@ describe('the effect ledger', () => {
     );
     const trace = await readTrace(w.journal, 'p');
     // The message itself may be truncated away behind a retained checkpoint; the ledger stays.
+    // B's recovery ends with its fencing `recovered` note, before the re-run post's outcome.
     expect(trace.map((t) => t.kind).filter((k) => k !== 'message')).toEqual([
       'effect-intent',
       'effect-outcome',
       'effect-intent',
+      'note',
       'effect-outcome',
     ]);
     await b.shutdown();
