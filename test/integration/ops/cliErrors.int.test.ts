@@ -1,9 +1,14 @@
 /**
- * `agentvisor status` against a server that is not there (issue 10 item V): the CLI prints
- * `error [ERR_CONNECTION]: …` and exits 1, instead of a bare `error: connection refused`.
+ * Error paths of the CLI that need no nats-server: `agentvisor status` against a server that is
+ * not there (issue 10 item V) prints `error [ERR_CONNECTION]: …` and exits 1, instead of a bare
+ * `error: connection refused`; a config file with a syntax error on its `auth` line (item K)
+ * prints `error [ERR_INVALID_OPTIONS]: …` without the password.
  */
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../runtime/persistence/tempDir.js';
 import { runCli } from '../cluster/fixtures/nodeProcess.js';
 
 /** A port that was just free: nothing listens on it. */
@@ -45,5 +50,22 @@ describe('agentvisor CLI without a reachable server', () => {
     expect(run.code).toBe(1);
     expect(run.err).toMatch(/^error \[ERR_CONNECTION\]: /);
     expect(run.err + run.out).not.toContain('pw-url-s3cret-Zq9');
+  });
+});
+
+describe('agentvisor CLI with a broken config file', () => {
+  it('node --config with a syntax error on the auth line never prints the password', async () => {
+    const tmp = await makeTempDir('cli-config-secret');
+    try {
+      const config = join(tmp.dir, 'cluster.yaml');
+      const password = 'pw-cli-yaml-s3cret-Lm4';
+      await writeFile(config, `node: n1\nauth: { type: user, user: av, password: ${password} ]\n`);
+      const run = await runCli(['node', '--config', config]);
+      expect(run.code).toBe(1);
+      expect(run.err).toMatch(/^error \[ERR_INVALID_OPTIONS\]: /);
+      expect(run.err + run.out).not.toContain(password);
+    } finally {
+      await tmp.remove();
+    }
   });
 });
