@@ -116,7 +116,7 @@ export function streamErrorEvent(model: string, body: unknown): RuntimeError {
     'transient';
   return new RuntimeError(
     ErrorCode.ModelHttp,
-    `Model ${model} reported an error mid-stream: ${provider.message ?? 'no message'}`,
+    `Model ${model} reported an error mid-stream: ${(provider.message ?? 'no message').slice(0, MAX_MESSAGE_CHARS)}`,
     {
       details: {
         model,

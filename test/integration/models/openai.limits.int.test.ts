@@ -289,6 +289,19 @@ describe('createOpenAIClient limits and secrets', () => {
       await socketClosed;
     });
 
+    it('keeps only the start of a huge mid-stream error message', async () => {
+      void lane.next((_req, res) => {
+        startEventStream(res);
+        res.end(sse({ error: { message: 'e'.repeat(100_000), type: 'server_error' } }));
+      });
+      const err = await failure(
+        client({ stream: true }).complete(hello),
+        'ERR_MODEL_HTTP',
+        'transient',
+      );
+      expect(err.message.length).toBeLessThan(1_000);
+    });
+
     it('refuses maxResponseBytes that is not a positive integer', () => {
       for (const maxResponseBytes of [0, -1, 1.5, Number.NaN]) {
         let thrown: unknown;
