@@ -15,7 +15,8 @@
 // Environment: LLAMA_SERVER_BIN (a built llama-server), LLAMA_CACHE_DIR (default
 // ~/.cache/agentvisor/llama), NODE_LLAMA_CPP_VERSION (default below), LLAMA_BUILD_JOBS (default:
 // the number of CPUs), LLAMA_GGUF_PY (a gguf-py folder, to skip fetching the sources when
-// LLAMA_SERVER_BIN is set), PYTHON (default python3).
+// LLAMA_SERVER_BIN is set), PYTHON (default python3), LLAMA_RECORD=1 (record each exchange as a
+// fixture under test/integration/models/fixtures/llama, or LLAMA_FIXTURES_DIR).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -172,7 +173,27 @@ async function main() {
         'integration',
         'test/integration/models/llamaServer.int.test.ts',
       ],
-      { cwd: root, stdio: 'inherit', env: { ...env, LLAMA_SERVER_URL: `${origin}/v1` } },
+      {
+        cwd: root,
+        stdio: 'inherit',
+        env: {
+          ...env,
+          LLAMA_SERVER_URL: `${origin}/v1`,
+          // LLAMA_RECORD=1: the test records each exchange as a fixture.
+          ...(env['LLAMA_RECORD'] === '1' && !env['LLAMA_FIXTURES_DIR']
+            ? {
+                LLAMA_FIXTURES_DIR: join(
+                  root,
+                  'test',
+                  'integration',
+                  'models',
+                  'fixtures',
+                  'llama',
+                ),
+              }
+            : {}),
+        },
+      },
     );
     return vitest.status ?? 1;
   } finally {

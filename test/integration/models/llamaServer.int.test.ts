@@ -1,8 +1,12 @@
 /**
  * The OpenAI client against a real llama.cpp `llama-server` serving a tiny random-weight model.
  * Runs only under `npm run test:llama` (scripts/test-llama.mjs), which builds or finds the server,
- * makes the model and sets LLAMA_SERVER_URL; skipped everywhere else.
+ * makes the model and sets LLAMA_SERVER_URL; skipped everywhere else. With LLAMA_FIXTURES_DIR set
+ * (`LLAMA_RECORD=1 npm run test:llama`), each answer the server gave is recorded there as JSON
+ * (request body, status, content type, response body): real-server fixtures for scripted tests.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isRuntimeError } from 'agentvisor';
 import { createOpenAIClient, type ModelDelta, type ModelRequest } from 'agentvisor/actors';
@@ -10,11 +14,57 @@ import { classifyFailure } from 'agentvisor/supervisors';
 import { expectFailure as failure } from './expectFailure.js';
 
 const baseUrl = process.env['LLAMA_SERVER_URL'] ?? '';
+const fixturesDir = process.env['LLAMA_FIXTURES_DIR'] ?? '';
+let recorded = 0;
+
+/**
+ * globalThis.fetch, recording each exchange into LLAMA_FIXTURES_DIR when it is set. The body is
+ * recorded as it passes through to the client (the file rewritten per chunk), so a call the
+ * client ends early (after `[DONE]`, an abort, a timeout) still leaves what had arrived.
+ */
+function recordingFetch(name: string): typeof fetch {
+  if (fixturesDir === '') return globalThis.fetch;
+  return async (input, init) => {
+    const response = await globalThis.fetch(input, init);
+    const file = join(fixturesDir, `${String(++recorded).padStart(2, '0')}-${name}.json`);
+    const request: unknown = typeof init?.body === 'string' ? JSON.parse(init.body) : null;
+    const decoder = new TextDecoder();
+    let body = '';
+    const save = () => {
+      mkdirSync(fixturesDir, { recursive: true });
+      const exchange = {
+        request,
+        status: response.status,
+        contentType: response.headers.get('content-type'),
+        body,
+      };
+      writeFileSync(file, `${JSON.stringify(exchange, null, 2)}\n`);
+    };
+    save();
+    if (response.body === null) return response;
+    const recorder = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        body += decoder.decode(chunk, { stream: true });
+        save();
+        controller.enqueue(chunk);
+      },
+    });
+    return new Response(response.body.pipeThrough(recorder), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+}
+
 const hello: ModelRequest = { messages: [{ role: 'user', content: 'Hello' }], maxTokens: 16 };
 
 describe.skipIf(baseUrl === '')('createOpenAIClient against llama.cpp llama-server', () => {
-  const client = (options: { stream?: boolean; timeoutMs?: number } = {}) =>
-    createOpenAIClient({ baseUrl, model: 'tiny-random', ...options });
+  const client = (options: { stream?: boolean; timeoutMs?: number } = {}, name = 'chat') =>
+    createOpenAIClient(
+      { baseUrl, model: 'tiny-random', ...options },
+      { fetch: recordingFetch(`${name}${options.stream === true ? '-stream' : ''}`) },
+    );
 
   it('completes a plain chat with usage and a finish reason', async () => {
     const res = await client().complete({ ...hello, temperature: 0 });
@@ -49,7 +99,7 @@ describe.skipIf(baseUrl === '')('createOpenAIClient against llama.cpp llama-serv
         },
       },
     };
-    const outcome = await client()
+    const outcome = await client({}, 'json-schema')
       .complete(request)
       .then(
         (res) => ({ res }),
@@ -89,12 +139,10 @@ describe.skipIf(baseUrl === '')('createOpenAIClient against llama.cpp llama-serv
   });
 
   it('reports an unknown endpoint as invalid-request', async () => {
-    await failure(
-      createOpenAIClient({ baseUrl: `${baseUrl}/no-such-prefix`, model: 'tiny-random' }).complete(
-        hello,
-      ),
-      'ERR_MODEL_HTTP',
-      'invalid-request',
+    const unknown = createOpenAIClient(
+      { baseUrl: `${baseUrl}/no-such-prefix`, model: 'tiny-random' },
+      { fetch: recordingFetch('not-found') },
     );
+    await failure(unknown.complete(hello), 'ERR_MODEL_HTTP', 'invalid-request');
   });
 });
