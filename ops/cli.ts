@@ -153,6 +153,38 @@ async function importAgents(path: string): Promise<Record<string, ClusterAgent>>
   return agents as Record<string, ClusterAgent>;
 }
 
+/** Socket and resolver codes that mean no server could be reached. */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+]);
+
+/**
+ * nats.js reports an unreachable server as a bare `ConnectionError('connection refused')` (or the
+ * resolver's `ENOTFOUND`): ERR_CONNECTION, so it prints with a code like every other failure. The
+ * server URL is not quoted (it may carry `user:password@`).
+ */
+function asConnectionError(err: unknown): RuntimeError | undefined {
+  if (isRuntimeError(err) || !(err instanceof Error)) return undefined;
+  let networkCode: string | undefined;
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && UNREACHABLE.has(code)) networkCode = code;
+    e = e.cause;
+  }
+  if (networkCode === undefined && err.name !== 'ConnectionError') return undefined;
+  const reason = networkCode ?? err.message;
+  return new RuntimeError(ErrorCode.Connection, `cannot reach a NATS server (${reason})`, {
+    cause: err,
+    details: networkCode === undefined ? {} : { networkCode },
+  });
+}
+
 class UsageError extends Error {}
 function usage(message: string): UsageError {
   return new UsageError(message);
@@ -169,8 +201,10 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
       return;
     }
-    const code = isRuntimeError(err) ? ` [${err.code}]` : '';
-    process.stderr.write(`error${code}: ${err instanceof Error ? err.message : String(err)}\n`);
+    const failure = asConnectionError(err) ?? err;
+    const code = isRuntimeError(failure) ? ` [${failure.code}]` : '';
+    const message = failure instanceof Error ? failure.message : String(failure);
+    process.stderr.write(`error${code}: ${message}\n`);
     process.exitCode = 1;
   },
 );

@@ -21,8 +21,14 @@ export {
   toWireError,
   parseOptions,
   formatPath,
+  describeYamlError,
 } from './errors/index.js';
-export type { WireError, RuntimeErrorOptions, OptionIssue } from './errors/index.js';
+export type {
+  WireError,
+  RuntimeErrorOptions,
+  OptionIssue,
+  YamlSyntaxProblem,
+} from './errors/index.js';
 
 export {
   EnvelopeSchema,

@@ -9,15 +9,23 @@ import {
 } from 'agentvisor';
 import type { CompleteOptions, ModelClient, ModelRequest, ModelResponse } from './ModelClient.js';
 import { createCallScope, type CallScope } from './internal/createCallScope.js';
-import { connectionError, statusError } from './internal/modelErrors.js';
+import { connectionError, statusError, tooLargeError } from './internal/modelErrors.js';
 import { parseChatCompletion } from './internal/parseChatCompletion.js';
 import { parseRetryAfter } from './internal/parseRetryAfter.js';
 import { readEventStream } from './internal/readEventStream.js';
+import { readLimitedText } from './internal/readLimitedText.js';
+import { createSecretScrubber, type SecretScrubber } from './internal/scrubSecrets.js';
 import { toChatCompletionBody } from './internal/toChatCompletionBody.js';
 import { toModelResponse, type RawAnswer } from './internal/toModelResponse.js';
 
 /** The longest delay a platform timer takes (2^31 - 1 ms); longer ones fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Of an error body only the provider's message is kept (300 characters), so reading more than
+ * this of it is waste; the status decides the class whatever the rest says.
+ */
+const MAX_ERROR_BODY_BYTES = 65_536;
 
 /** Options of {@link createOpenAIClient}, validated at creation. */
 export const OpenAIClientOptionsSchema = z.strictObject({
@@ -39,6 +47,18 @@ export const OpenAIClientOptionsSchema = z.strictObject({
   idleTimeoutMs: z.number().positive().max(MAX_TIMER_MS).default(30_000),
   /** Streaming: ask for a final usage chunk (`stream_options.include_usage`). @default true */
   includeUsage: z.boolean().default(true),
+  /**
+   * The most bytes of one answer, plain or streamed; past it the read stops at once (the
+   * connection is closed) and the call fails with `ERR_MESSAGE_TOO_LARGE`. 8 MiB is some 16 times
+   * the longest completion a 128k-token context allows (about 4 bytes a token) plus JSON and
+   * stream overhead, while one runaway server costs at most that much memory per call.
+   * @default 8_388_608 (8 MiB)
+   */
+  maxResponseBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(8 * 1024 * 1024),
   /** Prices in USD per million tokens; responses then carry `cost`. */
   pricing: z
     .strictObject({
@@ -82,7 +102,10 @@ export interface OpenAIClientDeps {
  *   `invalid-request`, 408/5xx `transient`); ERR_TIMEOUT (`transient`) when `timeoutMs` or, when
  *   streaming, `idleTimeoutMs` passes; ERR_MODEL_CONNECTION (`transient`) when the connection
  *   fails or breaks; ERR_MODEL_OUTPUT (`invalid-output`) for a malformed body, tool arguments
- *   or structured output; the signal's reason when the caller aborts.
+ *   or structured output, or more than 128 tool calls; ERR_MESSAGE_TOO_LARGE (`invalid-output`)
+ *   past `maxResponseBytes`; the signal's reason when the caller aborts. A llama.cpp 500 saying
+ *   the output does not match the expected format is `invalid-output`, not `transient`. No
+ *   error quotes the API key or a header value the client sent: each becomes `[redacted]`.
  * @example
  * const model = createOpenAIClient({ baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.1:8b' });
  * const { text, usage } = await model.complete({ messages: [{ role: 'user', content: 'Hi' }] });
@@ -105,6 +128,7 @@ class OpenAIClient implements ModelClient {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #fetch: typeof fetch;
+  readonly #scrub: SecretScrubber;
 
   constructor(config: OpenAIClientConfig, deps: OpenAIClientDeps) {
     this.name = config.name ?? config.model;
@@ -118,6 +142,8 @@ class OpenAIClient implements ModelClient {
       ...(apiKey === undefined || apiKey === '' ? {} : { authorization: `Bearer ${apiKey}` }),
       ...config.headers,
     };
+    // What the client sends that an endpoint may echo back: never in an error it reports.
+    this.#scrub = createSecretScrubber([apiKey, ...Object.values(config.headers ?? {})]);
     this.#clock = deps.clock ?? systemClock;
     this.#logger = deps.logger ?? silentLogger();
     this.#fetch = deps.fetch ?? globalThis.fetch;
@@ -167,7 +193,7 @@ class OpenAIClient implements ModelClient {
         },
         'model call failed',
       );
-      throw err;
+      throw this.#scrub(err);
     } finally {
       scope.dispose();
     }
@@ -195,16 +221,18 @@ class OpenAIClient implements ModelClient {
   /** Reads the answer, or turns an error status into its error. */
   async #read(response: Response, scope: CallScope, options: CompleteOptions): Promise<RawAnswer> {
     const { status } = response;
-    const readText = async () => {
-      try {
-        return await response.text();
-      } catch (err) {
-        throw scope.failure(err, (e) => connectionError(this.name, e, status));
-      }
-    };
+    const { maxResponseBytes } = this.#config;
+    const onReadError = (err: unknown) =>
+      scope.failure(err, (e) => connectionError(this.name, e, status));
     if (!response.ok) {
       // The status decides the class; a body that breaks off still leaves the status to report.
-      const text = await readText().catch((err: unknown) => {
+      const text = await readLimitedText(response.body, {
+        model: this.name,
+        status,
+        maxBytes: Math.min(maxResponseBytes, MAX_ERROR_BODY_BYTES),
+        failWhenOver: false,
+        onReadError,
+      }).catch((err: unknown) => {
         if (scope.signal.aborted) throw err;
         return '';
       });
@@ -217,13 +245,26 @@ class OpenAIClient implements ModelClient {
       return readEventStream(response.body, {
         model: this.name,
         status,
+        maxBytes: maxResponseBytes,
         onProgress: () => {
           scope.touch();
         },
         onDelta: options.onDelta,
-        onReadError: (err) => scope.failure(err, (e) => connectionError(this.name, e, status)),
+        onReadError,
       });
     }
-    return parseChatCompletion(this.name, status, await readText());
+    // Refused before a byte is read when the server says up front that it is too big.
+    const contentLength = Number(response.headers.get('content-length') ?? Number.NaN);
+    if (contentLength > maxResponseBytes) {
+      throw tooLargeError(this.name, status, maxResponseBytes, { contentLength });
+    }
+    const text = await readLimitedText(response.body, {
+      model: this.name,
+      status,
+      maxBytes: maxResponseBytes,
+      failWhenOver: true,
+      onReadError,
+    });
+    return parseChatCompletion(this.name, status, text);
   }
 }

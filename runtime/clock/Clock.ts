@@ -13,7 +13,10 @@ export interface Clock {
   now(): number;
   /** Monotonic ms with an arbitrary origin. Use it for elapsed time, windows and deadlines. */
   monotonic(): number;
-  /** Calls `fn` once after `ms` milliseconds. */
+  /**
+   * Calls `fn` once after `ms` milliseconds. Any finite `ms` is honoured, including delays past
+   * the platform's 2^31 - 1 ms (which {@link systemClock} chains rather than firing at once).
+   */
   setTimeout(fn: () => void, ms: number): TimerHandle;
   /** Cancels a timer; unknown or already-fired handles are ignored. */
   clearTimeout(handle: TimerHandle): void;

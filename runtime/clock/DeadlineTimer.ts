@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from './Clock.js';
+import { MAX_PLATFORM_TIMER_MS } from './systemClock.js';
 
 /** A deadline registered with a {@link DeadlineTimer}; pass it back to cancel it. */
 export interface DeadlineEntry<TKey> {
@@ -84,7 +85,11 @@ export class DeadlineTimer<TKey> {
     if (this.#armed) this.#clock.clearTimeout(this.#timer);
     this.#armed = true;
     this.#armedFor = deadline;
-    this.#timer = this.#clock.setTimeout(this.#fire, Math.max(0, deadline - this.#clock.now()));
+    // At most one platform timer's worth at a time: on a clock that does not chain long timers
+    // (Node's own fires one over 2^31 - 1 ms after 1 ms) a far deadline would re-arm every
+    // millisecond. #fire re-arms for what is left.
+    const delay = Math.min(MAX_PLATFORM_TIMER_MS, Math.max(0, deadline - this.#clock.now()));
+    this.#timer = this.#clock.setTimeout(this.#fire, delay);
   }
 
   #disarm(): void {

@@ -15,19 +15,57 @@ export interface SystemClockOptions {
   unref?: boolean;
 }
 
-/** Creates a real clock; see {@link systemClock} for the shared default. */
+/**
+ * The longest delay a platform timer takes (2^31 - 1 ms, about 24.8 days). Node fires a longer
+ * one after 1 ms (with a `TimeoutOverflowWarning`), browsers at once.
+ */
+export const MAX_PLATFORM_TIMER_MS = 2_147_483_647;
+
+/**
+ * The handle of a timer longer than {@link MAX_PLATFORM_TIMER_MS}: a chain of platform timers,
+ * each at most that long, the last one calling `fn`. `current` is the hop armed now, so
+ * `clearTimeout` cancels whichever hop is pending.
+ */
+class ChainedTimer {
+  current: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Creates a real clock; see {@link systemClock} for the shared default.
+ *
+ * Any finite delay is honoured: one longer than {@link MAX_PLATFORM_TIMER_MS} is chained (arm
+ * the longest platform timer, then the rest, until due) instead of firing at once, so a 30-day
+ * timer effect, back-off or deadline waits 30 days. `clearTimeout` takes either kind of handle.
+ * Shorter, negative and non-finite delays go to the platform timer as they are.
+ */
 export function createSystemClock(options: SystemClockOptions = {}): Clock {
   const unref = options.unref ?? false;
+  const platform = (fn: () => void, ms: number): NodeJS.Timeout => {
+    const t = setTimeout(fn, ms);
+    if (unref) t.unref();
+    return t;
+  };
+  const chain = (fn: () => void, ms: number): ChainedTimer => {
+    const handle = new ChainedTimer();
+    let rest = ms;
+    const hop = () => {
+      if (rest > MAX_PLATFORM_TIMER_MS) {
+        rest -= MAX_PLATFORM_TIMER_MS;
+        handle.current = platform(hop, MAX_PLATFORM_TIMER_MS);
+      } else {
+        handle.current = platform(fn, rest);
+      }
+    };
+    hop();
+    return handle;
+  };
   return {
     now: () => Date.now(),
     monotonic: () => performance.now(),
-    setTimeout: (fn: () => void, ms: number): TimerHandle => {
-      const t = setTimeout(fn, ms);
-      if (unref) t.unref();
-      return t;
-    },
+    setTimeout: (fn: () => void, ms: number): TimerHandle =>
+      Number.isFinite(ms) && ms > MAX_PLATFORM_TIMER_MS ? chain(fn, ms) : platform(fn, ms),
     clearTimeout: (handle: TimerHandle) => {
-      clearTimeout(handle as NodeJS.Timeout);
+      clearTimeout(handle instanceof ChainedTimer ? handle.current : (handle as NodeJS.Timeout));
     },
   };
 }

@@ -44,6 +44,12 @@ export const ErrorCode = {
   Tls: 'ERR_TLS',
   /** An envelope arrived on a namespace's subject but is addressed to another namespace. */
   ForeignNamespace: 'ERR_FOREIGN_NAMESPACE',
+  /**
+   * No NATS server could be reached: the connection was refused, the host does not resolve or is
+   * unreachable, or the connect timed out; `details.networkCode` (`ECONNREFUSED`, `ENOTFOUND`, …)
+   * when the platform gave one. Unlike ERR_AUTH and ERR_TLS, trying again later may succeed.
+   */
+  Connection: 'ERR_CONNECTION',
 
   // --- test support and infrastructure ---
   /** `nats-server` could not be found on PATH or at NATS_SERVER_BIN. */

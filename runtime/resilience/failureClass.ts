@@ -40,6 +40,8 @@ const classByCode: Partial<Record<Code, FailureClass>> = {
   [ErrorCode.Timeout]: 'transient',
   [ErrorCode.CircuitOpen]: 'transient',
   [ErrorCode.BulkheadFull]: 'transient',
+  // No server reachable: it may be back later.
+  [ErrorCode.Connection]: 'transient',
   [ErrorCode.BudgetExceeded]: 'budget',
   // The request itself is wrong; sending it again fails again.
   [ErrorCode.InvalidMessage]: 'invalid-request',
@@ -92,7 +94,8 @@ const transientNames: ReadonlySet<unknown> = new Set(['AbortError', 'TimeoutErro
  * error, first match wins:
  * 1. an own `failureClass` property naming a class (see {@link withFailureClass});
  * 2. a RuntimeError's `details.failureClass` naming a class;
- * 3. a RuntimeError code: `ERR_TIMEOUT`, `ERR_CIRCUIT_OPEN`, `ERR_BULKHEAD_FULL` → `transient`;
+ * 3. a RuntimeError code: `ERR_TIMEOUT`, `ERR_CIRCUIT_OPEN`, `ERR_BULKHEAD_FULL`,
+ *    `ERR_CONNECTION` → `transient`;
  *    `ERR_BUDGET_EXCEEDED` → `budget`; `ERR_INVALID_MESSAGE`, `ERR_UNKNOWN_MESSAGE_TYPE`,
  *    `ERR_INVALID_OPTIONS` → `invalid-request`; `ERR_INVALID_OUTPUT` → `invalid-output`;
  *    `ERR_INPUT_BLOCKED` → `safety`; `ERR_POISON_MESSAGE` → `poison`; `ERR_AUTH`, `ERR_TLS` →

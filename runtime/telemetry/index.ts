@@ -1,4 +1,4 @@
-export { createLogger, silentLogger, REDACT_PATHS } from './logger.js';
+export { createLogger, silentLogger, REDACT_PATHS, isSecretKey } from './logger.js';
 export type { Logger, CreateLoggerOptions } from './logger.js';
 export { createMetricsRegistry, metricValue } from './createMetricsRegistry.js';
 export type {

@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ErrorCode, isRuntimeError, parseOptions, RuntimeError } from 'agentvisor';
+import {
+  describeYamlError,
+  ErrorCode,
+  isRuntimeError,
+  parseOptions,
+  RuntimeError,
+} from 'agentvisor';
 import { locateJsonError } from './locateJsonError.js';
 import { PolicySchema, type Policy } from './schema.js';
 
@@ -108,7 +114,7 @@ function parseJson(text: string): unknown {
   } catch (err) {
     const at = locateJsonError(source);
     const where = at === undefined ? '' : ` at line ${at.line}, column ${at.column}`;
-    throw syntaxError('json', `${jsonReason(err)}${where}`, err);
+    throw syntaxError('json', `${jsonReason(err)}${where}`);
   }
 }
 
@@ -117,18 +123,21 @@ function parseYamlText(text: string): unknown {
     // logLevel 'error': warnings (an unknown tag) are not printed to the console; errors throw.
     return parseYaml(text, { logLevel: 'error' }) as unknown;
   } catch (err) {
-    // yaml's message is "<reason> at line L, column C:" and then a code frame; keep the first line.
-    const reason = describe(err).split('\n', 1)[0]?.replace(/:$/, '') ?? '';
-    throw syntaxError('yaml', reason, err);
+    // yaml's message ends in a code frame and may quote the token it choked on: report the kind
+    // and the place only (a policy line can hold a token).
+    throw syntaxError('yaml', describeYamlError(err).reason);
   }
 }
 
 /** V8's JSON message without the echoed source (it can be the whole file) or its position. */
 function jsonReason(err: unknown): string {
-  return describe(err)
-    .replace(/, ".*" is not valid JSON$/s, '')
-    .replace(/ in JSON at position \d+.*$/s, '')
-    .replace(/ \(line \d+ column \d+\)$/, '');
+  return (
+    describe(err)
+      // V8 quotes the text, or a window of it (`…"token": tok-9a8b7c6"…`): never the source.
+      .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '')
+      .replace(/ in JSON at position \d+.*$/s, '')
+      .replace(/ \(line \d+ column \d+\)$/, '')
+  );
 }
 
 function stripBom(text: string): string {
@@ -139,11 +148,12 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function syntaxError(format: PolicyFormat, message: string, cause: unknown): RuntimeError {
+/** No cause: the parsers' errors quote the source (V8's JSON one a window of it). */
+function syntaxError(format: PolicyFormat, message: string): RuntimeError {
   return new RuntimeError(
     ErrorCode.InvalidOptions,
     `Invalid ${WHAT} options: ${format.toUpperCase()} syntax error: ${message}`,
-    { cause, details: { what: WHAT, format, issues: [{ path: '', message }] } },
+    { details: { what: WHAT, format, issues: [{ path: '', message }] } },
   );
 }
 

@@ -39,6 +39,23 @@ export function classOfStatus(status: number, providerCode?: string): ModelFailu
   return 'transient';
 }
 
+/**
+ * llama.cpp's server answers HTTP 500 when the model's output does not fit the grammar it was
+ * held to (a `json_schema` response format, a tool-call format): `{"error":{"code":500,"message":
+ * "The model produced output that does not match the expected peg-native format","type":
+ * "server_error"}}` (common/chat.cpp, `common_chat_parse`). The server is fine and the request is
+ * valid; this sample of the model is not: `invalid-output`, which the guards repair and fallbacks
+ * route around, where `transient` would resend it blindly. Only a 500 whose provider message says
+ * exactly that matches: every other 500 stays `transient`.
+ */
+const FORMAT_MISMATCH =
+  /\b(?:does not|doesn't|did not|didn't) match (?:the )?(?:expected )?(?:[\w-]+ )?format\b/i;
+
+/** True for llama.cpp's "output does not match the expected format" 500 (see FORMAT_MISMATCH). */
+function isFormatMismatch(status: number, message: string | undefined): boolean {
+  return status === 500 && message !== undefined && FORMAT_MISMATCH.test(message);
+}
+
 /** The `{ error: { message, type, code } }` body of OpenAI-compatible servers, loosely read. */
 export function providerError(body: unknown): { message?: string; type?: string; code?: string } {
   if (typeof body !== 'object' || body === null || !('error' in body)) return {};
@@ -71,7 +88,9 @@ export function statusError(
     body = undefined;
   }
   const provider = providerError(body);
-  const failureClass = classOfStatus(status, provider.code);
+  const failureClass = isFormatMismatch(status, provider.message)
+    ? 'invalid-output'
+    : classOfStatus(status, provider.code);
   const said = (provider.message ?? bodyText).slice(0, MAX_MESSAGE_CHARS).trim();
   return new RuntimeError(
     ErrorCode.ModelHttp,
@@ -97,7 +116,7 @@ export function streamErrorEvent(model: string, body: unknown): RuntimeError {
     'transient';
   return new RuntimeError(
     ErrorCode.ModelHttp,
-    `Model ${model} reported an error mid-stream: ${provider.message ?? 'no message'}`,
+    `Model ${model} reported an error mid-stream: ${(provider.message ?? 'no message').slice(0, MAX_MESSAGE_CHARS)}`,
     {
       details: {
         model,
@@ -138,6 +157,28 @@ export function outputError(
     ...(cause === undefined ? {} : { cause }),
     details: { model, failureClass: 'invalid-output', ...details },
   });
+}
+
+/**
+ * The answer passed the client's `maxResponseBytes`: `ERR_MESSAGE_TOO_LARGE`, `invalid-output`
+ * (the server answered; what it answered cannot be taken in, and the same request is likely to
+ * produce the same flood).
+ */
+export function tooLargeError(
+  model: string,
+  status: number,
+  maxResponseBytes: number,
+  seen: { receivedBytes: number } | { contentLength: number },
+): RuntimeError {
+  const what =
+    'contentLength' in seen
+      ? `announced ${seen.contentLength} bytes`
+      : `sent ${seen.receivedBytes} bytes or more`;
+  return new RuntimeError(
+    ErrorCode.MessageTooLarge,
+    `Model ${model} ${what}: over \`maxResponseBytes\` ${maxResponseBytes}`,
+    { details: { model, status, maxResponseBytes, failureClass: 'invalid-output', ...seen } },
+  );
 }
 
 /** The call's deadline or the stream's idle timeout passed: `ERR_TIMEOUT`. */

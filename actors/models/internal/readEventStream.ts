@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { ModelDelta } from '../ModelClient.js';
-import { connectionError, outputError, streamErrorEvent } from './modelErrors.js';
+import { connectionError, outputError, streamErrorEvent, tooLargeError } from './modelErrors.js';
 import { toRawUsage, UsageWire } from './parseChatCompletion.js';
-import type { RawAnswer } from './toModelResponse.js';
+import { MAX_TOOL_CALLS, type RawAnswer } from './toModelResponse.js';
 
 const ChunkWire = z.looseObject({
   model: z.string().optional(),
@@ -41,6 +41,8 @@ const ChunkWire = z.looseObject({
 export interface EventStreamContext {
   readonly model: string;
   readonly status: number;
+  /** The most bytes the stream may carry; one more and it is cut (`ERR_MESSAGE_TOO_LARGE`). */
+  readonly maxBytes: number;
   /** A data event arrived: the idle timer starts over. */
   readonly onProgress: () => void;
   readonly onDelta: ((delta: ModelDelta) => void) | undefined;
@@ -62,7 +64,8 @@ interface ToolCallParts {
  * Progress is a data event, not a byte: a server that sends only `: keep-alive` comments while
  * its model hangs still trips the idle timeout.
  *
- * @throws {RuntimeError} ERR_MODEL_OUTPUT when a chunk is not JSON or not a chunk;
+ * @throws {RuntimeError} ERR_MODEL_OUTPUT when a chunk is not JSON or not a chunk, or a tool call's
+ *   index is not below {@link MAX_TOOL_CALLS}; ERR_MESSAGE_TOO_LARGE past `maxBytes`;
  *   ERR_MODEL_HTTP for an error event; ERR_MODEL_CONNECTION when the stream ends before `[DONE]`
  *   or a finish reason, or breaks.
  */
@@ -79,6 +82,7 @@ export async function readEventStream(
   let finishReason: string | undefined;
   let usage: RawAnswer['usage'];
   let buffer = '';
+  let bytes = 0;
   let data: string[] = [];
   let finished = false;
 
@@ -119,6 +123,15 @@ export async function readEventStream(
       refusal += delta.refusal ?? '';
       for (const [position, part] of (delta.tool_calls ?? []).entries()) {
         const index = part.index ?? position;
+        // Checked before the slot is touched: `toolCalls[4294967294]` would make an array of
+        // 2^32 holes that the answer's assembly then walks.
+        if (index >= MAX_TOOL_CALLS) {
+          throw outputError(
+            context.model,
+            `tool call index ${index} is not below ${MAX_TOOL_CALLS}`,
+            { status: context.status, index, maxToolCalls: MAX_TOOL_CALLS },
+          );
+        }
         const call = (toolCalls[index] ??= { id: undefined, name: undefined, arguments: '' });
         call.id ??= part.id;
         call.name ??= part.function?.name;
@@ -143,6 +156,14 @@ export async function readEventStream(
         throw context.onReadError(err);
       }
       if (chunk.done) break;
+      // Counted as it arrives and cut at once: an endless stream (or one endless line) costs at
+      // most the bound, never the whole body.
+      bytes += chunk.value.byteLength;
+      if (bytes > context.maxBytes) {
+        throw tooLargeError(context.model, context.status, context.maxBytes, {
+          receivedBytes: bytes,
+        });
+      }
       buffer += decoder.decode(chunk.value, { stream: true });
       for (let nl = buffer.indexOf('\n'); nl >= 0 && !finished; nl = buffer.indexOf('\n')) {
         const line = buffer.slice(0, nl).replace(/\r$/, '');

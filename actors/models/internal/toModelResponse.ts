@@ -18,6 +18,13 @@ export interface RawAnswer {
   readonly usage: { readonly prompt: number; readonly completion: number } | undefined;
 }
 
+/**
+ * The most tool calls one answer may carry (OpenAI's own bound on `tools` in a request is 128).
+ * A stream numbers its calls by `index`: an index from a hostile or broken server is a slot to
+ * allocate and walk, so an unbounded one (`4294967294`) would freeze the event loop.
+ */
+export const MAX_TOOL_CALLS = 128;
+
 /** Prices of a model in USD per million tokens. */
 export interface Pricing {
   readonly inputPerMillionTokens: number;
@@ -49,7 +56,7 @@ const finishReasons: Readonly<Record<string, FinishReason>> = {
  * A server that reports no usage (older llama.cpp) yields zero tokens.
  *
  * @throws {RuntimeError} ERR_MODEL_OUTPUT `invalid-output` when tool arguments or JSON content do
- *   not parse, or a tool call has no name; `safety` when the model refused.
+ *   not parse, a tool call has no name, or there are more than {@link MAX_TOOL_CALLS} calls; `safety` when the model refused.
  */
 export function toModelResponse(
   raw: RawAnswer,
@@ -59,6 +66,12 @@ export function toModelResponse(
   const { name } = context;
   if (raw.refusal !== undefined && raw.refusal !== '') {
     throw outputError(name, `refused: ${raw.refusal.slice(0, 200)}`, { failureClass: 'safety' });
+  }
+  if (raw.toolCalls.length > MAX_TOOL_CALLS) {
+    throw outputError(name, `${raw.toolCalls.length} tool calls, over ${MAX_TOOL_CALLS}`, {
+      toolCalls: raw.toolCalls.length,
+      maxToolCalls: MAX_TOOL_CALLS,
+    });
   }
   const toolCalls = raw.toolCalls.map((call, index) => parseToolCall(name, call, index));
   const format = request.responseFormat?.type;

@@ -49,3 +49,33 @@ describe('DeadlineTimer', () => {
     expect(fired).toEqual(['early', 'late']);
   });
 });
+
+describe('DeadlineTimer on a clock that does not chain long timers', () => {
+  it('arms at most 2^31 - 1 ms at a time, so a 30-day deadline neither fires early nor spins', async () => {
+    const MAX = 2 ** 31 - 1;
+    const inner = new TestClock();
+    const delays: number[] = [];
+    // Node's own setTimeout: a delay over 2^31 - 1 ms fires after 1 ms.
+    const nodeLike = {
+      now: () => inner.now(),
+      monotonic: () => inner.monotonic(),
+      setTimeout: (fn: () => void, ms: number) => {
+        delays.push(ms);
+        return inner.setTimeout(fn, ms > MAX ? 1 : ms);
+      },
+      clearTimeout: (h: unknown) => {
+        inner.clearTimeout(h);
+      },
+    };
+    const expired: string[] = [];
+    const timer = new DeadlineTimer<string>(nodeLike, (key) => expired.push(key));
+    const day = 24 * 60 * 60 * 1000;
+    timer.add('ask', inner.now() + 30 * day);
+    await inner.advance(10_000);
+    expect(expired).toEqual([]);
+    expect(delays.length).toBeLessThanOrEqual(2);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(MAX);
+    await inner.advance(30 * day);
+    expect(expired).toEqual(['ask']);
+  });
+});

@@ -45,6 +45,7 @@ describe('RuntimeError', () => {
       Auth: 'ERR_AUTH',
       Tls: 'ERR_TLS',
       ForeignNamespace: 'ERR_FOREIGN_NAMESPACE',
+      Connection: 'ERR_CONNECTION',
       NatsServerMissing: 'ERR_NATS_SERVER_MISSING',
       NatsServerStart: 'ERR_NATS_SERVER_START',
       CircuitOpen: 'ERR_CIRCUIT_OPEN',

@@ -70,6 +70,7 @@ describe('classifyError', () => {
   it.each<[string, unknown, FailureClass]>([
     ['an open breaker', new RuntimeError(ErrorCode.CircuitOpen, 'x'), 'transient'],
     ['a full bulkhead', new RuntimeError(ErrorCode.BulkheadFull, 'x'), 'transient'],
+    ['an unreachable server', new RuntimeError(ErrorCode.Connection, 'x'), 'transient'],
     ['an exceeded budget', new RuntimeError(ErrorCode.BudgetExceeded, 'x'), 'budget'],
     ['output repairs used up', new RuntimeError(ErrorCode.InvalidOutput, 'x'), 'invalid-output'],
     ['blocked input', new RuntimeError(ErrorCode.InputBlocked, 'x'), 'safety'],
