@@ -7,6 +7,7 @@ import type {
   PutCheckpointOptions,
 } from './CheckpointStore.js';
 import { DEFAULT_MAX_CHECKPOINT_BYTES, decodeCheckpoint, encodeCheckpoint } from './codec.js';
+import { conflict } from './internal/storeErrors.js';
 
 /**
  * Checkpoints in memory, encoded as they would be on disk (so sizes, limits and copies behave
@@ -105,13 +106,4 @@ export class MemoryCheckpointStore implements CheckpointStore {
   #open(): void {
     if (this.#closed) throw new RuntimeError(ErrorCode.Closed, 'Checkpoint store is closed');
   }
-}
-
-/** @internal The conflict error every store raises on a lost compare-and-set. */
-export function conflict(actor: string, expected: number, actual: number): RuntimeError {
-  return new RuntimeError(
-    ErrorCode.PersistenceConflict,
-    `Checkpoint of ${actor} changed: expected revision ${expected}, found ${actual}`,
-    { details: { actor, expectedRevision: expected, actualRevision: actual } },
-  );
 }
