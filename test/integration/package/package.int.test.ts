@@ -13,7 +13,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -199,6 +199,26 @@ describe('the packed agentvisor', () => {
       }
       expect(output).not.toContain('ERR_INVALID_OPTIONS');
     }, 120_000);
+
+    it('without tsx installed, refuses a TypeScript agents module with ERR_INVALID_OPTIONS and the cause', async () => {
+      const bin = join(app, 'node_modules', 'agentvisor', 'dist', 'ops', 'cli.js');
+      const tsx = join(app, 'node_modules', 'tsx');
+      await rename(tsx, `${tsx}.off`);
+      try {
+        const config = join(app, 'no-tsx.yaml');
+        await writeFile(config, 'namespace: pkg2\nagents: ./agents.ts\nunits: []\n');
+        const args = ['node', '--config', config, '--node', 'n2', '--server', server.url];
+        const failed = await run(process.execPath, [bin, ...args], { cwd: app }).then(
+          () => undefined,
+          (err: unknown) => err as { code?: unknown; stderr?: string },
+        );
+        expect(failed?.code).toBe(1);
+        expect(failed?.stderr).toContain('[ERR_INVALID_OPTIONS]');
+        expect(failed?.stderr).toContain('ERR_MODULE_NOT_FOUND');
+      } finally {
+        await rename(`${tsx}.off`, tsx);
+      }
+    }, 60_000);
   });
 });
 
