@@ -26,6 +26,7 @@ import {
   type ToolDefinition,
 } from './effects/index.js';
 import { InputScreen, createInputScreen, type InputScreenOptions } from './guards/index.js';
+import { isZodSchema } from './internal/isZodSchema.js';
 
 /** Payload schemas of the messages an agent accepts, by message type. */
 export type Accepts = Readonly<Record<string, z.ZodType>>;
@@ -117,8 +118,6 @@ export interface AgentDefinition<
   /** @internal the type of the machine, for inference only */
   readonly machineType?: TMachine;
 }
-
-const isZodSchema = (value: unknown): boolean => value instanceof z.ZodType;
 
 // Strict: a misspelt key (`timeout` for `timeouts`) is an error naming it, not a silent default.
 const AgentConfigSchema = z.strictObject({

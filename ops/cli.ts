@@ -4,17 +4,24 @@
  *
  *   agentvisor node --config cluster.yaml [--node ID] [--server URL]   run a cluster node
  *   agentvisor status [--server URL] [--namespace NS] [--json]        show nodes and placements
+ *   agentvisor --version | agentvisor <command> --help
  *
  * Both take NATS auth and TLS flags (see natsSecurity.ts); both connect through
  * `NatsTransport.connect`, so a refused credential is ERR_AUTH and a failed handshake ERR_TLS,
  * printed as `error [ERR_AUTH]: …` with exit code 1, and no secret is ever printed.
  *
  * Flags are parsed with node:util `parseArgs`: two commands with a handful of flags need no
- * dependency, and its strict mode refuses unknown flags with a clear message.
+ * dependency, and its strict mode refuses unknown flags with a clear message. (A CLI library
+ * earns its place once there are many subcommands or nested ones; not at two.)
+ *
+ * The agents module may be TypeScript (`agents: ./agents.ts`): the CLI then registers tsx, an
+ * optional peer dependency, before importing it. A module that fails to load is reported with
+ * its underlying error and that error's code.
  */
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
   ClusterNode,
   ErrorCode,
@@ -29,26 +36,52 @@ import {
 import { formatClusterStatus } from './formatClusterStatus.js';
 import { SECURITY_FLAGS, SECURITY_USAGE, securityFrom } from './natsSecurity.js';
 
-const USAGE = `Usage:
-  agentvisor node --config <cluster.yaml> [--node <id>] [--server <nats-url>]
-  agentvisor status [--server <nats-url>] [--namespace <ns>] [--json]
+const NODE_USAGE = `Usage: agentvisor node --config <cluster.yaml> [--node <id>] [--server <nats-url>]
+
+Runs a cluster node: joins the namespace, takes its share of the units, and on SIGTERM/SIGINT
+drains (hands every unit over) before it exits.
 
 Options:
   --config     cluster config file (YAML): namespace, servers, timing, units, agents module
+               (a .js or .ts module; .ts/.mts/.cts needs tsx installed beside agentvisor)
   --node       this node's id (overrides the file's \`node\`)
-  --server     NATS server URL (overrides the file's \`servers\`; status default nats://127.0.0.1:4222)
-  --namespace  namespace to show (default: default)
-  --json       print the status as JSON
-  --help       show this help
+  --server     NATS server URL (overrides the file's \`servers\`)
+  -h, --help   show this help
 
 ${SECURITY_USAGE}`;
+
+const STATUS_USAGE = `Usage: agentvisor status [--server <nats-url>] [--namespace <ns>] [--json]
+
+Shows the nodes of a namespace and where its units run.
+
+Options:
+  --server     NATS server URL (default nats://127.0.0.1:4222)
+  --namespace  namespace to show (default: default)
+  --json       print the status as JSON
+  -h, --help   show this help
+
+${SECURITY_USAGE}`;
+
+const USAGE = `Usage:
+  agentvisor node --config <cluster.yaml> [--node <id>] [--server <nats-url>]
+  agentvisor status [--server <nats-url>] [--namespace <ns>] [--json]
+  agentvisor <command> --help     options of a command
+  agentvisor --version            print the version`;
+
+const COMMAND_USAGE: Readonly<Record<string, string>> = { node: NODE_USAGE, status: STATUS_USAGE };
 
 /** Exit codes: 0 done, 1 failed, 2 bad usage. */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    // `agentvisor help node` is `agentvisor node --help`.
+    const topic = command === 'help' && rest[0] !== undefined ? COMMAND_USAGE[rest[0]] : undefined;
+    process.stdout.write(`${topic ?? USAGE}\n`);
     return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
   }
   if (command === 'node') return runNode(rest);
   if (command === 'status') return runStatus(rest);
@@ -56,20 +89,24 @@ async function main(argv: string[]): Promise<number> {
   return 2;
 }
 
+/** The version in agentvisor's package.json (a self-reference: the same from src and dist). */
+function packageVersion(): string {
+  const manifest = createRequire(import.meta.url)('agentvisor/package.json') as { version: string };
+  return manifest.version;
+}
+
 async function runNode(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      config: { type: 'string' },
-      node: { type: 'string' },
-      server: { type: 'string' },
-      ...SECURITY_FLAGS,
-    },
+  const { values } = parseCommandArgs(args, NODE_USAGE, {
+    config: { type: 'string' },
+    node: { type: 'string' },
+    server: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+    ...SECURITY_FLAGS,
   });
-  if (values.config === undefined) throw usage('--config is required');
+  if (values.help === true) return printUsage(NODE_USAGE);
+  if (values.config === undefined) throw usage('--config is required', NODE_USAGE);
   // Flags and env win over the file's `auth` and `tls`.
-  const overrides: Record<string, unknown> = { ...securityOrUsage(values) };
+  const overrides: Record<string, unknown> = { ...securityOrUsage(values, NODE_USAGE) };
   if (values.node !== undefined) overrides['node'] = values.node;
   if (values.server !== undefined) overrides['servers'] = values.server;
   const config = await loadClusterConfig(values.config, overrides);
@@ -100,20 +137,18 @@ async function runNode(args: string[]): Promise<number> {
 }
 
 async function runStatus(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      server: { type: 'string', default: 'nats://127.0.0.1:4222' },
-      namespace: { type: 'string', default: 'default' },
-      json: { type: 'boolean', default: false },
-      ...SECURITY_FLAGS,
-    },
+  const { values } = parseCommandArgs(args, STATUS_USAGE, {
+    server: { type: 'string', default: 'nats://127.0.0.1:4222' },
+    namespace: { type: 'string', default: 'default' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
+    ...SECURITY_FLAGS,
   });
+  if (values.help) return printUsage(STATUS_USAGE);
   // The connect path of nodes (auth, TLS, ERR_AUTH/ERR_TLS); status does not wait for a server.
   const transport = await NatsTransport.connect(
     { servers: values.server, waitOnFirstConnect: false },
-    securityOrUsage(values),
+    securityOrUsage(values, STATUS_USAGE),
   );
   try {
     const status = await readClusterStatus(transport.connection, { namespace: values.namespace });
@@ -126,22 +161,44 @@ async function runStatus(args: string[]): Promise<number> {
   }
 }
 
-function securityOrUsage(values: Parameters<typeof securityFrom>[0]) {
+/** parseArgs in strict mode; a malformed or unknown flag is a usage error of this command. */
+function parseCommandArgs<const TOptions extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  commandUsage: string,
+  options: TOptions,
+) {
+  try {
+    return parseArgs({ args, strict: true, options });
+  } catch (err) {
+    // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed flags.
+    if (err instanceof TypeError && 'code' in err) throw usage(err.message, commandUsage);
+    throw err;
+  }
+}
+
+function printUsage(text: string): number {
+  process.stdout.write(`${text}\n`);
+  return 0;
+}
+
+function securityOrUsage(values: Parameters<typeof securityFrom>[0], commandUsage: string) {
   try {
     return securityFrom(values, process.env);
   } catch (err) {
-    throw usage(err instanceof Error ? err.message : String(err));
+    throw usage(err instanceof Error ? err.message : String(err), commandUsage);
   }
 }
 
 async function importAgents(path: string): Promise<Record<string, ClusterAgent>> {
+  if (TYPESCRIPT_MODULE.test(path)) await registerTypeScript(path);
   let loaded: { agents?: unknown; default?: { agents?: unknown } };
   try {
     loaded = (await import(pathToFileURL(path).href)) as typeof loaded;
   } catch (cause) {
-    throw new RuntimeError(ErrorCode.InvalidOptions, `agents: cannot load ${path}`, {
+    const reason = describeCause(cause);
+    throw new RuntimeError(ErrorCode.InvalidOptions, `agents: cannot load ${path}: ${reason}`, {
       cause,
-      details: { issues: [{ path: 'agents', message: `cannot load ${path}` }] },
+      details: { issues: [{ path: 'agents', message: `cannot load ${path}: ${reason}` }] },
     });
   }
   const agents = loaded.agents ?? loaded.default?.agents;
@@ -185,9 +242,43 @@ function asConnectionError(err: unknown): RuntimeError | undefined {
   });
 }
 
-class UsageError extends Error {}
-function usage(message: string): UsageError {
-  return new UsageError(message);
+const TYPESCRIPT_MODULE = /\.[mc]?ts$/;
+
+/**
+ * Lets `import()` load TypeScript: registers tsx's ESM loader hooks (`tsx/esm/api`). tsx is an
+ * optional peer dependency, needed only for a .ts agents module; Node 20 cannot strip types.
+ */
+async function registerTypeScript(path: string): Promise<void> {
+  let tsx: typeof import('tsx/esm/api');
+  try {
+    tsx = await import('tsx/esm/api');
+  } catch (cause) {
+    const message = `agents: ${path} is TypeScript: install tsx beside agentvisor (npm install tsx) or point \`agents\` at compiled JavaScript`;
+    throw new RuntimeError(ErrorCode.InvalidOptions, `${message} (${describeCause(cause)})`, {
+      cause,
+      details: { issues: [{ path: 'agents', message: 'a TypeScript module needs tsx' }] },
+    });
+  }
+  tsx.register();
+}
+
+/** `[CODE] message` of an error (its own code when it has one, e.g. ERR_MODULE_NOT_FOUND). */
+function describeCause(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const code = (cause as { code?: unknown }).code;
+  return typeof code === 'string' ? `[${code}] ${cause.message}` : cause.message;
+}
+
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly usage: string,
+  ) {
+    super(message);
+  }
+}
+function usage(message: string, commandUsage: string = USAGE): UsageError {
+  return new UsageError(message, commandUsage);
 }
 
 main(process.argv.slice(2)).then(
@@ -195,9 +286,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err)) {
-      // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed flags.
-      process.stderr.write(`error: ${err.message}\n\n${USAGE}\n`);
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n\n${err.usage}\n`);
       process.exitCode = 2;
       return;
     }

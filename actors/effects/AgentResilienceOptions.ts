@@ -8,6 +8,7 @@ import {
   RetryOptionsSchema,
 } from 'agentvisor';
 import { InputScreen, type SemanticValidator } from '../guards/index.js';
+import { isZodSchema } from '../internal/isZodSchema.js';
 import type { ModelClient } from '../models/index.js';
 
 /** A budget in ms; `Infinity` for none. */
@@ -57,7 +58,7 @@ export const ModelDeclarationSchema = z.strictObject({
    * `maxRepairs` times, then the call fails with ERR_INVALID_OUTPUT (`invalid-output`).
    * @default none (the answer is not validated)
    */
-  output: z.custom<z.ZodType>((s) => s instanceof z.ZodType, 'expected a zod schema').optional(),
+  output: z.custom<z.ZodType>(isZodSchema, 'expected a zod schema').optional(),
   /** Checks the schema cannot express, run on a value it accepted. @default [] */
   validators: z
     .array(

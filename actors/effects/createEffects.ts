@@ -29,11 +29,14 @@ export interface ToolDefinition<TInput = unknown, TOutput = unknown> {
    * `tool:<name>`; while it is open the tool is not offered to models). @default {}
    */
   readonly resilience?: ResilientTool['resilience'];
-  /** Runs the tool; pass `idempotencyKey` to the remote side where it supports one. */
-  readonly run: (
-    input: TInput,
-    context: { idempotencyKey: string; signal: AbortSignal },
-  ) => Promise<TOutput>;
+  /**
+   * Runs the tool; pass `idempotencyKey` to the remote side where it supports one.
+   *
+   * A method, not a function-typed property: methods are compared bivariantly, so a typed tool
+   * (`ToolDefinition<{ q: string }, string>`) is assignable to `ToolDefinition` (the `tools` of
+   * an agent) without a cast. Its input is parsed by `input` before `run` sees it.
+   */
+  run(input: TInput, context: { idempotencyKey: string; signal: AbortSignal }): Promise<TOutput>;
 }
 
 /** Input of the `tool` effect. */

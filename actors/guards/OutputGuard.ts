@@ -14,6 +14,7 @@ import type {
   ResponseFormat,
   TokenUsage,
 } from '../models/index.js';
+import { isZodSchema } from '../internal/isZodSchema.js';
 import { readStructured } from './internal/readStructured.js';
 import { clip, describeIssues, repairRequest } from './internal/repairRequest.js';
 
@@ -37,7 +38,6 @@ export type ModelCall = (
 ) => Promise<ModelResponse>;
 
 const isFunction = (v: unknown): boolean => typeof v === 'function';
-const isZodSchema = (v: unknown): boolean => v instanceof z.ZodType;
 
 /** Options of {@link createOutputGuard}, validated at creation. */
 export const OutputGuardOptionsSchema = z.strictObject({

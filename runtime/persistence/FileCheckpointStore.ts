@@ -10,7 +10,7 @@ import type {
   PutCheckpointOptions,
 } from './CheckpointStore.js';
 import { DEFAULT_MAX_CHECKPOINT_BYTES, decodeCheckpoint, encodeCheckpoint } from './codec.js';
-import { conflict } from './MemoryCheckpointStore.js';
+import { conflict } from './internal/storeErrors.js';
 import { actorFileStem } from './internal/actorFileStem.js';
 import { frameCheckpoint, unframeCheckpoint } from './internal/checkpointFile.js';
 import {

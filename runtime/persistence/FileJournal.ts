@@ -10,7 +10,7 @@ import type {
   JournalRepair,
 } from './Journal.js';
 import { DEFAULT_MAX_CHECKPOINT_BYTES, decodeJournalEvent, encodeJournalEvent } from './codec.js';
-import { fenced } from './MemoryJournal.js';
+import { fenced } from './internal/storeErrors.js';
 import { firstIndex, loadActorLog, type ActorLog, type LoadedLog } from './internal/actorLog.js';
 import { actorFileStem } from './internal/actorFileStem.js';
 import {

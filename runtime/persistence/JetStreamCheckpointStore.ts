@@ -11,7 +11,7 @@ import type {
   PutCheckpointOptions,
 } from './CheckpointStore.js';
 import { DEFAULT_MAX_CHECKPOINT_BYTES, decodeCheckpoint, encodeCheckpoint } from './codec.js';
-import { conflict } from './MemoryCheckpointStore.js';
+import { conflict } from './internal/storeErrors.js';
 import {
   isNoMessage,
   nats,

@@ -10,7 +10,7 @@ import type {
   JournalEvent,
   JournalRepair,
 } from './Journal.js';
-import { fenced } from './MemoryJournal.js';
+import { fenced } from './internal/storeErrors.js';
 import { nats, natsStoreError, payloadLimit, wrongLastSequence } from './internal/natsErrors.js';
 import { findJournalStream, openJournalStream } from './internal/natsJournalStream.js';
 import { encodeToken, journalMessageId } from './internal/natsNames.js';

@@ -7,6 +7,7 @@ import type {
   PutCheckpointOptions,
 } from './CheckpointStore.js';
 import { DEFAULT_MAX_CHECKPOINT_BYTES, decodeCheckpoint, encodeCheckpoint } from './codec.js';
+import { conflict } from './internal/storeErrors.js';
 
 interface Entry {
   readonly revision: number;
@@ -174,13 +175,4 @@ export class MemoryCheckpointStore implements CheckpointStore {
       return undefined;
     }
   }
-}
-
-/** @internal The conflict error every store raises on a lost compare-and-set. */
-export function conflict(actor: string, expected: number, actual: number): RuntimeError {
-  return new RuntimeError(
-    ErrorCode.PersistenceConflict,
-    `Checkpoint of ${actor} changed: expected revision ${expected}, found ${actual}`,
-    { details: { actor, expectedRevision: expected, actualRevision: actual } },
-  );
 }

@@ -7,6 +7,7 @@ import type {
   JournalRepair,
 } from './Journal.js';
 import { DEFAULT_MAX_CHECKPOINT_BYTES, decodeJournalEvent, encodeJournalEvent } from './codec.js';
+import { fenced } from './internal/storeErrors.js';
 
 interface Stored {
   readonly seq: number;
@@ -110,13 +111,4 @@ export class MemoryJournal implements Journal {
   #open(): void {
     if (this.#closed) throw new RuntimeError(ErrorCode.Closed, 'Journal is closed');
   }
-}
-
-/** @internal The error every journal raises when fencing refuses an append. */
-export function fenced(actor: string, expected: number, actual: number): RuntimeError {
-  return new RuntimeError(
-    ErrorCode.PersistenceConflict,
-    `Journal of ${actor} moved on: expected last sequence ${expected}, found ${actual} (a stale writer?)`,
-    { details: { actor, expectedLastSeq: expected, actualLastSeq: actual } },
-  );
 }

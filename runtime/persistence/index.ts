@@ -21,8 +21,8 @@ export {
   decodeJournalEvent,
   DEFAULT_MAX_CHECKPOINT_BYTES,
 } from './codec.js';
-export { MemoryCheckpointStore, conflict } from './MemoryCheckpointStore.js';
-export { MemoryJournal, fenced } from './MemoryJournal.js';
+export { MemoryCheckpointStore } from './MemoryCheckpointStore.js';
+export { MemoryJournal } from './MemoryJournal.js';
 export { Persister, CheckpointPolicySchema } from './Persister.js';
 export type {
   CheckpointPolicy,
