@@ -126,11 +126,11 @@ describe('admission', () => {
       ]);
       const second = new Persister('c', options, deps);
       await second.recover();
-      second.markFailed(old as number); // the previous incarnation's message: refused
+      second.markFailed(old); // the previous incarnation's message: refused
       const [own] = await second.journalMessages([
         { v: 1, id: 'm2', type: 'inc', to: 'c', payload: {} },
       ]);
-      second.markFailed(own as number); // its own step: marked
+      second.markFailed(own); // its own step: marked
       await second.settle();
       expect(await failureMarks(journal, 'c')).toEqual([own]);
     });
