@@ -21,6 +21,7 @@ import { Persister, type PersistenceOptions, type Recovered } from '../persisten
 import { ActorCell, type CellHost } from './ActorCell.js';
 import { isActorTemplate, type ActorContext, type ActorTemplate } from './ActorTemplate.js';
 import { DeadLetters, type DeadLetterReason } from './DeadLetters.js';
+import { askOptionsError, checkTellOptions } from './MessageOptions.js';
 import { createIdGenerator } from './ids.js';
 import type { ActorStatus, LifecycleEvent, LifecycleListener, StopReason } from './Lifecycle.js';
 
@@ -578,8 +579,11 @@ export class ActorSystem {
   /**
    * Sends a message, at most once. A message for an unknown, stopped or failed actor, or one
    * that overflows a mailbox, goes to dead letters: never silently lost.
+   *
+   * @throws {RuntimeError} ERR_INVALID_OPTIONS for bad options (nothing is sent).
    */
   tell(to: string, type: string, payload?: unknown, options?: TellOptions): void {
+    checkTellOptions(options);
     const envelope = this.#envelope(to, type, payload, options);
     if (this.transport.publish(this.#subject(to), envelope) === 'no-subscribers') {
       this.#deadLetter('unknown-actor', to, envelope, this.#notFound(to));
@@ -591,9 +595,13 @@ export class ActorSystem {
    *
    * @throws {RuntimeError} ERR_TIMEOUT after the deadline; ERR_ACTOR_NOT_FOUND for an unknown
    *   actor; ERR_ACTOR_STOPPED / ERR_ACTOR_FAILED when the actor ends before answering;
-   *   ERR_INVALID_MESSAGE, ERR_UNKNOWN_MESSAGE_TYPE, ERR_UNHANDLED, ERR_MAILBOX_FULL as refused.
+   *   ERR_INVALID_MESSAGE, ERR_UNKNOWN_MESSAGE_TYPE, ERR_UNHANDLED, ERR_MAILBOX_FULL as refused;
+   *   ERR_INVALID_OPTIONS at once for bad options (a NaN, negative or non-numeric timeout or
+   *   deadline, an unknown key, a signal that is not an AbortSignal), on every transport.
    */
   ask(to: string, type: string, payload?: unknown, options: AskOptions = {}): Promise<unknown> {
+    const invalid = askOptionsError(options);
+    if (invalid !== undefined) return Promise.reject(invalid);
     const timeoutMs = options.timeoutMs ?? this.#config.askTimeoutMs;
     const byTimeout = this.clock.now() + timeoutMs;
     const deadline = Math.floor(
