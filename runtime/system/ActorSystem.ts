@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AnyActorLogic } from 'xstate';
 import { type Clock, systemClock } from '../clock/index.js';
 import { type Envelope, ReplyType, DEFAULT_MAX_MESSAGE_BYTES } from '../codec/index.js';
-import { ErrorCode, RuntimeError, parseOptions, type WireError } from '../errors/index.js';
+import { ErrorCode, RuntimeError, parseOptions } from '../errors/index.js';
 import {
   createMetricsRegistry,
   silentLogger,
@@ -870,7 +870,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The payload of a reply, or the error it carries, rebuilt from its wire form. */
 function unwrapReply(reply: Envelope): unknown {
-  if (reply.type === ReplyType.Error) throw RuntimeError.fromWire(reply.payload as WireError);
+  // fromWire is total: a forged or garbled error payload still rejects with a RuntimeError.
+  if (reply.type === ReplyType.Error) throw RuntimeError.fromWire(reply.payload);
   return reply.payload;
 }
 
