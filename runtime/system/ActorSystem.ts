@@ -13,6 +13,7 @@ import {
 import {
   LocalTransport,
   createSubjects,
+  isReplyAddress,
   type Disposable,
   type Subjects,
   type Transport,
@@ -388,8 +389,32 @@ export class ActorSystem {
     }
   }
 
-  /** Hands an envelope to the actor `name`: held while it recovers or restarts, else queued. */
+  /**
+   * Hands an envelope to the actor `name`: held while it recovers or restarts, else queued. One
+   * whose reply address is not a reply inbox (an actor subject of another namespace) is refused
+   * first: its reply would be published into another tenant's actor.
+   */
   #route(name: string, envelope: Envelope): void {
+    if (envelope.replyTo !== undefined && !isReplyAddress(envelope.replyTo, this.subjects.prefix)) {
+      this.#deadLetter(
+        'foreign-namespace',
+        name,
+        envelope,
+        new RuntimeError(
+          ErrorCode.ForeignNamespace,
+          `Message ${envelope.id} for ${name} asks for its reply on ${envelope.replyTo}, not a reply inbox or a subject of namespace ${this.namespace}`,
+          {
+            details: {
+              id: envelope.id,
+              to: name,
+              replyTo: envelope.replyTo,
+              namespace: this.namespace,
+            },
+          },
+        ),
+      );
+      return;
+    }
     const hold = this.#holds.get(name);
     if (hold !== undefined) {
       this.#holdMessage(name, hold, envelope);
