@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import type { AnyActorLogic } from 'xstate';
 import { type Clock, systemClock } from '../clock/index.js';
-import { type Envelope, ReplyType, DEFAULT_MAX_MESSAGE_BYTES } from '../codec/index.js';
+import {
+  type Envelope,
+  ReplyType,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  stampReceivedDeadline,
+  stampSendDeadline,
+} from '../codec/index.js';
 import { ErrorCode, RuntimeError, parseOptions } from '../errors/index.js';
 import {
   createMetricsRegistry,
@@ -101,7 +107,11 @@ export interface TellOptions {
   correlationId?: string;
   causationId?: string;
   traceparent?: string;
-  /** Absolute deadline, epoch ms: the receiver drops the message once it has passed. */
+  /**
+   * Absolute deadline, epoch ms on this process's wall clock: the receiver drops the message once
+   * it has passed. It travels as the budget left (`budgetMs`), so receivers on other machines
+   * do not depend on their wall clocks agreeing with this one.
+   */
   deadline?: number;
 }
 
@@ -394,7 +404,9 @@ export class ActorSystem {
    * whose reply address is not a reply inbox (an actor subject of another namespace) is refused
    * first: its reply would be published into another tenant's actor.
    */
-  #route(name: string, envelope: Envelope): void {
+  #route(name: string, envelope: Envelope, stored = false): void {
+    // The deadline it arrived with, as a monotonic deadline on this system's clock.
+    stampReceivedDeadline(envelope, this.clock, stored);
     if (envelope.replyTo !== undefined && !isReplyAddress(envelope.replyTo, this.subjects.prefix)) {
       this.#deadLetter(
         'foreign-namespace',
@@ -628,12 +640,13 @@ export class ActorSystem {
     const invalid = askOptionsError(options);
     if (invalid !== undefined) return Promise.reject(invalid);
     const timeoutMs = options.timeoutMs ?? this.#config.askTimeoutMs;
-    const byTimeout = this.clock.now() + timeoutMs;
-    const deadline = Math.floor(
-      options.deadline === undefined ? byTimeout : Math.min(byTimeout, options.deadline),
-    );
+    const now = this.clock.now();
+    // What is left of the budget goes on the wire (`budgetMs`), not the wall time it ends at.
+    const remaining =
+      options.deadline === undefined ? timeoutMs : Math.min(timeoutMs, options.deadline - now);
     const envelope = this.#envelope(to, type, payload, options);
-    envelope.deadline = deadline;
+    stampSendDeadline(envelope, this.clock, remaining);
+    const deadline = Math.floor(now + Math.max(0, remaining));
     const request = this.transport.request(
       this.#subject(to),
       envelope,
@@ -649,7 +662,8 @@ export class ActorSystem {
    * (`unknown-actor`) when no actor of that name is hosted here.
    */
   deliver(envelope: Envelope): void {
-    this.#route(envelope.to, envelope);
+    // From a store: its wall deadline, when it has one, wins over the budget it was sent with.
+    this.#route(envelope.to, envelope, true);
   }
 
   /**
@@ -810,7 +824,8 @@ export class ActorSystem {
       if (options.correlationId !== undefined) envelope.correlationId = options.correlationId;
       if (options.causationId !== undefined) envelope.causationId = options.causationId;
       if (options.traceparent !== undefined) envelope.traceparent = options.traceparent;
-      if (options.deadline !== undefined) envelope.deadline = options.deadline;
+      if (options.deadline !== undefined)
+        stampSendDeadline(envelope, this.clock, options.deadline - this.clock.now());
     }
     return envelope;
   }
