@@ -108,7 +108,11 @@ describe('NatsTransport bad input: replies across namespaces (issue 10 G)', () =
   it('refuses an ask whose replyTo is an actor subject of another namespace, and never publishes into it', async () => {
     const betaCounter = createSubjects('beta').actor('counter');
     let intoBeta = 0;
-    const spy = raw.subscribe(betaCounter, { callback: () => intoBeta++ });
+    const spy = raw.subscribe(betaCounter, {
+      callback: () => {
+        intoBeta++;
+      },
+    });
     await raw.flush();
     const betaDeadBefore = beta.system.deadLetters.count();
     const letter = nextDeadLetter(alpha.system);
