@@ -1,6 +1,8 @@
 import { fc, it as prop } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import {
+  MemoryCheckpointStore,
+  MemoryJournal,
   createActorSystem,
   encodeEnvelope,
   type ActorSystem,
@@ -125,4 +127,31 @@ describe('deadlines across clocks', () => {
       }
     },
   );
+});
+
+describe('deadlines of journaled messages', () => {
+  it('replays a journaled message whose deadline has passed (it was admitted in time), with the deadline it was given, not a fresh budget', async () => {
+    const stores = { store: new MemoryCheckpointStore(), journal: new MemoryJournal() };
+    const persistence = { ...stores, machineId: 'counter', machineVersion: 1 };
+    const clockA = new TestClock(BASE_WALL);
+    const a = createActorSystem({ namespace: 'n' }, { clock: clockA });
+    await a.spawnDurable('c', counterMachine, { persistence });
+    a.tell('c', 'inc', { by: 3 }, { deadline: clockA.now() + 1_000 });
+    await expect(a.ask('c', 'get')).resolves.toBe(3);
+    const [entry] = await stores.journal.read('c', 0);
+    const journaled = entry?.event.data as Envelope | undefined;
+    expect(journaled?.budgetMs).toBe(1_000);
+    expect(journaled?.deadline).toBe(BASE_WALL + 1_000);
+    // A restart an hour later, on another node whose wall clock is 2 s fast.
+    const clockB = new TestClock(BASE_WALL + 3_600_000 + 2_000);
+    const b = createActorSystem({ namespace: 'n' }, { clock: clockB });
+    const expired: DeadLetter[] = [];
+    b.deadLetters.subscribe((l) => {
+      if (l.reason === 'expired') expired.push(l);
+    });
+    await b.spawnDurable('c', counterMachine, { persistence });
+    await expect(b.ask('c', 'get')).resolves.toBe(3);
+    expect(expired).toHaveLength(0);
+    await Promise.all([a.shutdown(), b.shutdown()]);
+  });
 });
