@@ -155,3 +155,22 @@ describe('deadlines of journaled messages', () => {
     await Promise.all([a.shutdown(), b.shutdown()]);
   });
 });
+
+describe('deadlines of stored messages', () => {
+  it('judges a message from a store by its wall deadline: a redelivery gets no fresh budget', async () => {
+    const clock = new TestClock(BASE_WALL);
+    const system = createActorSystem({ namespace: 'n' }, { clock });
+    system.spawn('c', counterMachine);
+    const expired: DeadLetter[] = [];
+    system.deadLetters.subscribe((l) => {
+      if (l.reason === 'expired') expired.push(l);
+    });
+    // Sent with 10 s left an hour ago, redelivered now by a durable mailbox.
+    const base = { v: 1, type: 'inc', to: 'c', payload: null, budgetMs: 10_000 } as const;
+    system.deliver({ ...base, id: 'stale', deadline: BASE_WALL - 3_590_000 });
+    system.deliver({ ...base, id: 'fresh', deadline: BASE_WALL + 5_000 });
+    await expect(system.ask('c', 'get')).resolves.toBe(1);
+    expect(expired.map((l) => l.envelope?.id)).toStrictEqual(['stale']);
+    await system.shutdown();
+  });
+});
