@@ -64,9 +64,11 @@ describe('ask and tell options', () => {
       await expect(
         settleWithin(clock, system.ask('c', 'get', undefined, { deadline })),
       ).resolves.toBe('ERR_INVALID_OPTIONS');
-      expect(codeOfCall(() => { system.tell('c', 'inc', undefined, { deadline }); })).toBe(
-        'ERR_INVALID_OPTIONS',
-      );
+      expect(
+        codeOfCall(() => {
+          system.tell('c', 'inc', undefined, { deadline });
+        }),
+      ).toBe('ERR_INVALID_OPTIONS');
     }
     // Nothing refused reached the actor.
     await expect(system.ask('c', 'get')).resolves.toBe(0);
@@ -87,9 +89,11 @@ describe('ask and tell options', () => {
         'ERR_INVALID_OPTIONS',
       );
     }
-    expect(codeOfCall(() => { system.tell('c', 'inc', undefined, { from: 7 } as never); })).toBe(
-      'ERR_INVALID_OPTIONS',
-    );
+    expect(
+      codeOfCall(() => {
+        system.tell('c', 'inc', undefined, { from: 7 } as never);
+      }),
+    ).toBe('ERR_INVALID_OPTIONS');
     await system.shutdown();
   });
 
