@@ -15,7 +15,12 @@ export const EnvelopeLimits = {
  * The envelope of every message (DESIGN.md "The message"), as the zod schema that guards every
  * boundary: bytes off the wire, records out of a store, messages injected from outside the process.
  *
- * - `deadline` is wall-clock epoch milliseconds: it crosses processes, where monotonic time does not.
+ * - `budgetMs` is the deadline on the wire: the budget left when the message was sent. Wall
+ *   clocks of two machines disagree (a node 2 s fast would expire every message early), so the
+ *   receiver turns it into a monotonic deadline of its own on receipt (gRPC's `grpc-timeout`).
+ * - `deadline` is the same instant as wall-clock epoch ms, on the clock of the process holding
+ *   the envelope (rewritten on receipt from `budgetMs`); an envelope with only a `deadline` (from
+ *   before `budgetMs`, or a durable mailbox's `sendReliable`) is judged by it as before.
  * - `replyTo` is the subject an `ask` reply goes to; `correlationId` ties a reply to its request.
  */
 export const EnvelopeSchema = z.strictObject({
@@ -43,8 +48,10 @@ export const EnvelopeSchema = z.strictObject({
   causationId: z.string().min(1).max(EnvelopeLimits.idLength).optional(),
   /** W3C trace context. */
   traceparent: z.string().min(1).max(EnvelopeLimits.traceparentLength).optional(),
-  /** Absolute deadline, epoch ms; every hop below gets what is left of it. */
+  /** Absolute deadline, epoch ms on the holding process's wall clock; every hop below gets what is left of it. */
   deadline: z.number().int().nonnegative().optional(),
+  /** Budget left when the message was sent, ms: the deadline that crosses machines. */
+  budgetMs: z.number().int().nonnegative().optional(),
   /** Delivery attempt, 1 for the first. */
   attempt: z.number().int().positive().optional(),
   /** The message body, validated by the receiver's schema for `type`. */

@@ -2,6 +2,7 @@ export { EnvelopeSchema, EnvelopeLimits, ENVELOPE_VERSION, ReplyType } from './E
 export type { Envelope } from './Envelope.js';
 export { isEnvelope } from './isEnvelope.js';
 export { exceedsDepth } from './exceedsDepth.js';
+export { stampSendDeadline, stampReceivedDeadline, messageExpiresAt } from './messageDeadline.js';
 export {
   packr,
   DEFAULT_MAX_MESSAGE_BYTES,

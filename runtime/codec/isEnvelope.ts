@@ -57,7 +57,8 @@ export function isEnvelope(value: unknown): value is Envelope {
       case 'traceparent':
         if (!isOptionalString(o[key], traceparentLength)) return false;
         break;
-      case 'deadline': {
+      case 'deadline':
+      case 'budgetMs': {
         const d = o[key];
         if (d !== undefined && !(Number.isSafeInteger(d) && (d as number) >= 0)) return false;
         break;

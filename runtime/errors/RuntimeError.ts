@@ -41,17 +41,70 @@ export class RuntimeError extends Error {
     return toWireError(this);
   }
 
-  /** Rebuilds an error from its wire form; an unknown code becomes `ERR_UNKNOWN` (original kept in details). */
-  static fromWire(wire: WireError): RuntimeError {
-    const code = isErrorCode(wire.code) ? wire.code : ErrorCode.Unknown;
+  /**
+   * Rebuilds an error from its wire form; an unknown code becomes `ERR_UNKNOWN` (original kept in
+   * details). Total: whatever arrives (a forged reply's `null`, a string, `42`, `details` that is
+   * not an object, a cause chain 1,500 deep, a getter that throws) yields a RuntimeError and never
+   * throws. What is not a wire error becomes `ERR_MALFORMED_MESSAGE`; a valid code is kept even
+   * when other fields are bad (they are dropped); the cause chain is cut after 8 levels.
+   */
+  static fromWire(wire: unknown): RuntimeError {
+    return fromWireAt(wire, 0);
+  }
+}
+
+/** Causes kept when an error crosses the wire, either way. */
+const MAX_CAUSE_DEPTH = 8;
+/** Characters of a wire message kept (a forged one can be megabytes). */
+const MAX_MESSAGE_LENGTH = 4_096;
+
+function fromWireAt(wire: unknown, depth: number): RuntimeError {
+  try {
+    if (typeof wire !== 'object' || wire === null || Array.isArray(wire)) {
+      return malformed(`An error reply carried ${describeKind(wire)}, not a wire error`, wire);
+    }
+    const w = wire as Record<string, unknown>;
+    const rawCode = w['code'];
+    if (typeof rawCode !== 'string') {
+      return malformed('An error reply carried no string code', undefined);
+    }
+    const code = isErrorCode(rawCode) ? rawCode : ErrorCode.Unknown;
+    const rawMessage = w['message'];
+    const message =
+      typeof rawMessage === 'string' ? rawMessage.slice(0, MAX_MESSAGE_LENGTH) : rawCode;
+    const rawDetails = w['details'];
+    const wireDetails = isPlainRecord(rawDetails) ? rawDetails : undefined;
     const details =
-      code === wire.code ? wire.details : { ...wire.details, originalCode: wire.code };
-    const cause = wire.cause === undefined ? undefined : RuntimeError.fromWire(wire.cause);
-    return new RuntimeError(code, wire.message, {
+      code === rawCode ? wireDetails : { ...wireDetails, originalCode: rawCode.slice(0, 256) };
+    const rawCause = w['cause'];
+    // Bounded: a hostile chain cannot recurse the stack away, nor a cyclic one loop.
+    const cause =
+      rawCause === undefined || depth >= MAX_CAUSE_DEPTH
+        ? undefined
+        : fromWireAt(rawCause, depth + 1);
+    return new RuntimeError(code, message, {
       ...(details === undefined ? {} : { details }),
       ...(cause === undefined ? {} : { cause }),
     });
+  } catch {
+    return malformed('An error reply could not be read', undefined);
   }
+}
+
+function malformed(message: string, received: unknown): RuntimeError {
+  const kind = describeKind(received);
+  return new RuntimeError(ErrorCode.MalformedMessage, message, { details: { received: kind } });
+}
+
+function describeKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `a string (${value.length} characters)`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** True when `e` is a {@link RuntimeError} (from any copy of the package), optionally with `code`. */
@@ -63,8 +116,6 @@ export function isRuntimeError(e: unknown, code?: ErrorCode): e is RuntimeError 
     (code === undefined || (e as RuntimeError).code === code)
   );
 }
-
-const MAX_CAUSE_DEPTH = 8;
 
 /**
  * The wire form of any thrown value. A RuntimeError keeps its code; any other Error becomes

@@ -1,7 +1,7 @@
 import { createActor, type AnyActor, type AnyActorLogic } from 'xstate';
 import type { z } from 'zod';
 import { scheduleMacrotask, type Clock } from '../clock/index.js';
-import { type Envelope, ReplyType, encodedSize } from '../codec/index.js';
+import { type Envelope, ReplyType, encodedSize, messageExpiresAt } from '../codec/index.js';
 import { ErrorCode, RuntimeError, isRuntimeError, type WireError } from '../errors/index.js';
 import type { BoundCounter, Logger } from '../telemetry/index.js';
 import type { Persister } from '../persistence/index.js';
@@ -465,7 +465,10 @@ export class ActorCell {
    * overflowing the stack on a deep payload) refuses the message with a code.
    */
   #admit(envelope: Envelope): Envelope | undefined {
-    if (envelope.deadline !== undefined && envelope.deadline < this.#host.clock.now()) {
+    // A monotonic deadline on this clock (from the budget it arrived with), not a wall time set
+    // by another machine's clock.
+    const expiresAt = messageExpiresAt(envelope, this.#host.clock);
+    if (expiresAt !== undefined && expiresAt < this.#host.clock.monotonic()) {
       this.#refuse(
         envelope,
         'expired',
@@ -473,7 +476,7 @@ export class ActorCell {
           ErrorCode.Timeout,
           `Message ${envelope.id} expired before ${this.name} took it`,
           {
-            details: { deadline: envelope.deadline },
+            details: { deadline: envelope.deadline, budgetMs: envelope.budgetMs },
           },
         ),
       );

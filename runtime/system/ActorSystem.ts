@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { createActor, type AnyActorLogic } from 'xstate';
 import { type Clock, systemClock } from '../clock/index.js';
-import { type Envelope, ReplyType, DEFAULT_MAX_MESSAGE_BYTES } from '../codec/index.js';
 import {
-  ErrorCode,
-  RuntimeError,
-  isRuntimeError,
-  parseOptions,
-  type WireError,
-} from '../errors/index.js';
+  type Envelope,
+  ReplyType,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  stampReceivedDeadline,
+  stampSendDeadline,
+} from '../codec/index.js';
+import { ErrorCode, RuntimeError, isRuntimeError, parseOptions } from '../errors/index.js';
 import {
   createMetricsRegistry,
   silentLogger,
@@ -19,6 +19,7 @@ import {
 import {
   LocalTransport,
   createSubjects,
+  isReplyAddress,
   type Disposable,
   type Subjects,
   type Transport,
@@ -27,6 +28,7 @@ import { Persister, type PersistenceOptions, type Recovered } from '../persisten
 import { ActorCell, type CellHost } from './ActorCell.js';
 import { isActorTemplate, type ActorContext, type ActorTemplate } from './ActorTemplate.js';
 import { DeadLetters, type DeadLetterReason } from './DeadLetters.js';
+import { askOptionsError, checkTellOptions } from './MessageOptions.js';
 import { createIdGenerator } from './ids.js';
 import type { ActorStatus, LifecycleEvent, LifecycleListener, StopReason } from './Lifecycle.js';
 
@@ -111,7 +113,11 @@ export interface TellOptions {
   correlationId?: string;
   causationId?: string;
   traceparent?: string;
-  /** Absolute deadline, epoch ms: the receiver drops the message once it has passed. */
+  /**
+   * Absolute deadline, epoch ms on this process's wall clock: the receiver drops the message once
+   * it has passed. It travels as the budget left (`budgetMs`), so receivers on other machines
+   * do not depend on their wall clocks agreeing with this one.
+   */
   deadline?: number;
 }
 
@@ -432,8 +438,34 @@ export class ActorSystem {
     }
   }
 
-  /** Hands an envelope to the actor `name`: held while it recovers or restarts, else queued. */
-  #route(name: string, envelope: Envelope): void {
+  /**
+   * Hands an envelope to the actor `name`: held while it recovers or restarts, else queued. One
+   * whose reply address is not a reply inbox (an actor subject of another namespace) is refused
+   * first: its reply would be published into another tenant's actor.
+   */
+  #route(name: string, envelope: Envelope, stored = false): void {
+    // The deadline it arrived with, as a monotonic deadline on this system's clock.
+    stampReceivedDeadline(envelope, this.clock, stored);
+    if (envelope.replyTo !== undefined && !isReplyAddress(envelope.replyTo, this.subjects.prefix)) {
+      this.#deadLetter(
+        'foreign-namespace',
+        name,
+        envelope,
+        new RuntimeError(
+          ErrorCode.ForeignNamespace,
+          `Message ${envelope.id} for ${name} asks for its reply on ${envelope.replyTo}, not a reply inbox or a subject of namespace ${this.namespace}`,
+          {
+            details: {
+              id: envelope.id,
+              to: name,
+              replyTo: envelope.replyTo,
+              namespace: this.namespace,
+            },
+          },
+        ),
+      );
+      return;
+    }
     const hold = this.#holds.get(name);
     if (hold !== undefined) {
       this.#holdMessage(name, hold, envelope);
@@ -623,8 +655,11 @@ export class ActorSystem {
   /**
    * Sends a message, at most once. A message for an unknown, stopped or failed actor, or one
    * that overflows a mailbox, goes to dead letters: never silently lost.
+   *
+   * @throws {RuntimeError} ERR_INVALID_OPTIONS for bad options (nothing is sent).
    */
   tell(to: string, type: string, payload?: unknown, options?: TellOptions): void {
+    checkTellOptions(options);
     const envelope = this.#envelope(to, type, payload, options);
     if (this.transport.publish(this.#subject(to), envelope) === 'no-subscribers') {
       this.#deadLetter('unknown-actor', to, envelope, this.#notFound(to));
@@ -636,16 +671,21 @@ export class ActorSystem {
    *
    * @throws {RuntimeError} ERR_TIMEOUT after the deadline; ERR_ACTOR_NOT_FOUND for an unknown
    *   actor; ERR_ACTOR_STOPPED / ERR_ACTOR_FAILED when the actor ends before answering;
-   *   ERR_INVALID_MESSAGE, ERR_UNKNOWN_MESSAGE_TYPE, ERR_UNHANDLED, ERR_MAILBOX_FULL as refused.
+   *   ERR_INVALID_MESSAGE, ERR_UNKNOWN_MESSAGE_TYPE, ERR_UNHANDLED, ERR_MAILBOX_FULL as refused;
+   *   ERR_INVALID_OPTIONS at once for bad options (a NaN, negative or non-numeric timeout or
+   *   deadline, an unknown key, a signal that is not an AbortSignal), on every transport.
    */
   ask(to: string, type: string, payload?: unknown, options: AskOptions = {}): Promise<unknown> {
+    const invalid = askOptionsError(options);
+    if (invalid !== undefined) return Promise.reject(invalid);
     const timeoutMs = options.timeoutMs ?? this.#config.askTimeoutMs;
-    const byTimeout = this.clock.now() + timeoutMs;
-    const deadline = Math.floor(
-      options.deadline === undefined ? byTimeout : Math.min(byTimeout, options.deadline),
-    );
+    const now = this.clock.now();
+    // What is left of the budget goes on the wire (`budgetMs`), not the wall time it ends at.
+    const remaining =
+      options.deadline === undefined ? timeoutMs : Math.min(timeoutMs, options.deadline - now);
     const envelope = this.#envelope(to, type, payload, options);
-    envelope.deadline = deadline;
+    stampSendDeadline(envelope, this.clock, remaining);
+    const deadline = Math.floor(now + Math.max(0, remaining));
     const request = this.transport.request(
       this.#subject(to),
       envelope,
@@ -661,7 +701,8 @@ export class ActorSystem {
    * (`unknown-actor`) when no actor of that name is hosted here.
    */
   deliver(envelope: Envelope): void {
-    this.#route(envelope.to, envelope);
+    // From a store: its wall deadline, when it has one, wins over the budget it was sent with.
+    this.#route(envelope.to, envelope, true);
   }
 
   /**
@@ -855,7 +896,8 @@ export class ActorSystem {
       if (options.correlationId !== undefined) envelope.correlationId = options.correlationId;
       if (options.causationId !== undefined) envelope.causationId = options.causationId;
       if (options.traceparent !== undefined) envelope.traceparent = options.traceparent;
-      if (options.deadline !== undefined) envelope.deadline = options.deadline;
+      if (options.deadline !== undefined)
+        stampSendDeadline(envelope, this.clock, options.deadline - this.clock.now());
     }
     return envelope;
   }
@@ -940,7 +982,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The payload of a reply, or the error it carries, rebuilt from its wire form. */
 function unwrapReply(reply: Envelope): unknown {
-  if (reply.type === ReplyType.Error) throw RuntimeError.fromWire(reply.payload as WireError);
+  // fromWire is total: a forged or garbled error payload still rejects with a RuntimeError.
+  if (reply.type === ReplyType.Error) throw RuntimeError.fromWire(reply.payload);
   return reply.payload;
 }
 

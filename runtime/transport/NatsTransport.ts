@@ -6,7 +6,13 @@ import {
   type Subscription as NatsSubscription,
 } from '@nats-io/transport-node';
 import { systemClock } from '../clock/index.js';
-import { ReplyType, decodeEnvelope, encodeEnvelope, type Envelope } from '../codec/index.js';
+import {
+  EnvelopeLimits,
+  ReplyType,
+  decodeEnvelope,
+  encodeEnvelope,
+  type Envelope,
+} from '../codec/index.js';
 import { ErrorCode, RuntimeError, parseOptions } from '../errors/index.js';
 import { silentLogger, type Logger } from '../telemetry/index.js';
 import { connectNats } from './internal/connectNats.js';
@@ -21,7 +27,7 @@ import {
   type NatsTransportOptions,
   type NatsTransportStatus,
 } from './NatsTransportOptions.js';
-import { encodeToken, namespaceOf } from './subjects.js';
+import { encodeToken, isPublishSubject, isReplyAddress, namespaceOf } from './subjects.js';
 import type {
   Disposable,
   EnvelopeHandler,
@@ -71,6 +77,9 @@ export class NatsTransport implements Transport {
   readonly #subs = new Set<NatsSubscription>();
   readonly #rejected = new Set<RejectedHandler>();
   readonly #status: NatsStatusFeed;
+  /** This transport's random id: the prefix of the ids of the refusals it answers. */
+  readonly #id: string;
+  #refusals = 0;
   #state: 'open' | 'draining' | 'closed' = 'open';
   #resolveClosed!: (e: Error | undefined) => void;
 
@@ -108,6 +117,7 @@ export class NatsTransport implements Transport {
     // Random, so the reply subjects of transports across the cluster never meet; base64url is
     // token-safe.
     const id = randomBytes(9).toString('base64url');
+    this.#id = id;
     this.#logger = (deps.logger ?? silentLogger()).child({ transport: 'nats', inbox: id });
     this.#inbox = new ReplyInbox(nc, {
       prefix: `${config.inboxPrefix}.${id}.`,
@@ -237,6 +247,16 @@ export class NatsTransport implements Transport {
   request(subject: string, envelope: Envelope, options: RequestOptions): Promise<Envelope> {
     if (this.#state !== 'open') {
       return Promise.reject(new RuntimeError(ErrorCode.Closed, `Transport is ${this.#state}`));
+    }
+    if (!Number.isFinite(options.deadline)) {
+      // A NaN deadline would never fire: the request would wait for ever.
+      return Promise.reject(
+        new RuntimeError(
+          ErrorCode.InvalidOptions,
+          `Invalid request options: deadline must be a finite number, got ${String(options.deadline)}`,
+          { details: { what: 'request', issues: [{ path: 'deadline', message: 'not finite' }] } },
+        ),
+      );
     }
     const { signal } = options;
     // The platform convention: reject with the signal's reason, whatever it is.
@@ -376,9 +396,14 @@ export class NatsTransport implements Transport {
     namespace: string | undefined,
   ): void {
     const data = msg.data;
+    const plainReply = msg.reply === undefined || msg.reply === '' ? undefined : msg.reply;
     const decoded = decodeEnvelope(data, { maxBytes: this.#maxBytes });
     if (!decoded.ok) {
+      // Refused, and answered when the request names a reply subject: its asker learns why at
+      // once instead of at its deadline.
       this.#reportRejected(subject, decoded.error, data);
+      if (plainReply !== undefined)
+        this.#answerRefusal(plainReply, undefined, decoded.error, namespace);
       return;
     }
     const envelope = decoded.value;
@@ -388,9 +413,26 @@ export class NatsTransport implements Transport {
     }
     // A plain NATS request (`nc.request`, `nats req`) carries its reply subject outside the
     // envelope.
-    if (envelope.replyTo === undefined) {
-      const reply = msg.reply;
-      if (reply !== undefined && reply !== '') envelope.replyTo = reply;
+    if (envelope.replyTo === undefined && plainReply !== undefined) {
+      if (plainReply.length > EnvelopeLimits.addressLength) {
+        // No reply envelope could carry it: refuse with a code rather than answer nothing.
+        const error = new RuntimeError(
+          ErrorCode.InvalidMessage,
+          `Reply subject of ${envelope.id} is ${plainReply.length} characters, over the limit of ${EnvelopeLimits.addressLength}`,
+          {
+            details: {
+              id: envelope.id,
+              field: 'replyTo',
+              length: plainReply.length,
+              limit: EnvelopeLimits.addressLength,
+            },
+          },
+        );
+        this.#reportRejected(subject, error, data);
+        this.#answerRefusal(plainReply, envelope.id, error, namespace);
+        return;
+      }
+      envelope.replyTo = plainReply;
     }
     try {
       handler(envelope);
@@ -411,19 +453,47 @@ export class NatsTransport implements Transport {
     );
     this.#reportRejected(subject, error, msg.data);
     const replyTo = envelope.replyTo ?? (msg.reply === '' ? undefined : msg.reply);
-    if (replyTo === undefined) return;
+    if (replyTo !== undefined) this.#answerRefusal(replyTo, envelope.id, error, namespace);
+  }
+
+  /**
+   * Answers a refused request with an error reply, whenever its reply subject can be published
+   * to. The reply's own id is fresh (a request id near the length limit plus a suffix would fail
+   * the schema, and the refusal would go unanswered); its `to` is the reply subject, cut to the
+   * address limit (it is informational on a reply); `correlationId` is the request id when it has
+   * one that fits. Like any reply, it goes only to a reply inbox or a subject of the namespace the
+   * request arrived in (`namespace`), never into another namespace's actors.
+   */
+  #answerRefusal(
+    replyTo: string,
+    requestId: string | undefined,
+    error: RuntimeError,
+    namespace: string | undefined,
+  ): void {
+    const usable =
+      isPublishSubject(replyTo) &&
+      (namespace === undefined || isReplyAddress(replyTo, `av.${namespace}`));
+    if (!usable) {
+      this.#logger.debug({ code: error.code }, 'refusal not answered: unusable reply subject');
+      return;
+    }
+    const correlationId =
+      requestId !== undefined && requestId.length <= EnvelopeLimits.idLength
+        ? requestId
+        : undefined;
     const reply = encodeEnvelope(
       {
         v: 1,
-        id: `${envelope.id}.refused`,
+        id: `${this.#id}.r${++this.#refusals}`,
         type: ReplyType.Error,
-        to: replyTo,
-        correlationId: envelope.id,
+        to: replyTo.slice(0, EnvelopeLimits.addressLength),
+        ...(correlationId === undefined ? {} : { correlationId }),
         payload: error.toWire(),
       },
       { maxBytes: this.#sendLimit() },
     );
     if (reply.ok) this.#send(replyTo, reply.value);
+    else this.#logger.warn({ code: reply.error.code }, 'refusal not answered: reply not encodable');
   }
 
   #reportRejected(subject: string, error: RuntimeError, bytes: Uint8Array): void {

@@ -16,5 +16,5 @@ export type {
   NatsTransportDeps,
   NatsTransportStatus,
 } from './NatsTransportOptions.js';
-export { createSubjects, encodeToken, decodeToken } from './subjects.js';
+export { createSubjects, encodeToken, decodeToken, isReplyAddress } from './subjects.js';
 export type { Subjects } from './subjects.js';

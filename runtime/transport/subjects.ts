@@ -45,6 +45,36 @@ export function namespaceOf(subject: string): string | undefined {
   return token === '' || token === '*' || token === '>' ? undefined : token;
 }
 
+/** Longest reply subject a refusal is published to (nats-server's control line is 4 KiB). */
+const MAX_PUBLISH_SUBJECT = 3_072;
+const SUBJECT_WHITESPACE = /\s/;
+
+/**
+ * True when `subject` can be published to: not empty, no whitespace, no empty token, no wildcard
+ * token, and short enough for a publish line.
+ */
+export function isPublishSubject(subject: string): boolean {
+  if (subject === '' || subject.length > MAX_PUBLISH_SUBJECT) return false;
+  if (SUBJECT_WHITESPACE.test(subject)) return false;
+  for (const token of subject.split('.'))
+    if (token === '' || token === '*' || token === '>') return false;
+  return true;
+}
+
+/**
+ * True when a reply to a request received in the namespace of `prefix` (`av.<token>`) may go to
+ * `replyTo`: a reply inbox (a subject outside the `av.` layout such as nats.js's `_INBOX.…`, or a
+ * namespace's inbox subject `av.<ns>.i.…`), or any subject of the same namespace. An actor,
+ * topic or node subject of another namespace is not a reply address: answering there would
+ * publish into another tenant's actors.
+ */
+export function isReplyAddress(replyTo: string, prefix: string): boolean {
+  if (!replyTo.startsWith('av.')) return true;
+  if (replyTo.startsWith(`${prefix}.`)) return true;
+  const namespace = namespaceOf(replyTo);
+  return namespace !== undefined && replyTo.startsWith(`av.${namespace}.i.`);
+}
+
 /** The subject layout of one namespace. */
 export function createSubjects(namespace: string): Subjects {
   const prefix = `av.${encodeToken(namespace)}`;

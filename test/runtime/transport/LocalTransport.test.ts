@@ -66,6 +66,16 @@ function codeOf(error: unknown): string | undefined {
 }
 
 describe('LocalTransport', () => {
+  it('refuses a request whose deadline is NaN with ERR_INVALID_OPTIONS instead of waiting for ever', async () => {
+    const { clock, transport } = makeTransport();
+    transport.subscribe('s', () => undefined);
+    const state = track(transport.request('s', envelope(), { deadline: NaN }));
+    await clock.advance(60_000);
+    expect(state.settled).toBe(true);
+    expect(isRuntimeError(state.error, 'ERR_INVALID_OPTIONS')).toBe(true);
+    await transport.close();
+  });
+
   describe('publish and subscribe', () => {
     it('delivers an envelope to every subscriber of its subject, in subscription order', () => {
       const { transport } = makeTransport();
