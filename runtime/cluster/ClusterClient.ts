@@ -3,13 +3,7 @@ import { createInbox, type Msg, type Subscription } from '@nats-io/transport-nod
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock/index.js';
 import { ReplyType, decodeEnvelope, encodeEnvelope, type Envelope } from '../codec/index.js';
-import {
-  ErrorCode,
-  RuntimeError,
-  isRuntimeError,
-  parseOptions,
-  type WireError,
-} from '../errors/index.js';
+import { ErrorCode, RuntimeError, isRuntimeError, parseOptions } from '../errors/index.js';
 import { backoffDelays } from '../resilience/index.js';
 import { silentLogger, type Logger } from '../telemetry/index.js';
 import {
@@ -360,6 +354,6 @@ function pick(call: { correlationId?: string | undefined }): { correlationId?: s
 }
 
 function unwrap(reply: Envelope): unknown {
-  if (reply.type === ReplyType.Error) throw RuntimeError.fromWire(reply.payload as WireError);
+  if (reply.type === ReplyType.Error) throw RuntimeError.fromWire(reply.payload);
   return reply.payload;
 }
