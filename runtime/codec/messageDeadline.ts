@@ -1,6 +1,10 @@
 import type { Clock } from '../clock/index.js';
 import type { Envelope } from './Envelope.js';
 
+// Runtime-internal helpers, exported from the codec folder for the system but not from the root
+// entry. Not `@internal`: stripInternal would remove them from the shipped declarations that
+// codec/index.d.ts re-exports (TS2305 in every app with skipLibCheck false).
+
 /**
  * Where an envelope keeps its deadline inside one process: monotonic ms on that process's clock.
  * A symbol, so it never reaches the wire, a journal or a schema (msgpack and zod ignore it), yet
@@ -11,7 +15,7 @@ const EXPIRES_AT: unique symbol = Symbol('agentvisor.expiresAt');
 type Stamped = { [EXPIRES_AT]?: number; budgetMs?: number; deadline?: number };
 
 /**
- * @internal Sets the deadline of an envelope about to be sent, `remainingMs` from now on the
+ * Sets the deadline of an envelope about to be sent, `remainingMs` from now on the
  * sender's `clock` (DESIGN "Deadlines across clocks"):
  * - `budgetMs`: the remaining budget, what a receiver on another machine goes by (gRPC's
  *   `grpc-timeout`): it needs no agreement between wall clocks;
@@ -28,7 +32,7 @@ export function stampSendDeadline(envelope: Envelope, clock: Clock, remainingMs:
 }
 
 /**
- * @internal Turns the deadline an envelope arrived with into one on the receiver's `clock`:
+ * Turns the deadline an envelope arrived with into one on the receiver's `clock`:
  * - built in this process (already stamped): kept as it is;
  * - `budgetMs` (a live message off the wire): expires `budgetMs` of monotonic time from now, and
  *   `deadline` is rewritten to that instant on this node's wall clock, so whatever the machine
@@ -51,7 +55,7 @@ export function stampReceivedDeadline(envelope: Envelope, clock: Clock, stored =
 }
 
 /**
- * @internal The monotonic ms (on `clock`) at which the envelope expires, or `undefined` for none.
+ * The monotonic ms (on `clock`) at which the envelope expires, or `undefined` for none.
  * An envelope that was never stamped goes by its wall deadline.
  */
 export function messageExpiresAt(envelope: Envelope, clock: Clock): number | undefined {
