@@ -349,16 +349,8 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   #decode(actor: string, payload: Uint8Array, file: string): Checkpoint {
-    const checkpoint = decodeCheckpoint(payload, file);
     // A file moved between actor directories (or a hashed-name collision) is not this actor's.
-    if (checkpoint.actor !== actor) {
-      throw new RuntimeError(
-        ErrorCode.CorruptData,
-        `Checkpoint at ${file} belongs to ${checkpoint.actor}, not ${actor}`,
-        { details: { where: file, actor, found: checkpoint.actor } },
-      );
-    }
-    return checkpoint;
+    return decodeCheckpoint(payload, file, actor);
   }
 
   async #isValid(actor: string, revision: number): Promise<boolean> {

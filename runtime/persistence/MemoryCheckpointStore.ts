@@ -154,15 +154,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
   /** Decodes and validates an entry. @throws ERR_CORRUPT_DATA */
   #decode(actor: string, entry: Entry): Checkpoint {
     const where = `memory:${actor}@${entry.revision}`;
-    const checkpoint = decodeCheckpoint(entry.bytes, where);
-    if (checkpoint.actor !== actor) {
-      throw new RuntimeError(
-        ErrorCode.CorruptData,
-        `Checkpoint at ${where} belongs to ${checkpoint.actor}, not ${actor}`,
-        { details: { where, actor, found: checkpoint.actor } },
-      );
-    }
-    return checkpoint;
+    return decodeCheckpoint(entry.bytes, where, actor);
   }
 
   /** Decodes an entry; a corrupt one is recorded in `skipped` and gives undefined. */

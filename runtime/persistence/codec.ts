@@ -30,11 +30,13 @@ export function encodeCheckpoint(
 }
 
 /**
- * Decodes and validates a checkpoint read from a store.
+ * Decodes and validates a checkpoint read from a store; with `actor`, also that it is that
+ * actor's (a file moved between actor directories, or a raw KV write under another key, is not).
  *
- * @throws {RuntimeError} ERR_CORRUPT_DATA (with `details.where`) when it does not decode or validate.
+ * @throws {RuntimeError} ERR_CORRUPT_DATA (with `details.where`) when it does not decode or
+ *   validate, or belongs to another actor.
  */
-export function decodeCheckpoint(bytes: Uint8Array, where: string): Checkpoint {
+export function decodeCheckpoint(bytes: Uint8Array, where: string, actor?: string): Checkpoint {
   const decoded = decodeValue(bytes, { maxBytes: Number.MAX_SAFE_INTEGER });
   if (!decoded.ok) {
     throw new RuntimeError(ErrorCode.CorruptData, `Checkpoint at ${where} does not decode`, {
@@ -42,7 +44,15 @@ export function decodeCheckpoint(bytes: Uint8Array, where: string): Checkpoint {
       details: { where },
     });
   }
-  return validate(CheckpointSchema, decoded.value, `Checkpoint at ${where}`, where);
+  const checkpoint = validate(CheckpointSchema, decoded.value, `Checkpoint at ${where}`, where);
+  if (actor !== undefined && checkpoint.actor !== actor) {
+    throw new RuntimeError(
+      ErrorCode.CorruptData,
+      `Checkpoint at ${where} belongs to ${checkpoint.actor}, not ${actor}`,
+      { details: { where, actor, found: checkpoint.actor } },
+    );
+  }
+  return checkpoint;
 }
 
 /** Encodes a journal event. @throws ERR_VALUE_TOO_LARGE over `maxBytes`. */

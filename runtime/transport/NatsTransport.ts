@@ -37,6 +37,7 @@ import type {
   Subscription,
   Transport,
 } from './Transport.js';
+import { requestDeadlineError } from './internal/requestDeadlineError.js';
 
 /**
  * The {@link Transport} over core NATS (`@nats-io/transport-node`): subjects are NATS subjects,
@@ -248,16 +249,8 @@ export class NatsTransport implements Transport {
     if (this.#state !== 'open') {
       return Promise.reject(new RuntimeError(ErrorCode.Closed, `Transport is ${this.#state}`));
     }
-    if (!Number.isFinite(options.deadline)) {
-      // A NaN deadline would never fire: the request would wait for ever.
-      return Promise.reject(
-        new RuntimeError(
-          ErrorCode.InvalidOptions,
-          `Invalid request options: deadline must be a finite number, got ${String(options.deadline)}`,
-          { details: { what: 'request', issues: [{ path: 'deadline', message: 'not finite' }] } },
-        ),
-      );
-    }
+    const badDeadline = requestDeadlineError(options.deadline);
+    if (badDeadline !== undefined) return Promise.reject(badDeadline);
     const { signal } = options;
     // The platform convention: reject with the signal's reason, whatever it is.
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
