@@ -1,0 +1,58 @@
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The import order inside runtime/ (issue 11: clock/errors/events < codec < transport,
+ * persistence, resilience < system < mailbox < cluster) is enforced by eslint.config.js. These
+ * cases lint a one-line module as if it sat in a runtime folder, with the project's own config.
+ */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const RULE = '@typescript-eslint/no-restricted-imports';
+// Only the import rule runs, without type information (it needs none): fast enough for a unit test.
+const eslint = new ESLint({
+  cwd: root,
+  ruleFilter: ({ ruleId }) => ruleId === RULE,
+  overrideConfig: { languageOptions: { parserOptions: { projectService: false, project: null } } },
+});
+
+async function restricted(file: string, from: string): Promise<number> {
+  const code = `export type { X } from '${from}';\n`;
+  const [result] = await eslint.lintText(code, { filePath: `${root}/${file}` });
+  return (result?.messages ?? []).filter((m) => m.ruleId === RULE).length;
+}
+
+describe('import order inside runtime/', () => {
+  it.each([
+    ['runtime/codec/codec.ts', '../system/index.js'],
+    ['runtime/clock/Clock.ts', '../codec/index.js'],
+    ['runtime/errors/codes.ts', '../clock/index.js'],
+    ['runtime/transport/subjects.ts', '../persistence/index.js'],
+    ['runtime/system/ids.ts', '../mailbox/index.js'],
+    ['runtime/mailbox/shardOf.ts', '../cluster/index.js'],
+    ['runtime/cluster/MemberRecord.ts', '../testing/index.js'],
+    ['runtime/resilience/Budget.ts', '../persistence/index.js'],
+  ])('%s may not import %s', async (file, from) => {
+    expect(await restricted(file, from)).toBe(1);
+  });
+
+  it.each([
+    ['runtime/codec/codec.ts', '../errors/index.js'],
+    ['runtime/system/ids.ts', '../persistence/index.js'],
+    ['runtime/mailbox/shardOf.ts', '../system/index.js'],
+    ['runtime/cluster/MemberRecord.ts', '../mailbox/index.js'],
+    ['runtime/testing/index.ts', '../cluster/index.js'],
+  ])('%s may import %s', async (file, from) => {
+    expect(await restricted(file, from)).toBe(0);
+  });
+
+  // The per-folder configs replace the rule's options: the layer and timer rules must survive.
+  it('a runtime folder still may not import a layer above it', async () => {
+    expect(await restricted('runtime/system/ids.ts', '../../supervisors/index.js')).toBe(1);
+  });
+
+  it('a runtime folder still may not import timer modules, runtime/clock may', async () => {
+    expect(await restricted('runtime/system/ids.ts', 'node:timers')).toBe(1);
+    expect(await restricted('runtime/clock/Clock.ts', 'node:timers')).toBe(0);
+  });
+});
