@@ -1,8 +1,7 @@
-import { setup, type AnyActorLogic } from 'xstate';
+import { setup } from 'xstate';
 import {
   ErrorCode,
   RuntimeError,
-  isActorTemplate,
   type ActorContext,
   type ActorTemplate,
   type Envelope,
@@ -21,6 +20,7 @@ import {
   createChildRecord,
   type ChildRecord,
 } from './internal/ChildRecord.js';
+import { spawnWorker, stopChildProcess, type ChildStart } from './internal/childProcess.js';
 import { decideParked, errorChain } from './internal/decideParked.js';
 import { restartReach } from './internal/restartReach.js';
 import { recordSupervisorMetrics } from './internal/supervisorMetrics.js';
@@ -285,10 +285,7 @@ export class Supervisor {
   }
 
   /** Starts one child; `from` restores a snapshot (resume, retry) and may prepend messages. */
-  async #startChild(
-    child: ChildRecord,
-    from: { snapshot?: unknown; prepend?: readonly Envelope[] } | undefined,
-  ): Promise<void> {
+  async #startChild(child: ChildRecord, from: ChildStart | undefined): Promise<void> {
     const { system } = this.#deps;
     child.stopping = false;
     child.timer = undefined;
@@ -304,36 +301,7 @@ export class Supervisor {
         await sub.start();
         child.incarnation = system.describe(child.name)?.incarnation ?? child.incarnation + 1;
       } else {
-        const logic = this.#resolveAgent(child.spec);
-        child.status = 'running';
-        const options = {
-          holdOnFailure: { capacity: this.#spec.holdCapacity },
-          ...(child.spec.input === undefined ? {} : { input: child.spec.input }),
-          ...(from?.snapshot === undefined ? {} : { snapshot: from.snapshot }),
-          ...(from?.prepend === undefined ? {} : { prepend: from.prepend }),
-        };
-        const persistence = this.#deps.persistence;
-        if (persistence === undefined) {
-          system.spawn(child.name, logic, options);
-        } else {
-          // Durable: restart from the newest checkpoint + journal (the default for agents), or
-          // fresh when the spec says so or a decision supplies the state (resume, retry).
-          const fresh =
-            from?.snapshot !== undefined ||
-            (child.spec.restartFrom === 'fresh' && child.incarnation > 0);
-          const agent = logic as { version?: number | string };
-          await system.spawnDurable(child.name, logic, {
-            ...options,
-            persistence: {
-              ...persistence,
-              machineId: child.name,
-              // The agent's checkpoint policy and migration: spawnDurable reads them.
-              machineVersion: agent.version ?? 1,
-              from: fresh ? 'fresh' : 'latest',
-            },
-          });
-        }
-        child.incarnation = system.describe(child.name)?.incarnation ?? child.incarnation + 1;
+        await spawnWorker(this.#deps, this.#spec.holdCapacity, child, child.spec, from);
       }
       child.backoff?.started(this.#deps.clock.monotonic());
       this.#emit({ type: 'child-started', child: child.spec.id, incarnation: child.incarnation });
@@ -351,54 +319,10 @@ export class Supervisor {
     }
   }
 
-  #resolveAgent(spec: WorkerSpec): ActorTemplate | AnyActorLogic {
-    if (typeof spec.agent !== 'string') return spec.agent;
-    const agent = this.#deps.agents[spec.agent];
-    if (agent === undefined) {
-      throw new RuntimeError(
-        ErrorCode.UnknownAgent,
-        `No agent named ${spec.agent} in the registry (child ${spec.id})`,
-        {
-          details: { agent: spec.agent, child: spec.id, known: Object.keys(this.#deps.agents) },
-        },
-      );
-    }
-    return isActorTemplate(agent) ? agent : agent;
-  }
-
   /** Stops one child within its shutdown time, then forcibly; `hold` keeps its messages for a restart. */
   async #stopChild(child: ChildRecord, options: { hold: boolean; how: string }): Promise<void> {
-    const { system } = this.#deps;
-    if (child.timer !== undefined) {
-      this.#deps.clock.clearTimeout(child.timer);
-      child.timer = undefined;
-    }
-    if (child.status !== 'running') {
-      if (!options.hold) system.release(child.name);
-      return;
-    }
-    child.stopping = true;
-    let how = options.how;
-    if (child.sub !== undefined) {
-      await child.sub.shutdown();
-      child.sub = undefined;
-    } else if (system.describe(child.name)?.status === 'running' && child.spec.shutdownMs === 0) {
-      // OTP brutal_kill: no shutdown request, the child is stopped at once.
-      system.stop(
-        child.name,
-        'normal',
-        options.hold ? { hold: { capacity: this.#spec.holdCapacity } } : {},
-      );
-      how = `${how} (brutal-kill)`;
-    } else if (system.describe(child.name)?.status === 'running') {
-      const outcome = await system.stopGracefully(child.name, {
-        timeoutMs: child.spec.shutdownMs,
-        ...(options.hold ? { hold: { capacity: this.#spec.holdCapacity } } : {}),
-      });
-      how = `${how} (${outcome})`;
-    }
-    if (!options.hold) system.release(child.name);
-    child.status = 'terminated';
+    const how = await stopChildProcess(this.#deps, this.#spec.holdCapacity, child, options);
+    if (how === undefined) return;
     this.#emit({
       type: 'child-stopped',
       child: child.spec.id,
