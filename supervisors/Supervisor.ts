@@ -1,98 +1,37 @@
-import { setup, type AnyActorLogic } from 'xstate';
+import { setup } from 'xstate';
 import {
   ErrorCode,
   RuntimeError,
-  isActorTemplate,
-  isRuntimeError,
-  toWireError,
   type ActorContext,
-  type ActorSystem,
   type ActorTemplate,
-  type CheckpointStore,
-  type Journal,
-  type Clock,
-  type Disposable,
   type Envelope,
   type LifecycleEvent,
   type Logger,
 } from 'agentvisor';
-import { BackoffTracker } from './backoff.js';
-import { classifyFailure, decideDirective } from './classifyFailure.js';
-import type { Escalation, EscalationService, HumanDecision } from './escalation/index.js';
+import type { ChildCounts, ChildInfo } from './ChildInfo.js';
+import { classifyFailure } from './classifyFailure.js';
+import type { Escalation, HumanDecision } from './escalation/index.js';
 import type { FailureClass } from './failureClasses.js';
+import { answerSupervisorMessage } from './internal/answerSupervisorMessage.js';
+import { childFailureDirective, escalatedError, intensityError } from './internal/childFailure.js';
+import {
+  childInfo,
+  countChildren,
+  createChildRecord,
+  type ChildRecord,
+} from './internal/ChildRecord.js';
+import { spawnWorker, stopChildProcess, type ChildStart } from './internal/childProcess.js';
+import { decideParked, errorChain } from './internal/decideParked.js';
+import { restartReach } from './internal/restartReach.js';
+import { recordSupervisorMetrics } from './internal/supervisorMetrics.js';
 import { PoisonDetector } from './poisonDetector.js';
 import type { ChildSpec, SupervisorSpec, WorkerSpec } from './policy/index.js';
 import { recordRestart } from './restartIntensity.js';
+import type { SupervisorDeps, SupervisorExit } from './SupervisorDeps.js';
 import type { SupervisorEvent } from './SupervisorEvent.js';
 
-/** What a child looks like from outside (`whichChildren`). */
-export interface ChildInfo {
-  readonly id: string;
-  /** Actor name the child runs under. */
-  readonly name: string;
-  readonly type: 'worker' | 'supervisor';
-  /**
-   * - `running`; `restarting` (stopped, waiting for its backoff or siblings);
-   * - `parked` (waiting for a human; messages held);
-   * - `terminated` (spec kept, no process: stopped by decision, or exited and not restarted).
-   */
-  readonly status: ChildStatus;
-  readonly incarnation: number;
-  /** Restarts of this child since the supervisor started. */
-  readonly restarts: number;
-  readonly restart: ChildSpec['restart'];
-  readonly significant: boolean;
-}
-
-/** Status of a child. */
-export type ChildStatus = 'running' | 'restarting' | 'parked' | 'terminated';
-
-/** OTP `count_children`. */
-export interface ChildCounts {
-  readonly specs: number;
-  readonly active: number;
-  readonly supervisors: number;
-  readonly workers: number;
-}
-
-/** Everything a supervisor needs besides its spec; shared by a whole tree. */
-export interface SupervisorDeps {
-  readonly system: ActorSystem;
-  /** Agents a policy refers to by name. */
-  readonly agents: Readonly<Record<string, ActorTemplate | AnyActorLogic>>;
-  readonly escalations: EscalationService;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  /** Jitter source. @default Math.random */
-  readonly random: () => number;
-  readonly classify: (error: unknown) => FailureClass;
-  /** Receives every event of every supervisor in the tree. */
-  readonly emit: (event: SupervisorEvent) => void;
-  /** Where durable workers keep checkpoints and journals; absent: workers are in memory only. */
-  readonly persistence?: { readonly store: CheckpointStore; readonly journal: Journal } | undefined;
-}
-
-interface ChildRecord {
-  spec: ChildSpec;
-  readonly name: string;
-  status: ChildStatus;
-  incarnation: number;
-  restarts: number;
-  backoff: BackoffTracker | undefined;
-  /** The nested supervisor, for supervisor children. */
-  sub: Supervisor | undefined;
-  watch: Disposable | undefined;
-  /** Set while the supervisor itself stops this child, so its exit is not taken as a failure. */
-  stopping: boolean;
-  timer: unknown;
-}
-
-/**
- * Why a supervisor ended by itself: `shutdown` after an auto shutdown (OTP's exit reason there),
- * `failed` after it gave up or escalated.
- */
-export type SupervisorExit =
-  { readonly type: 'shutdown' } | { readonly type: 'failed'; readonly error: RuntimeError };
+export type { ChildCounts, ChildInfo, ChildStatus } from './ChildInfo.js';
+export type { SupervisorDeps, SupervisorExit } from './SupervisorDeps.js';
 
 /**
  * An OTP supervisor hosted as an actor: it starts its children in order, watches them, and on a
@@ -177,26 +116,12 @@ export class Supervisor {
 
   /** The children, in start order, with their states and restart counts. */
   whichChildren(): ChildInfo[] {
-    return this.#children.map((c) => ({
-      id: c.spec.id,
-      name: c.name,
-      type: c.spec.type,
-      status: c.status,
-      incarnation: c.incarnation,
-      restarts: c.restarts,
-      restart: c.spec.restart,
-      significant: c.spec.significant,
-    }));
+    return this.#children.map(childInfo);
   }
 
   /** Counts of specs, active children, and children by type. */
   countChildren(): ChildCounts {
-    return {
-      specs: this.#children.length,
-      active: this.#children.filter((c) => c.status === 'running').length,
-      supervisors: this.#children.filter((c) => c.spec.type === 'supervisor').length,
-      workers: this.#children.filter((c) => c.spec.type === 'worker').length,
-    };
+    return countChildren(this.#children);
   }
 
   /** The nested supervisor with `id` anywhere below this one, or this one. */
@@ -343,51 +268,8 @@ export class Supervisor {
     };
   }
 
-  /** The message API: `supervisor.which-children`, `…count-children`, `…start-child`, `…terminate-child`, `…restart-child`, `…delete-child`. */
   #onMessage(envelope: Envelope): void {
-    const payload = (envelope.payload ?? {}) as { id?: string } & Partial<WorkerSpec>;
-    const answer = (work: () => unknown) => {
-      void Promise.resolve()
-        .then(work)
-        .then(
-          (result) => {
-            this.#context?.reply(envelope, { payload: result });
-          },
-          (err: unknown) => {
-            this.#context?.reply(envelope, { error: toWireError(err) });
-          },
-        );
-    };
-    switch (envelope.type) {
-      case 'supervisor.which-children':
-        answer(() => this.whichChildren());
-        return;
-      case 'supervisor.count-children':
-        answer(() => this.countChildren());
-        return;
-      case 'supervisor.start-child':
-        answer(() => this.startChild(payload));
-        return;
-      case 'supervisor.terminate-child':
-        answer(() => this.terminateChild(String(payload.id)));
-        return;
-      case 'supervisor.restart-child':
-        answer(() => this.restartChild(String(payload.id)));
-        return;
-      case 'supervisor.delete-child':
-        answer(() => this.deleteChild(String(payload.id)));
-        return;
-      default:
-        answer(() => {
-          throw new RuntimeError(
-            ErrorCode.UnknownMessageType,
-            `${this.name} does not accept ${envelope.type}`,
-            {
-              details: { type: envelope.type },
-            },
-          );
-        });
-    }
+    answerSupervisorMessage(this, this.#context, envelope);
   }
 
   /** OTP: a supervisor stopped by its parent, or shutting itself down, exits `shutdown`. */
@@ -399,26 +281,11 @@ export class Supervisor {
   // --- starting and stopping children ---
 
   #record(spec: ChildSpec, name: string): ChildRecord {
-    return {
-      spec,
-      name,
-      status: 'terminated',
-      incarnation: 0,
-      restarts: 0,
-      backoff:
-        this.#spec.backoff === undefined ? undefined : new BackoffTracker(this.#spec.backoff),
-      sub: undefined,
-      watch: undefined,
-      stopping: false,
-      timer: undefined,
-    };
+    return createChildRecord(spec, name, this.#spec.backoff);
   }
 
   /** Starts one child; `from` restores a snapshot (resume, retry) and may prepend messages. */
-  async #startChild(
-    child: ChildRecord,
-    from: { snapshot?: unknown; prepend?: readonly Envelope[] } | undefined,
-  ): Promise<void> {
+  async #startChild(child: ChildRecord, from: ChildStart | undefined): Promise<void> {
     const { system } = this.#deps;
     child.stopping = false;
     child.timer = undefined;
@@ -434,36 +301,7 @@ export class Supervisor {
         await sub.start();
         child.incarnation = system.describe(child.name)?.incarnation ?? child.incarnation + 1;
       } else {
-        const logic = this.#resolveAgent(child.spec);
-        child.status = 'running';
-        const options = {
-          holdOnFailure: { capacity: this.#spec.holdCapacity },
-          ...(child.spec.input === undefined ? {} : { input: child.spec.input }),
-          ...(from?.snapshot === undefined ? {} : { snapshot: from.snapshot }),
-          ...(from?.prepend === undefined ? {} : { prepend: from.prepend }),
-        };
-        const persistence = this.#deps.persistence;
-        if (persistence === undefined) {
-          system.spawn(child.name, logic, options);
-        } else {
-          // Durable: restart from the newest checkpoint + journal (the default for agents), or
-          // fresh when the spec says so or a decision supplies the state (resume, retry).
-          const fresh =
-            from?.snapshot !== undefined ||
-            (child.spec.restartFrom === 'fresh' && child.incarnation > 0);
-          const agent = logic as { version?: number | string };
-          await system.spawnDurable(child.name, logic, {
-            ...options,
-            persistence: {
-              ...persistence,
-              machineId: child.name,
-              // The agent's checkpoint policy and migration: spawnDurable reads them.
-              machineVersion: agent.version ?? 1,
-              from: fresh ? 'fresh' : 'latest',
-            },
-          });
-        }
-        child.incarnation = system.describe(child.name)?.incarnation ?? child.incarnation + 1;
+        await spawnWorker(this.#deps, this.#spec.holdCapacity, child, child.spec, from);
       }
       child.backoff?.started(this.#deps.clock.monotonic());
       this.#emit({ type: 'child-started', child: child.spec.id, incarnation: child.incarnation });
@@ -481,54 +319,10 @@ export class Supervisor {
     }
   }
 
-  #resolveAgent(spec: WorkerSpec): ActorTemplate | AnyActorLogic {
-    if (typeof spec.agent !== 'string') return spec.agent;
-    const agent = this.#deps.agents[spec.agent];
-    if (agent === undefined) {
-      throw new RuntimeError(
-        ErrorCode.UnknownAgent,
-        `No agent named ${spec.agent} in the registry (child ${spec.id})`,
-        {
-          details: { agent: spec.agent, child: spec.id, known: Object.keys(this.#deps.agents) },
-        },
-      );
-    }
-    return isActorTemplate(agent) ? agent : agent;
-  }
-
   /** Stops one child within its shutdown time, then forcibly; `hold` keeps its messages for a restart. */
   async #stopChild(child: ChildRecord, options: { hold: boolean; how: string }): Promise<void> {
-    const { system } = this.#deps;
-    if (child.timer !== undefined) {
-      this.#deps.clock.clearTimeout(child.timer);
-      child.timer = undefined;
-    }
-    if (child.status !== 'running') {
-      if (!options.hold) system.release(child.name);
-      return;
-    }
-    child.stopping = true;
-    let how = options.how;
-    if (child.sub !== undefined) {
-      await child.sub.shutdown();
-      child.sub = undefined;
-    } else if (system.describe(child.name)?.status === 'running' && child.spec.shutdownMs === 0) {
-      // OTP brutal_kill: no shutdown request, the child is stopped at once.
-      system.stop(
-        child.name,
-        'normal',
-        options.hold ? { hold: { capacity: this.#spec.holdCapacity } } : {},
-      );
-      how = `${how} (brutal-kill)`;
-    } else if (system.describe(child.name)?.status === 'running') {
-      const outcome = await system.stopGracefully(child.name, {
-        timeoutMs: child.spec.shutdownMs,
-        ...(options.hold ? { hold: { capacity: this.#spec.holdCapacity } } : {}),
-      });
-      how = `${how} (${outcome})`;
-    }
-    if (!options.hold) system.release(child.name);
-    child.status = 'terminated';
+    const how = await stopChildProcess(this.#deps, this.#spec.holdCapacity, child, options);
+    if (how === undefined) return;
     this.#emit({
       type: 'child-stopped',
       child: child.spec.id,
@@ -616,13 +410,12 @@ export class Supervisor {
     const { clock } = this.#deps;
     // Poison is the same input failing the same way for the same child (not for a sibling).
     const poison = this.#poison.record(message, error, clock.monotonic(), child.spec.id);
-    const failureClass: FailureClass = poison ? 'poison' : this.#deps.classify(error);
-    // A child refused as a stale writer (another owner moved its journal or checkpoint) is
-    // never restarted in place: a restart would contend with the owner. Whoever placed the
-    // subtree decides (a ClusterNode whose placement is still its own starts it again).
-    const directive = isRuntimeError(error, ErrorCode.PersistenceConflict)
-      ? 'stop'
-      : decideDirective(this.#spec.onFailure, failureClass);
+    const { failureClass, directive } = childFailureDirective(
+      error,
+      poison,
+      this.#deps.classify,
+      this.#spec.onFailure,
+    );
     this.#emit({
       type: 'child-failed',
       child: child.spec.id,
@@ -653,19 +446,7 @@ export class Supervisor {
         return;
       case 'escalate':
         await this.#giveUp(
-          new RuntimeError(
-            ErrorCode.RestartIntensity,
-            `${this.name} escalates the failure of ${child.spec.id}`,
-            {
-              cause: error,
-              details: {
-                supervisor: this.name,
-                child: child.spec.id,
-                failureClass,
-                escalated: true,
-              },
-            },
-          ),
+          escalatedError(this.name, child.spec.id, failureClass, error),
           child,
           failureClass,
         );
@@ -690,20 +471,7 @@ export class Supervisor {
     this.#history = history;
     if (!exceeded) return false;
     await this.#giveUp(
-      new RuntimeError(
-        ErrorCode.RestartIntensity,
-        `${this.name} gave up: more than ${this.#spec.intensity} restarts within ${this.#spec.periodMs} ms`,
-        {
-          cause: error,
-          details: {
-            supervisor: this.name,
-            child: child.spec.id,
-            intensity: this.#spec.intensity,
-            periodMs: this.#spec.periodMs,
-            ...(failureClass === undefined ? {} : { failureClass }),
-          },
-        },
-      ),
+      intensityError(this.name, child.spec.id, this.#spec, failureClass, error),
       child,
       failureClass,
     );
@@ -718,28 +486,23 @@ export class Supervisor {
   ): Promise<void> {
     if (await this.#exceeded(child, failureClass, error)) return;
     const { clock } = this.#deps;
-    const index = this.#children.indexOf(child);
-    const reach =
-      this.#spec.strategy === 'one-for-all'
-        ? [...this.#children]
-        : this.#spec.strategy === 'rest-for-one'
-          ? this.#children.slice(index)
-          : [child];
+    const { stop, targets, dropped } = restartReach(
+      this.#spec.strategy,
+      this.#children,
+      child,
+      (c) => c.spec.restart === 'temporary',
+    );
     // Siblings in reach stop in reverse start order, their messages held for their restart.
-    for (const sibling of [...reach].reverse()) {
-      if (sibling === child) continue;
+    for (const sibling of stop) {
       await this.#stopChild(sibling, {
         hold: sibling.spec.restart !== 'temporary',
         how: `restart of ${child.spec.id}`,
       });
     }
     // OTP: temporary siblings are never restarted, even when a sibling's failure took them down.
-    const targets = reach.filter((c) => c === child || c.spec.restart !== 'temporary');
-    for (const sibling of reach) {
-      if (sibling !== child && sibling.spec.restart === 'temporary') {
-        this.#deps.system.release(sibling.name);
-        this.#remove(sibling);
-      }
+    for (const sibling of dropped) {
+      this.#deps.system.release(sibling.name);
+      this.#remove(sibling);
     }
     for (const target of targets) target.status = 'restarting';
     child.restarts++;
@@ -828,38 +591,14 @@ export class Supervisor {
     });
     if (this.#status !== 'running' || child.status !== 'parked' || !this.#children.includes(child))
       return;
-    const snapshot =
-      escalation.lastCheckpoint?.kind === 'last-good-snapshot'
-        ? escalation.lastCheckpoint.snapshot
-        : undefined;
-    const failed = escalation.failedMessage;
-    switch (decision.type) {
-      case 'retry':
-        await this.#startChild(child, {
-          ...(snapshot === undefined ? {} : { snapshot }),
-          ...(failed === undefined ? {} : { prepend: [failed] }),
-        });
-        return;
-      case 'resume':
-        await this.#startChild(
-          child,
-          snapshot === undefined
-            ? undefined
-            : { snapshot: withContext(snapshot, decision.context) },
-        );
-        return;
-      case 'skip':
-        await this.#startChild(child, snapshot === undefined ? undefined : { snapshot });
-        if (failed?.replyTo !== undefined)
-          this.#context?.reply(failed, { payload: decision.result });
-        return;
-      case 'restart-fresh':
-        await this.#startChild(child, undefined);
-        return;
-      case 'stop':
-        await this.#ended(child);
-        return;
+    const action = decideParked(escalation, decision);
+    if (action.type === 'stop') {
+      await this.#ended(child);
+      return;
     }
+    await this.#startChild(child, action.from);
+    if (action.reply !== undefined)
+      this.#context?.reply(action.reply.to, { payload: action.reply.payload });
   }
 
   /** OTP auto_shutdown: a significant child ended by itself. */
@@ -910,26 +649,9 @@ export class Supervisor {
 
   #emit(event: DistributiveOmit<SupervisorEvent, 'supervisor' | 'at'>): void {
     const full = { ...event, supervisor: this.name, at: this.#deps.clock.now() } as SupervisorEvent;
-    const { metrics } = this.#deps.system;
-    if (full.type === 'restart-scheduled') {
-      metrics
-        .counter(
-          'agentvisor_supervisor_restarts_total',
-          'Restarts scheduled by supervisors, by failure class',
-        )
-        .inc({ supervisor: this.name, class: full.failureClass ?? 'exit' });
-    } else if (full.type === 'child-parked' || full.type === 'escalation-decided') {
-      metrics
-        .gauge('agentvisor_escalations_open', 'Escalations waiting for a person')
-        .set(this.#deps.escalations.openCount());
-    } else if (full.type === 'gave-up') {
-      metrics
-        .counter(
-          'agentvisor_supervisor_gave_up_total',
-          'Supervisors that exceeded their restart intensity',
-        )
-        .inc({ supervisor: this.name });
-    }
+    recordSupervisorMetrics(this.#deps.system.metrics, full, () =>
+      this.#deps.escalations.openCount(),
+    );
     this.#logger.info(
       { supervisorEvent: full },
       `${full.type} ${'child' in full ? full.child : ''}`,
@@ -979,29 +701,6 @@ export class Supervisor {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** The error and its causes, outermost first, in wire form. */
-function errorChain(error: unknown): ReturnType<typeof toWireError>[] {
-  const chain: ReturnType<typeof toWireError>[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current !== undefined && depth < 8; depth++) {
-    const wire = toWireError(current);
-    chain.push({
-      code: wire.code,
-      message: wire.message,
-      ...(wire.details === undefined ? {} : { details: wire.details }),
-    });
-    current = current instanceof Error ? current.cause : undefined;
-  }
-  return chain;
-}
-
-/** A persisted XState snapshot with `context` fields replaced (a person's edit). */
-function withContext(snapshot: unknown, context: Record<string, unknown> | undefined): unknown {
-  if (context === undefined || typeof snapshot !== 'object' || snapshot === null) return snapshot;
-  const s = snapshot as { context?: Record<string, unknown> };
-  return { ...s, context: { ...s.context, ...context } };
-}
 
 /** The default classifier. */
 export const defaultClassify = classifyFailure;

@@ -7,13 +7,8 @@
  * const tree = await createSupervisionTree(system, await loadPolicyFile('desk.yaml'), { agents });
  */
 export { Supervisor, defaultClassify } from './Supervisor.js';
-export type {
-  ChildInfo,
-  ChildStatus,
-  ChildCounts,
-  SupervisorDeps,
-  SupervisorExit,
-} from './Supervisor.js';
+export type { ChildInfo, ChildStatus, ChildCounts } from './ChildInfo.js';
+export type { SupervisorDeps, SupervisorExit } from './SupervisorDeps.js';
 export { createSupervisionTree } from './createSupervisionTree.js';
 export type { SupervisionTree, SupervisionTreeDeps } from './createSupervisionTree.js';
 export { describeTree } from './describeTree.js';
