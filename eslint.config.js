@@ -47,18 +47,26 @@ const timerModules = ['timers', 'node:timers', 'timers/promises', 'node:timers/p
   }),
 );
 
+/** runtime/nats (the NATS toolbox) is reached only through its index.ts (STYLE §1). */
+const natsToolboxDeep = {
+  group: ['**/runtime/nats/*', '../nats/*', '../../nats/*', '!**/nats/index.js'],
+  message: 'Import the NATS toolbox from runtime/nats/index.js only.',
+};
+
 function restrictedImports(folder, withTimers) {
   return {
     paths: withTimers ? timerModules : [],
-    patterns:
-      folder in layerAbove
+    patterns: [
+      natsToolboxDeep,
+      ...(folder in layerAbove
         ? [
             {
               group: upward(folder),
               message: `Layering: ${folder} must not import from a layer above it (ops → supervisors → actors → runtime).`,
             },
           ]
-        : [],
+        : []),
+    ],
   };
 }
 
