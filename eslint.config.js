@@ -47,6 +47,12 @@ const timerModules = ['timers', 'node:timers', 'timers/promises', 'node:timers/p
   }),
 );
 
+/** runtime/nats (the NATS toolbox) is reached only through its index.ts (STYLE §1). */
+const natsToolboxDeep = {
+  group: ['**/runtime/nats/*', '../nats/*', '../../nats/*', '!**/nats/index.js'],
+  message: 'Import the NATS toolbox from runtime/nats/index.js only.',
+};
+
 /**
  * Order inside runtime/ (issue 11): each tier may import only from tiers before it, never from a
  * peer in its own tier or a tier after it. `telemetry` (no runtime imports) sits with the base
@@ -55,7 +61,7 @@ const timerModules = ['timers', 'node:timers', 'timers/promises', 'node:timers/p
  */
 const runtimeTiers = [
   ['clock', 'errors', 'events', 'telemetry'],
-  ['codec'],
+  ['codec', 'nats'],
   ['transport', 'persistence', 'resilience'],
   ['system'],
   ['mailbox'],
@@ -109,10 +115,13 @@ function restrictedImports(folder, withTimers, runtimeFolder) {
           {
             group: forbidden.flatMap((other) => [`**/${other}/*`, `**/${other}/**`]),
             caseSensitive: true,
-            message: `Runtime order: runtime/${runtimeFolder} must not import ${forbidden.join(', ')} (clock/errors/events < codec < transport, persistence, resilience < system < mailbox < cluster).`,
+            message: `Runtime order: runtime/${runtimeFolder} must not import ${forbidden.join(', ')} (clock/errors/events < codec, nats < transport, persistence, resilience < system < mailbox < cluster).`,
           },
         ];
-  return { paths: withTimers ? timerModules : [], patterns: [...layer, ...order] };
+  return {
+    paths: withTimers ? timerModules : [],
+    patterns: [natsToolboxDeep, ...layer, ...order],
+  };
 }
 
 export default tseslint.config(

@@ -208,10 +208,8 @@ export {
   ResiliencePipeline,
   createResiliencePipeline,
   ResiliencePipelineOptionsSchema,
-  BreakerKvSync,
-  syncBreakersWithKv,
-  BreakerKvSyncOptionsSchema,
 } from './resilience/index.js';
+export { BreakerKvSync, syncBreakersWithKv, BreakerKvSyncOptionsSchema } from './cluster/index.js';
 export type {
   FailureClass,
   ExecuteOptions,
@@ -255,9 +253,8 @@ export type {
   ResiliencePipelineOptions,
   ResiliencePipelineDeps,
   AttemptContext,
-  BreakerKvSyncOptions,
-  BreakerSyncApplied,
 } from './resilience/index.js';
+export type { BreakerKvSyncOptions, BreakerSyncApplied } from './cluster/index.js';
 
 export {
   ClusterNode,

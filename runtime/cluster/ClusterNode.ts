@@ -28,9 +28,8 @@ import {
   type UnitHandle,
   type UnitReport,
 } from './ClusterNodeOptions.js';
-import { encodeRecord, kvToken } from './internal/kvCodec.js';
+import { encodeRecord, kvToken, openBucket } from '../nats/index.js';
 import { backoffDelays, type BackoffConfig } from '../resilience/index.js';
-import { openBucket } from './internal/openBucket.js';
 import { Membership } from './Membership.js';
 import { StuckWatch } from './StuckWatch.js';
 import type { Placement } from './PlacementRecord.js';

@@ -3,6 +3,7 @@ import type { AnyActorLogic } from 'xstate';
 import { z } from 'zod';
 import type { Clock } from '../clock/index.js';
 import { DurableMailboxOptionsSchema } from '../mailbox/DurableMailboxOptions.js';
+import { NATS_BUCKETS } from '../nats/index.js';
 import type {
   CheckpointMigration,
   CheckpointPolicy,
@@ -117,12 +118,12 @@ export const ClusterNodeOptionsSchema = z
         members: z
           .string()
           .regex(/^[-\w]+$/)
-          .default('agentvisor_members'),
+          .default(NATS_BUCKETS.members),
         /** @default 'agentvisor_placements' */
         placements: z
           .string()
           .regex(/^[-\w]+$/)
-          .default('agentvisor_placements'),
+          .default(NATS_BUCKETS.placements),
       })
       .prefault({}),
     /**

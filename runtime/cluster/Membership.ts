@@ -2,7 +2,7 @@ import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { Clock } from '../clock/index.js';
 import type { Disposable } from '../transport/index.js';
 import type { Logger } from '../telemetry/index.js';
-import { decodeRecord, encodeRecord, fromKvToken, kvToken } from './internal/kvCodec.js';
+import { decodeRecord, encodeRecord, fromKvToken, kvToken } from '../nats/index.js';
 import {
   MemberRecordSchema,
   type Member,

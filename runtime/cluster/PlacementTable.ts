@@ -3,8 +3,15 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Clock } from '../clock/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { Disposable } from '../transport/index.js';
-import { decodeRecord, encodeRecord, fromKvToken, kvToken } from './internal/kvCodec.js';
-import { listKeys } from './internal/listKeys.js';
+import {
+  casWrite,
+  decodeRecord,
+  encodeRecord,
+  fromKvToken,
+  kvToken,
+  listKeys,
+  nextEpoch,
+} from '../nats/index.js';
 import { PlacementRecordSchema, type Placement, type PlacementRecord } from './PlacementRecord.js';
 
 /** How a claim or release ended. */
@@ -87,17 +94,12 @@ export class PlacementTable {
     owner: { node: string; run: string },
     previous: Placement | undefined,
   ): Promise<PlacementOutcome> {
-    const epoch =
+    const epoch = nextEpoch(
       previous === undefined
-        ? 1
-        : previous.record === undefined
-          ? previous.revision + 1
-          : previous.record.epoch + 1;
-    return this.#write(
-      unit,
-      { ...owner, epoch, status: 'active' },
-      previous === undefined ? undefined : previous.revision,
+        ? undefined
+        : { epoch: previous.record?.epoch, revision: previous.revision },
     );
+    return this.#write(unit, { ...owner, epoch, status: 'active' }, previous?.revision);
   }
 
   /** Releases `unit` (owned through `current`): same owner and epoch, status `released`. */
@@ -133,20 +135,11 @@ export class PlacementTable {
     revision: number | undefined,
   ): Promise<PlacementOutcome> {
     const record: PlacementRecord = { v: 1, unit, ...fields, at: this.#clock.now() };
-    const bytes = encodeRecord(record);
-    try {
-      const next =
-        revision === undefined
-          ? await this.#kv.create(this.#key(unit), bytes)
-          : await this.#kv.update(this.#key(unit), bytes, revision);
-      const placement = { record, revision: next };
-      this.#remember(unit, placement);
-      return { ok: true, placement };
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const conflict = /wrong last sequence|key exists/i.test(message);
-      return { ok: false, reason: conflict ? 'conflict' : 'unavailable', error };
-    }
+    const outcome = await casWrite(this.#kv, this.#key(unit), encodeRecord(record), revision);
+    if (outcome.status !== 'ok') return { ok: false, reason: outcome.status, error: outcome.error };
+    const placement = { record, revision: outcome.revision };
+    this.#remember(unit, placement);
+    return { ok: true, placement };
   }
 
   #key(unit: string): string {

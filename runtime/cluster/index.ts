@@ -48,3 +48,5 @@ export type { PlacementSpec, PlacementCandidate, PlannedUnit } from './planPlace
 export { parseClusterConfig, loadClusterConfig } from './loadClusterConfig.js';
 export { readClusterStatus } from './readClusterStatus.js';
 export type { ClusterStatus, ReadClusterStatusOptions } from './readClusterStatus.js';
+export { BreakerKvSync, syncBreakersWithKv, BreakerKvSyncOptionsSchema } from './BreakerKvSync.js';
+export type { BreakerKvSyncOptions, BreakerSyncApplied } from './BreakerKvSync.js';

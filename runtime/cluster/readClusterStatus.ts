@@ -1,11 +1,16 @@
-import { jetstream } from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { systemClock, type Clock } from '../clock/index.js';
 import { createSubjects } from '../transport/index.js';
 import type { NodeStatus } from './ClusterEvent.js';
-import { decodeRecord, fromKvToken, kvToken } from './internal/kvCodec.js';
-import { listKeys } from './internal/listKeys.js';
+import {
+  NATS_BUCKETS,
+  decodeRecord,
+  fromKvToken,
+  kvToken,
+  listKeys,
+  openExistingBucket,
+} from '../nats/index.js';
 import { MemberRecordSchema, type MemberRecord } from './MemberRecord.js';
 import { PlacementRecordSchema, type PlacementRecord } from './PlacementRecord.js';
 
@@ -60,12 +65,11 @@ export async function readClusterStatus(
   const namespace = options.namespace ?? 'default';
   const clock = options.clock ?? systemClock;
   const prefix = `${kvToken(namespace)}.`;
-  const kvm = new Kvm(jetstream(nc));
-  const membersBucket = options.buckets?.members ?? 'agentvisor_members';
-  const placementsBucket = options.buckets?.placements ?? 'agentvisor_placements';
+  const membersBucket = options.buckets?.members ?? NATS_BUCKETS.members;
+  const placementsBucket = options.buckets?.placements ?? NATS_BUCKETS.placements;
   const [members, placements] = await Promise.all([
-    openIfExists(kvm, membersBucket),
-    openIfExists(kvm, placementsBucket),
+    openExistingBucket(nc, membersBucket),
+    openExistingBucket(nc, placementsBucket),
   ]);
   const memberRecords = (await readAll(nc, members, membersBucket, prefix))
     .map((e) => decodeRecord(MemberRecordSchema, e.value))
@@ -95,14 +99,6 @@ export async function readClusterStatus(
   }));
   placementEntries.sort((a, b) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
   return { namespace, nodes, placements: placementEntries };
-}
-
-async function openIfExists(kvm: Kvm, bucket: string): Promise<KV | undefined> {
-  try {
-    return await kvm.open(bucket);
-  } catch {
-    return undefined;
-  }
 }
 
 async function readAll(

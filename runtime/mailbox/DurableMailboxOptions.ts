@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../codec/index.js';
+import { NATS_BUCKETS } from '../nats/index.js';
 import type { TellOptions } from '../system/index.js';
 
 /** Options of {@link DurableMailbox.open}. Validated; defaults live here. */
@@ -41,7 +42,7 @@ export const DurableMailboxOptionsSchema = z.strictObject({
       /** @default 2_000 */
       renewMs: z.number().int().positive().default(2_000),
       /** @default 'agentvisor_mbox_leases' */
-      bucket: z.string().default('agentvisor_mbox_leases'),
+      bucket: z.string().default(NATS_BUCKETS.mailboxLeases),
     })
     .prefault({}),
 });

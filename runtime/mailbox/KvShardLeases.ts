@@ -1,9 +1,9 @@
-import { jetstream } from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { systemClock, type Clock, type TimerHandle } from '../clock/index.js';
-import { ErrorCode, RuntimeError, parseOptions } from '../errors/index.js';
+import { parseOptions } from '../errors/index.js';
+import { NATS_BUCKETS, casWrite, claimEpoch, kvKey, openBucket } from '../nats/index.js';
 import { silentLogger, type Logger } from '../telemetry/index.js';
 import type { OwnershipListener, ShardOwnership } from './ShardOwnership.js';
 
@@ -22,7 +22,7 @@ export const KvShardLeasesOptionsSchema = z
     bucket: z
       .string()
       .regex(/^[-\w]+$/, 'must be letters, digits, "-" or "_"')
-      .default('agentvisor_mbox_leases'),
+      .default(NATS_BUCKETS.mailboxLeases),
     /**
      * A lease not renewed for this long (as each contender measures it on its own monotonic
      * clock) is taken over. @default 10_000
@@ -80,7 +80,6 @@ export class KvShardLeases implements ShardOwnership {
   readonly #logger: Logger;
   readonly #states = new Map<number, ShardState>();
   readonly #owned = new Map<number, number>();
-  readonly #keyPrefix: string;
   #kv: KV | undefined;
   #listener: OwnershipListener | undefined;
   #timer: TimerHandle = undefined;
@@ -97,7 +96,6 @@ export class KvShardLeases implements ShardOwnership {
     this.#config = config;
     this.#clock = deps.clock ?? systemClock;
     this.#logger = (deps.logger ?? silentLogger()).child({ leases: config.nodeId });
-    this.#keyPrefix = Buffer.from(config.namespace, 'utf8').toString('base64url');
   }
 
   /**
@@ -107,15 +105,7 @@ export class KvShardLeases implements ShardOwnership {
    */
   async start(listener: OwnershipListener): Promise<void> {
     this.#listener = listener;
-    try {
-      this.#kv = await new Kvm(jetstream(this.#nc)).create(this.#config.bucket, { history: 1 });
-    } catch (cause) {
-      throw new RuntimeError(
-        ErrorCode.StoreUnavailable,
-        `Cannot open lease bucket ${this.#config.bucket}`,
-        { cause, details: { bucket: this.#config.bucket } },
-      );
-    }
+    this.#kv = await openBucket(this.#nc, this.#config.bucket, { history: 1 });
     await this.#round();
     this.#schedule();
   }
@@ -134,9 +124,12 @@ export class KvShardLeases implements ShardOwnership {
       if (state.status !== 'held') continue;
       // Released, epoch kept: the next owner claims it at once with epoch + 1.
       const lease: Lease = { holder: null, epoch: state.epoch };
-      await kv?.update(this.#key(shard), encode(lease), state.revision).catch((err: unknown) => {
-        this.#logger.warn({ err, shard }, 'could not release a shard lease');
-      });
+      const released =
+        kv === undefined
+          ? undefined
+          : await casWrite(kv, this.#key(shard), encode(lease), state.revision);
+      if (released !== undefined && released.status !== 'ok')
+        this.#logger.warn({ err: released.error, shard }, 'could not release a shard lease');
       this.#lose(shard, state.epoch, 'released');
     }
     this.#listener = undefined;
@@ -154,7 +147,7 @@ export class KvShardLeases implements ShardOwnership {
   }
 
   #key(shard: number): string {
-    return `${this.#keyPrefix}.${String(shard)}`;
+    return kvKey(this.#config.namespace, shard);
   }
 
   #shards(): readonly number[] {
@@ -188,11 +181,12 @@ export class KvShardLeases implements ShardOwnership {
     const state = this.#states.get(shard);
     const now = this.#clock.monotonic();
     if (state?.status === 'held') {
-      try {
-        const lease: Lease = { holder: this.#config.nodeId, epoch: state.epoch };
-        state.revision = await kv.update(this.#key(shard), encode(lease), state.revision);
+      const lease: Lease = { holder: this.#config.nodeId, epoch: state.epoch };
+      const renewed = await casWrite(kv, this.#key(shard), encode(lease), state.revision);
+      if (renewed.status === 'ok') {
+        state.revision = renewed.revision;
         state.renewedAt = now;
-      } catch (err) {
+      } else {
         if (this.#isStopped()) return;
         const current = await kv.get(this.#key(shard)).catch(() => undefined);
         if (current !== undefined && current !== null && current.revision !== state.revision) {
@@ -203,17 +197,15 @@ export class KvShardLeases implements ShardOwnership {
           this.#states.delete(shard);
           this.#lose(shard, state.epoch, 'expired');
         } else {
-          this.#logger.warn({ err, shard }, 'shard lease renewal failed; retrying');
+          this.#logger.warn({ err: renewed.error, shard }, 'shard lease renewal failed; retrying');
         }
       }
       return;
     }
     const entry = await kv.get(this.#key(shard));
     if (entry === null || entry.operation !== 'PUT') {
-      const revision = await kv
-        .create(this.#key(shard), encode({ holder: this.#config.nodeId, epoch: 1 }))
-        .catch(() => undefined); // lost the race: someone else created it
-      if (revision !== undefined) this.#acquire(shard, 1, revision, now);
+      const created = await this.#claim(kv, shard, undefined);
+      if (created.status === 'ok') this.#acquire(shard, created.epoch, created.revision, now);
       return;
     }
     const lease = decode(entry.value);
@@ -228,12 +220,26 @@ export class KvShardLeases implements ShardOwnership {
         this.#states.set(shard, { status: 'watching', revision: entry.revision, since: now });
       return;
     }
-    const epoch = (lease?.epoch ?? 0) + 1;
-    const revision = await kv
-      .update(this.#key(shard), encode({ holder: this.#config.nodeId, epoch }), entry.revision)
-      .catch(() => undefined); // another contender won the compare-and-set
-    if (revision === undefined) this.#states.delete(shard);
-    else this.#acquire(shard, epoch, revision, now);
+    const taken = await this.#claim(kv, shard, { epoch: lease?.epoch, revision: entry.revision });
+    if (taken.status === 'ok') this.#acquire(shard, taken.epoch, taken.revision, now);
+    else this.#states.delete(shard);
+  }
+
+  /**
+   * Claims `shard` over what was read (the shared epoch claim: epoch + 1, compare-and-set). A
+   * `conflict` is another contender winning; anything else is logged, never dropped silently.
+   */
+  async #claim(
+    kv: KV,
+    shard: number,
+    previous: { epoch: number | undefined; revision: number } | undefined,
+  ) {
+    const outcome = await claimEpoch(kv, this.#key(shard), previous, (epoch) =>
+      encode({ holder: this.#config.nodeId, epoch }),
+    );
+    if (outcome.status === 'unavailable')
+      this.#logger.warn({ err: outcome.error, shard }, 'shard lease claim failed');
+    return outcome;
   }
 
   /** Re-reads the flag (`stop()` may set it while a renewal is awaited). */
@@ -260,7 +266,7 @@ function encode(lease: Lease): Uint8Array {
   return encoder.encode(JSON.stringify(lease));
 }
 
-/** The lease in `bytes`, or undefined when it does not parse (its epoch then counts as 0). */
+/** The lease in `bytes`, or undefined when it does not parse (a claim over it then takes its revision + 1 as epoch: see nextEpoch). */
 function decode(bytes: Uint8Array): Lease | undefined {
   try {
     const parsed = LeaseSchema.safeParse(JSON.parse(decoder.decode(bytes)));

@@ -1,5 +1,6 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
+import { NATS_BUCKETS, openBucket } from '../nats/index.js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { ErrorCode, RuntimeError, isRuntimeError, parseOptions } from '../errors/index.js';
@@ -37,7 +38,7 @@ export const JetStreamCheckpointStoreOptionsSchema = z.strictObject({
   bucket: z
     .string()
     .regex(/^[-\w]+$/, 'must be letters, digits, "-" or "_"')
-    .default('agentvisor_checkpoints'),
+    .default(NATS_BUCKETS.checkpoints),
   /** Revisions the bucket keeps per actor (KV `history`); the server drops older ones. @default 5 */
   keep: z.number().int().min(1).max(64).default(5),
   /**
@@ -119,7 +120,7 @@ export class JetStreamCheckpointStore implements CheckpointStore {
     return nats('open bucket', config.bucket, async () => {
       const js = jetstream(nc);
       const jsm = await jetstreamManager(nc);
-      const kv = await new Kvm(js).create(config.bucket, { history: config.keep });
+      const kv = await openBucket(nc, config.bucket, { history: config.keep });
       const stream = `KV_${config.bucket}`;
       const info = await jsm.streams.info(stream);
       const direct = info.config.allow_direct;

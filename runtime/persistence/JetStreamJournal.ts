@@ -13,6 +13,7 @@ import type {
 import { fenced } from './internal/storeErrors.js';
 import { nats, natsStoreError, payloadLimit, wrongLastSequence } from './internal/natsErrors.js';
 import { findJournalStream, openJournalStream } from './internal/natsJournalStream.js';
+import { NATS_JOURNAL } from '../nats/index.js';
 import { encodeToken, journalMessageId } from './internal/natsNames.js';
 import {
   lastMessage,
@@ -30,12 +31,12 @@ export const JetStreamJournalOptionsSchema = z.strictObject({
   stream: z
     .string()
     .regex(/^[^.*>\s/\\]+$/, 'must not contain ".", "*", ">", "/", "\\" or whitespace')
-    .default('AGENTVISOR_JOURNAL'),
+    .default(NATS_JOURNAL.stream),
   /** Subjects are `<subjectPrefix>.<actor token>`; the stream takes `<subjectPrefix>.*`. @default 'av.journal' */
   subjectPrefix: z
     .string()
     .regex(new RegExp(`^${TOKEN}(\\.${TOKEN})*$`), 'must be dot-separated tokens, no wildcards')
-    .default('av.journal'),
+    .default(NATS_JOURNAL.subjectPrefix),
   /** How long the stream remembers event ids for deduplication (`duplicate_window`), in ms. @default 120_000 */
   duplicateWindowMs: z.number().int().positive().default(120_000),
   /** Largest encoded event accepted, in bytes; the server's `max_payload` caps it too. @default 1_000_000 */

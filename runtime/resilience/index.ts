@@ -82,5 +82,3 @@ export type {
   ResiliencePipelineDeps,
   AttemptContext,
 } from './createResiliencePipeline.js';
-export { BreakerKvSync, syncBreakersWithKv, BreakerKvSyncOptionsSchema } from './BreakerKvSync.js';
-export type { BreakerKvSyncOptions, BreakerSyncApplied } from './BreakerKvSync.js';

@@ -1,11 +1,12 @@
+import { kvToken } from '../../nats/index.js';
+
 /**
  * @internal An arbitrary name (an actor's) as base64url of its UTF-8 bytes, without padding: only
  * `[A-Za-z0-9_-]`, so it is a valid NATS subject token (no `.`, `*`, `>` or whitespace) and a
- * valid part of a KV key, and distinct names give distinct tokens.
+ * valid part of a KV key, and distinct names give distinct tokens. The same encoder as the
+ * cluster's KV keys ({@link kvToken}, runtime/nats).
  */
-export function encodeToken(name: string): string {
-  return Buffer.from(name, 'utf8').toString('base64url');
-}
+export const encodeToken: (name: string) => string = kvToken;
 
 /** Characters an id may keep as they are inside a header value: printable ASCII but `~`. */
 const PLAIN_ID = /^[!-}]+$/;

@@ -1,5 +1,4 @@
-import { jetstream } from '@nats-io/jetstream';
-import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
+import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 
@@ -7,9 +6,13 @@ import { z } from 'zod';
 type KvWatch = Awaited<ReturnType<KV['watch']>>;
 import { ErrorCode, isRuntimeError, parseOptions, RuntimeError } from '../errors/index.js';
 import type { Disposable } from '../transport/index.js';
-import type { BreakerRegistry } from './BreakerRegistry.js';
-import { CircuitBreakerSnapshotSchema, type BreakerStateChange } from './CircuitBreaker.js';
-import { Listeners } from './internal/Listeners.js';
+import { NATS_BUCKETS, kvToken, openBucket } from '../nats/index.js';
+import {
+  CircuitBreakerSnapshotSchema,
+  Listeners,
+  type BreakerRegistry,
+  type BreakerStateChange,
+} from '../resilience/index.js';
 
 /** Options of {@link syncBreakersWithKv}. */
 export const BreakerKvSyncOptionsSchema = z.strictObject({
@@ -22,7 +25,7 @@ export const BreakerKvSyncOptionsSchema = z.strictObject({
   bucket: z
     .string()
     .regex(/^[-\w]+$/, 'must be letters, digits, "-" or "_"')
-    .default('agentvisor_breakers'),
+    .default(NATS_BUCKETS.breakers),
 });
 /** What callers pass to {@link syncBreakersWithKv}. */
 export type BreakerKvSyncOptions = z.input<typeof BreakerKvSyncOptionsSchema>;
@@ -111,7 +114,7 @@ export class BreakerKvSync implements AsyncDisposable {
   ): Promise<BreakerKvSync> {
     const config = parseOptions(BreakerKvSyncOptionsSchema, options, 'breaker KV sync');
     try {
-      const kv = await new Kvm(jetstream(nc)).create(config.bucket, { history: 1 });
+      const kv = await openBucket(nc, config.bucket, { history: 1 });
       const watch = await kv.watch({ key: 'b.>' });
       return new BreakerKvSync(registry, kv, config.node, watch);
     } catch (error) {
@@ -230,7 +233,7 @@ export class BreakerKvSync implements AsyncDisposable {
 
 /** The KV key of a breaker: its registry key, base64url-encoded (KV keys allow `[-/_=.a-zA-Z0-9]`). */
 function keyOf(breaker: string): string {
-  return `b.${Buffer.from(breaker).toString('base64url')}`;
+  return `b.${kvToken(breaker)}`;
 }
 
 function unavailable(op: string, error: unknown): RuntimeError {

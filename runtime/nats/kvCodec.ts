@@ -6,9 +6,21 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 /**
  * @internal A name as one KV key token: base64url of its UTF-8 bytes (KV keys allow only
  * `[-/_=.a-zA-Z0-9]`), so any node, namespace or unit name is a valid, distinct token.
+ *
+ * The one name→token encoder of KV keys and JetStream subjects (persistence's actor tokens are
+ * the same function). The transport's subject encoder differs on purpose for now: it keeps a
+ * plain name as it is and marks an encoded one with `~` (readable subjects), see its notes.
  */
 export function kvToken(name: string): string {
   return Buffer.from(name, 'utf8').toString('base64url');
+}
+
+/**
+ * @internal A KV key of `names`, each one {@link kvToken}, joined by `.` (a namespace and a unit:
+ * `kvKey('ns', 'unit')`). A number stays as it is (a shard: digits are a valid token already).
+ */
+export function kvKey(...names: readonly (string | number)[]): string {
+  return names.map((n) => (typeof n === 'number' ? String(n) : kvToken(n))).join('.');
 }
 
 /** @internal Reverses {@link kvToken}. */
