@@ -32,11 +32,7 @@ export class ExpectedRuntimeError extends Error {
  * await expectRuntimeError(system.ask(ref, msg), 'ERR_TIMEOUT');
  */
 export function expectRuntimeError(
-  promise: PromiseLike<unknown>,
-  code: ErrorCode,
-): Promise<RuntimeError>;
-export function expectRuntimeError(
-  fn: () => PromiseLike<unknown>,
+  promise: PromiseLike<unknown> | (() => PromiseLike<unknown>),
   code: ErrorCode,
 ): Promise<RuntimeError>;
 export function expectRuntimeError(fn: () => unknown, code: ErrorCode): RuntimeError;

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { expectRuntimeError } from 'agentvisor/testing';
 import { createLogger, isRuntimeError, type RuntimeError } from 'agentvisor';
 import { createOpenAIClient, type ModelRequest, type OpenAIClientOptions } from 'agentvisor/actors';
 import { classifyFailure } from 'agentvisor/supervisors';
@@ -6,15 +7,6 @@ import { completionBody, fakeFetch, jsonResponse, type Answer } from './fakeFetc
 
 const hello: ModelRequest = { messages: [{ role: 'user', content: 'Hello' }] };
 const base = { baseUrl: 'http://models.test/v1', model: 'm-1' } as const;
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
 
 async function rejection(promise: Promise<unknown>): Promise<RuntimeError> {
   const err: unknown = await promise.then(
@@ -43,13 +35,13 @@ describe('createOpenAIClient options', () => {
     ['an empty model', { model: '' }, 'model'],
     ['an unknown option', { retries: 1 }, ''],
   ])('refuses %s with ERR_INVALID_OPTIONS', (_what, patch, path) => {
-    const err = thrown(() =>
-      createOpenAIClient({ ...base, apiKey: 'sk-secret', ...patch } as OpenAIClientOptions),
+    const err = expectRuntimeError(
+      () => createOpenAIClient({ ...base, apiKey: 'sk-secret', ...patch } as OpenAIClientOptions),
+      'ERR_INVALID_OPTIONS',
     );
-    expect(isRuntimeError(err, 'ERR_INVALID_OPTIONS')).toBe(true);
-    const issues = (err as RuntimeError).details?.['issues'] as { path: string }[];
+    const issues = err.details?.['issues'] as { path: string }[];
     expect(issues.map((i) => i.path)).toContain(path);
-    expect(JSON.stringify((err as RuntimeError).toWire())).not.toContain('sk-secret');
+    expect(JSON.stringify(err.toWire())).not.toContain('sk-secret');
   });
 
   it('is named after its model unless given a name', () => {
