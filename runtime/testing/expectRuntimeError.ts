@@ -22,6 +22,16 @@ export class ExpectedRuntimeError extends Error {
 }
 
 /**
+ * What {@link expectRuntimeError} returns for a function returning `R`: a promise of the error
+ * when `R` is a promise, the error itself otherwise (also for a function that only throws).
+ */
+export type ExpectRuntimeErrorResult<R> = [R] extends [never]
+  ? RuntimeError
+  : [R] extends [PromiseLike<unknown>]
+    ? Promise<RuntimeError>
+    : RuntimeError;
+
+/**
  * Asserts that `fn` throws (or `promise` rejects with) a {@link RuntimeError} of `code`, and
  * returns that error for further checks on its `details`. Anything else (no throw, another code,
  * not a RuntimeError) fails with an {@link ExpectedRuntimeError} that carries what happened.
@@ -32,10 +42,10 @@ export class ExpectedRuntimeError extends Error {
  * await expectRuntimeError(system.ask(ref, msg), 'ERR_TIMEOUT');
  */
 export function expectRuntimeError(
-  promise: PromiseLike<unknown> | (() => PromiseLike<unknown>),
+  promise: PromiseLike<unknown>,
   code: ErrorCode,
 ): Promise<RuntimeError>;
-export function expectRuntimeError(fn: () => unknown, code: ErrorCode): RuntimeError;
+export function expectRuntimeError<R>(fn: () => R, code: ErrorCode): ExpectRuntimeErrorResult<R>;
 export function expectRuntimeError(
   fnOrPromise: (() => unknown) | PromiseLike<unknown>,
   code: ErrorCode,

@@ -9,3 +9,4 @@ export type { TestCertificates } from './generateTestCertificates.js';
 export { waitFor, WaitForTimeoutError } from './waitFor.js';
 export type { WaitForOptions } from './waitFor.js';
 export { expectRuntimeError, ExpectedRuntimeError } from './expectRuntimeError.js';
+export type { ExpectRuntimeErrorResult } from './expectRuntimeError.js';
