@@ -1,21 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expectRuntimeError } from 'agentvisor/testing';
-import { createLogger, isRuntimeError, type RuntimeError } from 'agentvisor';
+import { createLogger } from 'agentvisor';
 import { createOpenAIClient, type ModelRequest, type OpenAIClientOptions } from 'agentvisor/actors';
 import { classifyFailure } from 'agentvisor/supervisors';
 import { completionBody, fakeFetch, jsonResponse, type Answer } from './fakeFetch.js';
 
 const hello: ModelRequest = { messages: [{ role: 'user', content: 'Hello' }] };
 const base = { baseUrl: 'http://models.test/v1', model: 'm-1' } as const;
-
-async function rejection(promise: Promise<unknown>): Promise<RuntimeError> {
-  const err: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isRuntimeError(err)).toBe(true);
-  return err as RuntimeError;
-}
 
 /** A client whose fetch answers with `answers`, and the calls it made. */
 function clientWith(options: Partial<OpenAIClientOptions>, ...answers: Answer[]) {
@@ -145,13 +136,19 @@ describe('createOpenAIClient answers', () => {
   });
 
   it('fails with invalid-output on a tool call without a name', async () => {
-    const err = await rejection(answer({ tool_calls: [{ function: { arguments: '{}' } }] }));
+    const err = await expectRuntimeError(
+      answer({ tool_calls: [{ function: { arguments: '{}' } }] }),
+      'ERR_MODEL_OUTPUT',
+    );
     expect(err.code).toBe('ERR_MODEL_OUTPUT');
     expect(classifyFailure(err)).toBe('invalid-output');
   });
 
   it('reports a refusal as a safety failure', async () => {
-    const err = await rejection(answer({ content: null, refusal: "I can't help with that." }));
+    const err = await expectRuntimeError(
+      answer({ content: null, refusal: "I can't help with that." }),
+      'ERR_MODEL_OUTPUT',
+    );
     expect(err.code).toBe('ERR_MODEL_OUTPUT');
     expect(err.details?.['failureClass']).toBe('safety');
     expect(classifyFailure(err)).toBe('safety');

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { expectRuntimeError } from 'agentvisor/testing';
 import { createMachine } from 'xstate';
-import { isRuntimeError, type OptionIssue, type RuntimeError } from 'agentvisor';
+import { type OptionIssue, type RuntimeError } from 'agentvisor';
 import {
   loadPolicyFile,
   parsePolicy,
@@ -13,16 +13,6 @@ import {
 
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-
-async function rejected(promise: Promise<unknown>): Promise<RuntimeError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isRuntimeError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a RuntimeError, the promise resolved');
-}
 
 function issuesOf(err: RuntimeError): OptionIssue[] {
   return (err.details as { issues: OptionIssue[] }).issues;
@@ -403,21 +393,21 @@ describe('loadPolicyFile', () => {
 
   it('rejects a missing file, naming it', async () => {
     const file = fixture('missing.yaml');
-    const err = await rejected(loadPolicyFile(file));
+    const err = await expectRuntimeError(loadPolicyFile(file), 'ERR_INVALID_OPTIONS');
     expect(err.code).toBe('ERR_INVALID_OPTIONS');
     expect(err.details).toMatchObject({ file, issues: [{ path: '' }] });
   });
 
   it('rejects an extension other than .yaml, .yml or .json', async () => {
     const file = fixture('desk.txt');
-    const err = await rejected(loadPolicyFile(file));
+    const err = await expectRuntimeError(loadPolicyFile(file), 'ERR_INVALID_OPTIONS');
     expect(err.code).toBe('ERR_INVALID_OPTIONS');
     expect(err.details).toMatchObject({ file });
   });
 
   it('names the file and the field of an invalid policy', async () => {
     const file = fixture('invalid.yml');
-    const err = await rejected(loadPolicyFile(file));
+    const err = await expectRuntimeError(loadPolicyFile(file), 'ERR_INVALID_OPTIONS');
     expect(err.code).toBe('ERR_INVALID_OPTIONS');
     expect(err.details).toMatchObject({ file });
     expect(issuesOf(err).map((i) => i.path)).toStrictEqual([
