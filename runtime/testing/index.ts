@@ -6,3 +6,7 @@ export { startNatsCluster } from './startNatsCluster.js';
 export type { NatsClusterHandle, StartNatsClusterOptions } from './startNatsCluster.js';
 export { generateTestCertificates } from './generateTestCertificates.js';
 export type { TestCertificates } from './generateTestCertificates.js';
+export { waitFor, WaitForTimeoutError } from './waitFor.js';
+export type { WaitForOptions } from './waitFor.js';
+export { expectRuntimeError, ExpectedRuntimeError } from './expectRuntimeError.js';
+export type { ExpectRuntimeErrorResult } from './expectRuntimeError.js';

@@ -1,19 +1,10 @@
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { isRuntimeError } from 'agentvisor';
+import { expectRuntimeError } from 'agentvisor/testing';
 import { PoisonDetector, type PoisonDetectorOptions } from '../../supervisors/poisonDetector.js';
 
 const msg = (payload: unknown, type = 'summarize') => ({ type, payload });
 const boom = () => new Error('boom');
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
 
 describe('PoisonDetector', () => {
   it('finds a message poison on its second identical failure (default threshold 2)', () => {
@@ -161,12 +152,7 @@ describe('PoisonDetector', () => {
     ['maxSignatures 0', { maxSignatures: 0 }],
     ['an unknown option', { tresHold: 2 } as PoisonDetectorOptions],
   ])('refuses %s with ERR_INVALID_OPTIONS', (_, options) => {
-    expect(
-      isRuntimeError(
-        thrown(() => new PoisonDetector(options)),
-        'ERR_INVALID_OPTIONS',
-      ),
-    ).toBe(true);
+    expectRuntimeError(() => new PoisonDetector(options), 'ERR_INVALID_OPTIONS');
   });
 
   /** Failures of a few messages and errors at sorted random times. */

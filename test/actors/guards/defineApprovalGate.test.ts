@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, isRuntimeError } from 'agentvisor';
+import { ErrorCode } from 'agentvisor';
 import { createApprovalBroker, defineApprovalGate } from 'agentvisor/actors';
-import { flushMicrotasks, TestClock } from 'agentvisor/testing';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
+import { flushMicrotasks, TestClock, expectRuntimeError } from 'agentvisor/testing';
 
 describe('defineApprovalGate', () => {
   it('builds the human effect input: critical, with deadline and a denying default', () => {
@@ -64,8 +55,10 @@ describe('defineApprovalGate', () => {
 
   it('refuses a decision outside its options with ERR_INVALID_DECISION', () => {
     const gate = defineApprovalGate({ name: 'g', question: 'q' });
-    const error = thrown(() => gate.outcome({ choice: 'maybe', decidedBy: 'human' }));
-    expect(isRuntimeError(error, ErrorCode.InvalidDecision)).toBe(true);
+    expectRuntimeError(
+      () => gate.outcome({ choice: 'maybe', decidedBy: 'human' }),
+      ErrorCode.InvalidDecision,
+    );
   });
 
   it('rejects unsafe or malformed definitions with ERR_INVALID_OPTIONS', () => {
@@ -80,12 +73,7 @@ describe('defineApprovalGate', () => {
       { name: 'g', question: 'q', extra: 1 },
     ];
     for (const options of bad) {
-      expect(
-        isRuntimeError(
-          thrown(() => defineApprovalGate(options as never)),
-          ErrorCode.InvalidOptions,
-        ),
-      ).toBe(true);
+      expectRuntimeError(() => defineApprovalGate(options), ErrorCode.InvalidOptions);
     }
     // An approving default is possible, but only on purpose.
     const lenient = defineApprovalGate({

@@ -1,29 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogger, isRuntimeError, type RuntimeError } from 'agentvisor';
+import { expectRuntimeError } from 'agentvisor/testing';
+import { createLogger } from 'agentvisor';
 import { createOpenAIClient, type ModelRequest, type OpenAIClientOptions } from 'agentvisor/actors';
 import { classifyFailure } from 'agentvisor/supervisors';
 import { completionBody, fakeFetch, jsonResponse, type Answer } from './fakeFetch.js';
 
 const hello: ModelRequest = { messages: [{ role: 'user', content: 'Hello' }] };
 const base = { baseUrl: 'http://models.test/v1', model: 'm-1' } as const;
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RuntimeError> {
-  const err: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isRuntimeError(err)).toBe(true);
-  return err as RuntimeError;
-}
 
 /** A client whose fetch answers with `answers`, and the calls it made. */
 function clientWith(options: Partial<OpenAIClientOptions>, ...answers: Answer[]) {
@@ -43,13 +26,13 @@ describe('createOpenAIClient options', () => {
     ['an empty model', { model: '' }, 'model'],
     ['an unknown option', { retries: 1 }, ''],
   ])('refuses %s with ERR_INVALID_OPTIONS', (_what, patch, path) => {
-    const err = thrown(() =>
-      createOpenAIClient({ ...base, apiKey: 'sk-secret', ...patch } as OpenAIClientOptions),
+    const err = expectRuntimeError(
+      () => createOpenAIClient({ ...base, apiKey: 'sk-secret', ...patch } as OpenAIClientOptions),
+      'ERR_INVALID_OPTIONS',
     );
-    expect(isRuntimeError(err, 'ERR_INVALID_OPTIONS')).toBe(true);
-    const issues = (err as RuntimeError).details?.['issues'] as { path: string }[];
+    const issues = err.details?.['issues'] as { path: string }[];
     expect(issues.map((i) => i.path)).toContain(path);
-    expect(JSON.stringify((err as RuntimeError).toWire())).not.toContain('sk-secret');
+    expect(JSON.stringify(err.toWire())).not.toContain('sk-secret');
   });
 
   it('is named after its model unless given a name', () => {
@@ -153,13 +136,19 @@ describe('createOpenAIClient answers', () => {
   });
 
   it('fails with invalid-output on a tool call without a name', async () => {
-    const err = await rejection(answer({ tool_calls: [{ function: { arguments: '{}' } }] }));
+    const err = await expectRuntimeError(
+      answer({ tool_calls: [{ function: { arguments: '{}' } }] }),
+      'ERR_MODEL_OUTPUT',
+    );
     expect(err.code).toBe('ERR_MODEL_OUTPUT');
     expect(classifyFailure(err)).toBe('invalid-output');
   });
 
   it('reports a refusal as a safety failure', async () => {
-    const err = await rejection(answer({ content: null, refusal: "I can't help with that." }));
+    const err = await expectRuntimeError(
+      answer({ content: null, refusal: "I can't help with that." }),
+      'ERR_MODEL_OUTPUT',
+    );
     expect(err.code).toBe('ERR_MODEL_OUTPUT');
     expect(err.details?.['failureClass']).toBe('safety');
     expect(classifyFailure(err)).toBe('safety');

@@ -40,7 +40,11 @@ export function fakeFetch(...answers: Answer[]) {
 }
 
 /** A JSON response. */
-export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}) {
+export function jsonResponse(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Response {
   return new Response(JSON.stringify(body), {
     status,
     headers: { 'content-type': 'application/json', ...headers },
@@ -64,7 +68,11 @@ export function completionBody(
  * An event-stream response whose bytes the test pushes one at a time. Aborting the call's signal
  * errors the body with the reason, as undici does.
  */
-export function manualStream(call: FetchCall) {
+export function manualStream(call: FetchCall): {
+  response: Response;
+  push(text: string): void;
+  end(): void;
+} {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   const body = new ReadableStream<Uint8Array>({
     start(c) {

@@ -126,7 +126,15 @@ describe('ClusterNode failover (property)', () => {
               );
             }),
           );
-          await sleep(2 * FAST.heartbeatMs);
+          // Not a sleep: two more heartbeats of every up node, seen by every up node.
+          const beats = () =>
+            up.flatMap((n) => up.map((m) => n.membership.seen(m.id)?.record.at ?? -1));
+          for (let b = 0; b < 2; b++) {
+            const before = beats();
+            await waitFor(`heartbeat round ${String(b + 1)} seen everywhere`, () =>
+              beats().every((at, i) => at > before[i]!),
+            );
+          }
           for (const unit of UNITS) await send(unit, 10_000);
           for (const unit of UNITS) {
             expect(runners(unit)).toHaveLength(1);

@@ -61,7 +61,11 @@ describe('ClusterNode partition', () => {
         cutOff.every((u) => [a, b].some((n) => n.system.describe(u)?.status === 'running')),
       );
       for (const name of names) await ask(name, 'add', { id: 'x2' }, `${name}-x2`);
-      await sleep(3 * FAST.deadAfterMs); // well past the TTL
+      // Well past the TTL, as p itself measures it: no heartbeat of p got through for 3 TTLs.
+      await waitFor(
+        'p cut off for 3 TTLs',
+        () => p.membership.ownSilenceMs >= 3 * FAST.deadAfterMs,
+      );
       proxy.restore();
 
       await waitFor('p stopped its stale copies', () =>

@@ -193,7 +193,21 @@ describe('cluster of node processes', () => {
       const self = s.nodes.find((n) => n.record.node === zombie.id)?.status;
       return self !== undefined && moved.every((u) => !self.units.some((x) => x.name === u));
     });
-    await sleep(500);
+    // Not a sleep: two more heartbeats written by the zombie after it dropped the units prove
+    // that its event loop has run on (any write it still had queued would have landed by then).
+    const beat = async () =>
+      (await status(ns)).nodes.find((n) => n.record.node === zombie.id)?.record.at;
+    let seen = await beat();
+    for (let b = 0; b < 2; b++) {
+      const after = seen;
+      seen = await waitFor(`zombie heartbeat ${String(b + 1)} after SIGCONT`, async () => {
+        const at = await beat();
+        return at !== undefined && after !== undefined && at > after ? at : undefined;
+      });
+    }
+    await waitFor('the zombie reported its local copies stopped', () =>
+      zombie.output().includes('local copy stopped'),
+    );
     expect(await positions()).toEqual(frozen);
     expect(zombie.output()).toContain('local copy stopped');
     const expected = Array.from({ length: 6 }, (_, r) => `r${r}`);

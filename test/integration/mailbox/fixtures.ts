@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { assign, setup } from 'xstate';
+import { waitFor } from 'agentvisor/testing';
 import {
   DurableMailbox,
   JetStreamCheckpointStore,
@@ -233,9 +234,5 @@ export async function eventually(
   check: () => Promise<boolean> | boolean,
   timeoutMs = 15_000,
 ): Promise<void> {
-  const start = systemClock.monotonic();
-  while (!(await check())) {
-    if (systemClock.monotonic() - start > timeoutMs) throw new Error('condition not reached');
-    await elapse(25);
-  }
+  await waitFor('the condition', check, { timeoutMs, intervalMs: 25 });
 }

@@ -1,15 +1,7 @@
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { classifyError, createBudget, ErrorCode, isRuntimeError } from 'agentvisor';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
+import { expectRuntimeError } from 'agentvisor/testing';
+import { classifyError, createBudget, ErrorCode } from 'agentvisor';
 
 describe('Budget', () => {
   it('charges usage and fails with ERR_BUDGET_EXCEEDED, class budget, once over', () => {
@@ -23,10 +15,9 @@ describe('Budget', () => {
       steps: 1,
     });
     expect(budget.remaining()).toEqual({ tokens: 40, cost: 0.75, steps: 2 });
-    const err = thrown(() => {
+    const err = expectRuntimeError(() => {
       budget.charge({ inputTokens: 30, outputTokens: 11 });
-    });
-    expect(isRuntimeError(err, ErrorCode.BudgetExceeded)).toBe(true);
+    }, ErrorCode.BudgetExceeded);
     expect(classifyError(err)).toBe('budget');
     expect((err as { details: unknown }).details).toMatchObject({
       failureClass: 'budget',
@@ -42,10 +33,10 @@ describe('Budget', () => {
     const budget = createBudget({ maxSteps: 2 });
     budget.check();
     budget.charge({ steps: 2 });
-    const err = thrown(() => {
+    const err = expectRuntimeError(() => {
       budget.check();
-    });
-    expect((err as { details: unknown }).details).toMatchObject({ dimension: 'steps' });
+    }, ErrorCode.BudgetExceeded);
+    expect(err.details).toMatchObject({ dimension: 'steps' });
   });
 
   it('has no limit where none is set', () => {
@@ -76,10 +67,11 @@ describe('Budget', () => {
       tokens += usage.inputTokens + usage.outputTokens;
       steps += usage.steps;
       const over = tokens > limits.maxTokens || steps > limits.maxSteps;
-      const err = thrown(() => {
+      const charge = (): void => {
         budget.charge(usage);
-      });
-      expect(isRuntimeError(err, ErrorCode.BudgetExceeded)).toBe(over);
+      };
+      if (over) expectRuntimeError(charge, ErrorCode.BudgetExceeded);
+      else expect(charge).not.toThrow();
     }
   });
 
@@ -91,31 +83,16 @@ describe('Budget', () => {
       { snapshot: JSON.parse(JSON.stringify(budget.toSnapshot())) },
     );
     expect(copy.spent).toEqual(budget.spent);
-    expect(
-      isRuntimeError(
-        thrown(() => createBudget({}, { snapshot: { v: 9 } })),
-        ErrorCode.CheckpointVersion,
-      ),
-    ).toBe(true);
+    expectRuntimeError(() => createBudget({}, { snapshot: { v: 9 } }), ErrorCode.CheckpointVersion);
   });
 
   it('refuses negative or non-finite usage', () => {
     const budget = createBudget();
-    expect(
-      isRuntimeError(
-        thrown(() => {
-          budget.charge({ inputTokens: -1 });
-        }),
-        ErrorCode.InvalidOptions,
-      ),
-    ).toBe(true);
-    expect(
-      isRuntimeError(
-        thrown(() => {
-          budget.charge({ cost: NaN });
-        }),
-        ErrorCode.InvalidOptions,
-      ),
-    ).toBe(true);
+    expectRuntimeError(() => {
+      budget.charge({ inputTokens: -1 });
+    }, ErrorCode.InvalidOptions);
+    expectRuntimeError(() => {
+      budget.charge({ cost: NaN });
+    }, ErrorCode.InvalidOptions);
   });
 });

@@ -1,16 +1,7 @@
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { createIdleTimeout, Deadline, ErrorCode, isRuntimeError } from 'agentvisor';
-import { TestClock } from 'agentvisor/testing';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
+import { TestClock, expectRuntimeError } from 'agentvisor/testing';
 
 describe('Deadline', () => {
   it('counts down on the clock and aborts its signal with ERR_TIMEOUT at expiry', async () => {
@@ -105,18 +96,8 @@ describe('Deadline', () => {
 
   it('refuses a negative or NaN budget with ERR_INVALID_OPTIONS', () => {
     const clock = new TestClock();
-    expect(
-      isRuntimeError(
-        thrown(() => Deadline.after(-1, { clock })),
-        ErrorCode.InvalidOptions,
-      ),
-    ).toBe(true);
-    expect(
-      isRuntimeError(
-        thrown(() => Deadline.none({ clock }).child(NaN)),
-        ErrorCode.InvalidOptions,
-      ),
-    ).toBe(true);
+    expectRuntimeError(() => Deadline.after(-1, { clock }), ErrorCode.InvalidOptions);
+    expectRuntimeError(() => Deadline.none({ clock }).child(NaN), ErrorCode.InvalidOptions);
   });
 
   it('throwIfExpired throws the same timeout error', async () => {
@@ -125,9 +106,9 @@ describe('Deadline', () => {
     d.throwIfExpired();
     await clock.advance(10);
     expect(
-      thrown(() => {
+      expectRuntimeError(() => {
         d.throwIfExpired();
-      }),
+      }, d.timeoutError().code),
     ).toBe(d.timeoutError());
   });
 });

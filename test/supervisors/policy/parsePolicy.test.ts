@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { expectRuntimeError } from 'agentvisor/testing';
 import { createMachine } from 'xstate';
-import { isRuntimeError, type OptionIssue, type RuntimeError } from 'agentvisor';
+import { type OptionIssue, type RuntimeError } from 'agentvisor';
 import {
   loadPolicyFile,
   parsePolicy,
@@ -12,26 +13,6 @@ import {
 
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-
-function thrown(fn: () => unknown): RuntimeError {
-  try {
-    fn();
-  } catch (err) {
-    if (isRuntimeError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a RuntimeError, nothing was thrown');
-}
-
-async function rejected(promise: Promise<unknown>): Promise<RuntimeError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isRuntimeError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a RuntimeError, the promise resolved');
-}
 
 function issuesOf(err: RuntimeError): OptionIssue[] {
   return (err.details as { issues: OptionIssue[] }).issues;
@@ -222,7 +203,7 @@ describe('parsePolicy', () => {
   ];
 
   it.each(invalid)('rejects %s, naming the field', (_name, input, path) => {
-    const err = thrown(() => parsePolicy(input));
+    const err = expectRuntimeError(() => parsePolicy(input), 'ERR_INVALID_OPTIONS');
     expect(err.code).toBe('ERR_INVALID_OPTIONS');
     expect(issuesOf(err).map((i) => i.path)).toStrictEqual([path]);
   });
@@ -231,7 +212,7 @@ describe('parsePolicy', () => {
     const input = policyWith({
       children: [worker('fetch'), { id: 'team', type: 'supervisor', children: [worker('fetch')] }],
     });
-    const err = thrown(() => parsePolicy(input));
+    const err = expectRuntimeError(() => parsePolicy(input), 'ERR_INVALID_OPTIONS');
     expect(err.code).toBe('ERR_INVALID_OPTIONS');
     expect(issuesOf(err).map((i) => i.path)).toStrictEqual([
       'root.children[0].id',
@@ -243,7 +224,7 @@ describe('parsePolicy', () => {
     const input = policyWith({
       children: [{ id: 'team', type: 'supervisor', children: [worker('w', { name: 'desk' })] }],
     });
-    const err = thrown(() => parsePolicy(input));
+    const err = expectRuntimeError(() => parsePolicy(input), 'ERR_INVALID_OPTIONS');
     expect(err.code).toBe('ERR_INVALID_OPTIONS');
     expect(issuesOf(err).map((i) => i.path)).toStrictEqual([
       'root.id',
@@ -255,14 +236,17 @@ describe('parsePolicy', () => {
     const input = policyWith({
       children: [worker('a'), worker('b'), worker('c', { restart: 'sometimes' })],
     });
-    const err = thrown(() => parsePolicy(input));
+    const err = expectRuntimeError(() => parsePolicy(input), 'ERR_INVALID_OPTIONS');
     expect(err.message).toContain(
       'root.children[2].restart: expected one of "permanent" | "transient" | "temporary", got "sometimes"',
     );
   });
 
   it('reports every problem, not only the first', () => {
-    const err = thrown(() => parsePolicy(policyWith({ intensity: -1, periodMs: 0 })));
+    const err = expectRuntimeError(
+      () => parsePolicy(policyWith({ intensity: -1, periodMs: 0 })),
+      'ERR_INVALID_OPTIONS',
+    );
     expect(issuesOf(err).map((i) => i.path)).toStrictEqual(['root.intensity', 'root.periodMs']);
   });
 
@@ -293,7 +277,10 @@ describe('parsePolicy', () => {
   });
 
   it('rejects an agent that is neither a name nor a definition', () => {
-    const err = thrown(() => parsePolicy(policyWith({ children: [worker('a', { agent: 42 })] })));
+    const err = expectRuntimeError(
+      () => parsePolicy(policyWith({ children: [worker('a', { agent: 42 })] })),
+      'ERR_INVALID_OPTIONS',
+    );
     expect(issuesOf(err).map((i) => i.path)).toStrictEqual(['root.children[0].agent']);
   });
 });
@@ -350,7 +337,10 @@ describe('parsePolicyText', () => {
   });
 
   it('rejects malformed YAML with the line of the error', () => {
-    const err = thrown(() => parsePolicyText('root:\n  id: desk\n   children: []\n'));
+    const err = expectRuntimeError(
+      () => parsePolicyText('root:\n  id: desk\n   children: []\n'),
+      'ERR_INVALID_OPTIONS',
+    );
     expect(err.code).toBe('ERR_INVALID_OPTIONS');
     const issues = issuesOf(err);
     expect(issues).toHaveLength(1);
@@ -359,13 +349,19 @@ describe('parsePolicyText', () => {
   });
 
   it('rejects duplicate YAML keys', () => {
-    const err = thrown(() => parsePolicyText('root:\n  id: desk\n  id: other\n'));
+    const err = expectRuntimeError(
+      () => parsePolicyText('root:\n  id: desk\n  id: other\n'),
+      'ERR_INVALID_OPTIONS',
+    );
     expect(err.code).toBe('ERR_INVALID_OPTIONS');
     expect(issuesOf(err).map((i) => i.path)).toStrictEqual(['']);
   });
 
   it('rejects malformed JSON with the line of the error', () => {
-    const err = thrown(() => parsePolicyText('{\n  "root": {\n    "id": desk\n  }\n}', 'json'));
+    const err = expectRuntimeError(
+      () => parsePolicyText('{\n  "root": {\n    "id": desk\n  }\n}', 'json'),
+      'ERR_INVALID_OPTIONS',
+    );
     expect(err.code).toBe('ERR_INVALID_OPTIONS');
     const issues = issuesOf(err);
     expect(issues).toHaveLength(1);
@@ -374,13 +370,18 @@ describe('parsePolicyText', () => {
   });
 
   it('validates parsed text as parsePolicy does', () => {
-    const err = thrown(() => parsePolicyText('root:\n  id: desk\n  intensity: lots\n'));
+    const err = expectRuntimeError(
+      () => parsePolicyText('root:\n  id: desk\n  intensity: lots\n'),
+      'ERR_INVALID_OPTIONS',
+    );
     expect(err.code).toBe('ERR_INVALID_OPTIONS');
     expect(issuesOf(err).map((i) => i.path)).toStrictEqual(['root.intensity']);
   });
 
   it('rejects empty text', () => {
-    expect(thrown(() => parsePolicyText('')).code).toBe('ERR_INVALID_OPTIONS');
+    expect(expectRuntimeError(() => parsePolicyText(''), 'ERR_INVALID_OPTIONS').code).toBe(
+      'ERR_INVALID_OPTIONS',
+    );
   });
 });
 
@@ -392,21 +393,21 @@ describe('loadPolicyFile', () => {
 
   it('rejects a missing file, naming it', async () => {
     const file = fixture('missing.yaml');
-    const err = await rejected(loadPolicyFile(file));
+    const err = await expectRuntimeError(loadPolicyFile(file), 'ERR_INVALID_OPTIONS');
     expect(err.code).toBe('ERR_INVALID_OPTIONS');
     expect(err.details).toMatchObject({ file, issues: [{ path: '' }] });
   });
 
   it('rejects an extension other than .yaml, .yml or .json', async () => {
     const file = fixture('desk.txt');
-    const err = await rejected(loadPolicyFile(file));
+    const err = await expectRuntimeError(loadPolicyFile(file), 'ERR_INVALID_OPTIONS');
     expect(err.code).toBe('ERR_INVALID_OPTIONS');
     expect(err.details).toMatchObject({ file });
   });
 
   it('names the file and the field of an invalid policy', async () => {
     const file = fixture('invalid.yml');
-    const err = await rejected(loadPolicyFile(file));
+    const err = await expectRuntimeError(loadPolicyFile(file), 'ERR_INVALID_OPTIONS');
     expect(err.code).toBe('ERR_INVALID_OPTIONS');
     expect(err.details).toMatchObject({ file });
     expect(issuesOf(err).map((i) => i.path)).toStrictEqual([
