@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createInbox, type Msg, type Subscription } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock/index.js';
-import { ReplyType, decodeEnvelope, encodeEnvelope, type Envelope } from '../codec/index.js';
+import {
+  ReplyType,
+  decodeEnvelope,
+  encodeEnvelope,
+  stampSendDeadline,
+  type Envelope,
+} from '../codec/index.js';
 import { ErrorCode, RuntimeError, isRuntimeError, parseOptions } from '../errors/index.js';
 import { backoffDelays } from '../resilience/index.js';
 import { silentLogger, type Logger } from '../telemetry/index.js';
@@ -191,7 +197,8 @@ export class ClusterClient {
     const remembered = this.#replies.get(id);
     if (remembered !== undefined) return unwrap(remembered) as TReply;
     const retry = call.retry ?? { attempts: 1, attemptTimeoutMs: Infinity, backoff: undefined };
-    const deadline = this.#clock.now() + (call.timeoutMs ?? this.#config.askTimeoutMs);
+    // Monotonic: elapsed time on this process's clock; what goes on the wire is the budget left.
+    const deadline = this.#clock.monotonic() + (call.timeoutMs ?? this.#config.askTimeoutMs);
     const delays = backoffDelays(
       { initialDelayMs: 100, maxDelayMs: 2_000, factor: 2, ...retry.backoff, jitter: 'none' },
       () => 0,
@@ -200,7 +207,7 @@ export class ClusterClient {
     const replyTo = `${this.#inbox}.${String(++this.#calls)}`;
     let last: RuntimeError | undefined;
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
-      const left = deadline - this.#clock.now();
+      const left = deadline - this.#clock.monotonic();
       if (left <= 0) break;
       try {
         const reply = await this.#attempt(
@@ -224,7 +231,10 @@ export class ClusterClient {
         last = err;
       }
       if (attempt < retry.attempts) {
-        const delay = Math.min(delays.next().value, Math.max(0, deadline - this.#clock.now()));
+        const delay = Math.min(
+          delays.next().value,
+          Math.max(0, deadline - this.#clock.monotonic()),
+        );
         this.#logger.debug({ to, id, attempt, delay }, 'ask not answered: retrying');
         await this.#sleep(delay, call.signal);
       }
@@ -265,7 +275,11 @@ export class ClusterClient {
     signal: AbortSignal | undefined,
   ): Promise<Envelope> {
     const replyTo = envelope.replyTo ?? this.#inbox;
-    const bytes = encodeEnvelope({ ...envelope, deadline: Math.floor(deadline) });
+    // The budget left travels (`budgetMs`), as from ActorSystem.ask: a receiver whose wall clock
+    // disagrees with this one's neither expires it early nor keeps it late.
+    const outgoing = { ...envelope };
+    stampSendDeadline(outgoing, this.#clock, deadline - this.#clock.monotonic());
+    const bytes = encodeEnvelope(outgoing);
     if (!bytes.ok) return Promise.reject(bytes.error);
     return new Promise<Envelope>((resolve, reject) => {
       const done = () => {

@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterClient, ClusterNode, isRuntimeError, type ClusterNodeOptions } from 'agentvisor';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
+import { systemClock, type Clock } from 'agentvisor';
 import { agents } from './fixtures/agents.js';
 import { waitFor } from './fixtures/waitFor.js';
 
@@ -58,6 +59,16 @@ async function client(ns: string): Promise<ClusterClient> {
 }
 
 describe('ClusterClient', () => {
+  it('sends the budget left, not its wall-clock deadline: a client whose clock is a minute slow is answered', async () => {
+    const { ns } = await cluster();
+    // Same monotonic clock and timers, wall time 60 s behind: an absolute deadline from this
+    // client has passed on every node before it is sent (issue 10, deadlines across clocks).
+    const slow: Clock = { ...systemClock, now: () => systemClock.now() - 60_000 };
+    const c = await ClusterClient.connect({ servers: server.url, namespace: ns }, { clock: slow });
+    clients.push(c);
+    expect(await c.ask('orders', 'add', { id: 'skewed' }, { timeoutMs: 5_000 })).toBe(1);
+  });
+
   it('an ask with a fixed id sent as its node dies is retried with that id and processed once by the survivor', async () => {
     const { ns, owner, survivor } = await cluster();
     const c = await client(ns);
