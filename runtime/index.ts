@@ -1,3 +1,4 @@
+export { disposable, Listeners, type Disposable } from './events/index.js';
 /**
  * agentvisor: an actor-model runtime that keeps AI agents alive in production.
  *
@@ -57,7 +58,6 @@ export {
 export type {
   Transport,
   Subscription,
-  Disposable,
   EnvelopeHandler,
   PublishOutcome,
   RequestOptions,
@@ -183,7 +183,6 @@ export {
   createIdleTimeout,
   IdleTimeoutOptionsSchema,
   backoffDelays,
-  Listeners,
   RetryPolicy,
   createRetryPolicy,
   RetryOptionsSchema,

@@ -1,3 +1,4 @@
+import { disposable } from 'agentvisor';
 import type { AnyActorLogic } from 'xstate';
 import type {
   ActorSystem,
@@ -144,7 +145,9 @@ export async function createSupervisionTree(
     find: (id) => root.find(id),
     onEvent(listener) {
       listeners.add(listener);
-      return { dispose: () => listeners.delete(listener) };
+      return disposable(() => {
+        listeners.delete(listener);
+      });
     },
     stop,
   };

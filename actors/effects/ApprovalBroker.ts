@@ -1,3 +1,4 @@
+import { disposable } from 'agentvisor';
 import { ErrorCode, RuntimeError, type Clock, type Disposable } from 'agentvisor';
 
 /** A pending request for a person's decision. */
@@ -90,7 +91,9 @@ export function createApprovalBroker(deps: { clock: Clock }): ApprovalBroker {
     },
     onRequested(listener) {
       listeners.add(listener);
-      return { dispose: () => listeners.delete(listener) };
+      return disposable(() => {
+        listeners.delete(listener);
+      });
     },
   };
 }

@@ -5,11 +5,10 @@ import { z } from 'zod';
 /** What `kv.watch` returns (the iterator type of @nats-io/nats-core, not a direct dependency). */
 type KvWatch = Awaited<ReturnType<KV['watch']>>;
 import { ErrorCode, isRuntimeError, parseOptions, RuntimeError } from '../errors/index.js';
-import type { Disposable } from '../transport/index.js';
+import { Listeners, type Disposable } from '../events/index.js';
 import { NATS_BUCKETS, kvToken, openBucket } from '../nats/index.js';
 import {
   CircuitBreakerSnapshotSchema,
-  Listeners,
   type BreakerRegistry,
   type BreakerStateChange,
 } from '../resilience/index.js';

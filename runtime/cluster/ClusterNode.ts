@@ -1,3 +1,4 @@
+import { disposable } from '../events/index.js';
 import { randomBytes } from 'node:crypto';
 import type { Subscription as NatsSubscription } from '@nats-io/transport-node';
 import { systemClock, type Clock, type TimerHandle } from '../clock/index.js';
@@ -13,7 +14,8 @@ import {
 import { JetStreamCheckpointStore, JetStreamJournal } from '../persistence/index.js';
 import { createActorSystem, isActorTemplate, type ActorSystem } from '../system/index.js';
 import { silentLogger, type Logger } from '../telemetry/index.js';
-import { NatsTransport, type Disposable } from '../transport/index.js';
+import type { Disposable } from '../events/index.js';
+import { NatsTransport } from '../transport/index.js';
 import type { ClusterEvent, NodeStatus, UnitStatus } from './ClusterEvent.js';
 import {
   ClusterNodeOptionsSchema,
@@ -348,7 +350,9 @@ export class ClusterNode {
   /** Delivers this node's cluster events from now on. */
   onEvent(listener: (event: ClusterEvent) => void): Disposable {
     this.#listeners.add(listener);
-    return { dispose: () => this.#listeners.delete(listener) };
+    return disposable(() => {
+      this.#listeners.delete(listener);
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
+import { disposable } from '../events/index.js';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { Clock } from '../clock/index.js';
-import type { Disposable } from '../transport/index.js';
+import type { Disposable } from '../events/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { decodeRecord, encodeRecord, fromKvToken, kvToken } from '../nats/index.js';
 import {
@@ -208,7 +209,9 @@ export class Membership {
   /** Delivers membership events from now on. */
   onEvent(listener: (event: MembershipEvent) => void): Disposable {
     this.#listeners.add(listener);
-    return { dispose: () => this.#listeners.delete(listener) };
+    return disposable(() => {
+      this.#listeners.delete(listener);
+    });
   }
 
   /** Stops watching. */

@@ -1,8 +1,9 @@
+import { disposable } from '../events/index.js';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Clock } from '../clock/index.js';
 import type { Logger } from '../telemetry/index.js';
-import type { Disposable } from '../transport/index.js';
+import type { Disposable } from '../events/index.js';
 import {
   casWrite,
   decodeRecord,
@@ -118,7 +119,9 @@ export class PlacementTable {
   /** Calls `listener` on every change seen by the watch (or by a read or write of this table). */
   onChange(listener: (unit: string, placement: Placement | undefined) => void): Disposable {
     this.#listeners.add(listener);
-    return { dispose: () => this.#listeners.delete(listener) };
+    return disposable(() => {
+      this.#listeners.delete(listener);
+    });
   }
 
   /** Stops the watch. */

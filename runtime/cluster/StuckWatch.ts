@@ -1,6 +1,6 @@
 import type { Clock } from '../clock/index.js';
 import type { ActorSystem } from '../system/index.js';
-import type { Disposable } from '../transport/index.js';
+import type { Disposable } from '../events/index.js';
 
 /** An actor found stuck by {@link StuckWatch.check}. */
 export interface StuckActor {
@@ -99,6 +99,11 @@ export class StuckWatch {
   }
 
   /** Stops listening to dead letters. */
+  /** `using` support: the same as {@link dispose}. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   dispose(): void {
     this.#letters.dispose();
     this.#tracked.clear();

@@ -1,3 +1,4 @@
+import { disposable } from '../events/index.js';
 import { randomBytes } from 'node:crypto';
 import {
   jetstream,
@@ -11,7 +12,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, encodeEnvelope, type Envelope } from '../cod
 import { ErrorCode, RuntimeError, parseOptions } from '../errors/index.js';
 import { silentLogger, type Logger } from '../telemetry/index.js';
 import { createIdGenerator, type ActorSystem } from '../system/index.js';
-import type { Disposable } from '../transport/index.js';
+import type { Disposable } from '../events/index.js';
 import {
   DurableMailboxOptionsSchema,
   type DurableMailboxConfig,
@@ -293,7 +294,9 @@ export class DurableMailbox {
    */
   onOwnership(listener: (change: OwnershipChange) => void | Promise<void>): Disposable {
     this.#ownershipListeners.add(listener);
-    return { dispose: () => this.#ownershipListeners.delete(listener) };
+    return disposable(() => {
+      this.#ownershipListeners.delete(listener);
+    });
   }
 
   /** The shards this node consumes now. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock/index.js';
 import { parseOptions } from '../errors/index.js';
-import type { Disposable } from '../transport/index.js';
+import type { Disposable } from '../events/index.js';
 import {
   CircuitBreaker,
   CircuitBreakerOptionsSchema,
@@ -10,7 +10,7 @@ import {
   type CircuitBreakerOptions,
   type CircuitBreakerSnapshot,
 } from './CircuitBreaker.js';
-import { Listeners } from './internal/Listeners.js';
+import { Listeners } from '../events/index.js';
 import { parseSnapshot } from './internal/parseSnapshot.js';
 
 const SNAPSHOT_VERSION = 1;

@@ -1,7 +1,7 @@
 import { bulkhead, isBulkheadRejectedError, type BulkheadPolicy } from 'cockatiel';
 import { z } from 'zod';
 import { ErrorCode, parseOptions, RuntimeError } from '../errors/index.js';
-import type { Disposable } from '../transport/index.js';
+import { disposable, type Disposable } from '../events/index.js';
 import type { ExecuteOptions } from './ExecuteOptions.js';
 
 /** Options of {@link createBulkhead}. */
@@ -59,7 +59,10 @@ export class Bulkhead {
 
   /** Called each time a call is refused. */
   onReject(listener: () => void): Disposable {
-    return this.#policy.onReject(listener);
+    const registration = this.#policy.onReject(listener);
+    return disposable(() => {
+      registration.dispose();
+    });
   }
 
   /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock/index.js';
 import { ErrorCode, parseOptions, RuntimeError } from '../errors/index.js';
-import type { Disposable } from '../transport/index.js';
+import type { Disposable } from '../events/index.js';
 import type { ExecuteOptions } from './ExecuteOptions.js';
 import { classifyError, FAILURE_CLASSES, type FailureClass } from './failureClass.js';
 import {
@@ -11,7 +11,7 @@ import {
   type FailureCounter,
   type TimeBase,
 } from './internal/failureCounters.js';
-import { Listeners } from './internal/Listeners.js';
+import { Listeners } from '../events/index.js';
 import { isAborted, neverAborted } from './internal/signals.js';
 import { parseSnapshot } from './internal/parseSnapshot.js';
 

@@ -8,12 +8,12 @@ import {
   toWireError,
   type WireError,
 } from '../errors/index.js';
-import type { Disposable } from '../transport/index.js';
+import type { Disposable } from '../events/index.js';
 import type { AttemptContext, ResiliencePipeline } from './createResiliencePipeline.js';
 import { Deadline } from './Deadline.js';
 import type { ExecuteOptions } from './ExecuteOptions.js';
 import { classifyError, FAILURE_CLASSES, type FailureClass } from './failureClass.js';
-import { Listeners } from './internal/Listeners.js';
+import { Listeners } from '../events/index.js';
 import { linkSignals } from './internal/linkSignals.js';
 import { isAborted } from './internal/signals.js';
 import { RETRYABLE_CLASSES } from './RetryPolicy.js';

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock/index.js';
 import { ErrorCode, isRuntimeError, parseOptions } from '../errors/index.js';
-import type { Disposable } from '../transport/index.js';
+import type { Disposable } from '../events/index.js';
 import { backoffDelays, type BackoffConfig } from './backoffDelays.js';
 import { Deadline } from './Deadline.js';
 import type { ExecuteOptions } from './ExecuteOptions.js';
 import { classifyError, retryAfterMsOf, type FailureClass } from './failureClass.js';
-import { Listeners } from './internal/Listeners.js';
+import { Listeners } from '../events/index.js';
 import { linkSignals } from './internal/linkSignals.js';
 import { sleep } from './internal/sleep.js';
 

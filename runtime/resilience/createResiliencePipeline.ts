@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock/index.js';
 import { parseOptions } from '../errors/index.js';
-import type { Disposable } from '../transport/index.js';
+import type { Disposable } from '../events/index.js';
 import { Bulkhead, BulkheadOptionsSchema } from './Bulkhead.js';
 import { CircuitBreaker, CircuitBreakerOptionsSchema } from './CircuitBreaker.js';
 import { Deadline } from './Deadline.js';

@@ -12,7 +12,6 @@ export type { DeadlineOptions, DeadlineDeps } from './Deadline.js';
 export { createIdleTimeout, IdleTimeoutOptionsSchema } from './IdleTimeout.js';
 export type { IdleTimeout, IdleTimeoutOptions } from './IdleTimeout.js';
 export { backoffDelays } from './backoffDelays.js';
-export { Listeners } from './internal/Listeners.js';
 export type { BackoffConfig, Jitter } from './backoffDelays.js';
 export {
   RetryPolicy,

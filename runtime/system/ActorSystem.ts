@@ -1,3 +1,4 @@
+import { disposable } from '../events/index.js';
 import { z } from 'zod';
 import { createActor, type AnyActorLogic } from 'xstate';
 import { type Clock, systemClock } from '../clock/index.js';
@@ -731,12 +732,10 @@ export class ActorSystem {
         }
       }
     };
-    return {
-      dispose: () => {
-        this.#journalTaps.delete(listener);
-        if (this.#journalTaps.size === 0) this.#host.journaled = undefined;
-      },
-    };
+    return disposable(() => {
+      this.#journalTaps.delete(listener);
+      if (this.#journalTaps.size === 0) this.#host.journaled = undefined;
+    });
   }
 
   /** Delivers encoded bytes from outside the process: decoded and validated before any actor sees them. */
@@ -758,13 +757,11 @@ export class ActorSystem {
       this.#watchers.set(key, set);
     }
     set.add(listener);
-    return {
-      dispose: () => {
-        const current = this.#watchers.get(key);
-        current?.delete(listener);
-        if (current?.size === 0) this.#watchers.delete(key);
-      },
-    };
+    return disposable(() => {
+      const current = this.#watchers.get(key);
+      current?.delete(listener);
+      if (current?.size === 0) this.#watchers.delete(key);
+    });
   }
 
   /**
@@ -782,18 +779,18 @@ export class ActorSystem {
         }
       }
     };
-    return {
-      dispose: () => {
-        this.#messageTaps.delete(listener);
-        if (this.#messageTaps.size === 0) this.#host.delivered = undefined;
-      },
-    };
+    return disposable(() => {
+      this.#messageTaps.delete(listener);
+      if (this.#messageTaps.size === 0) this.#host.delivered = undefined;
+    });
   }
 
   /** Delivers the lifecycle events of every actor. */
   onLifecycle(listener: LifecycleListener): Disposable {
     this.#allWatchers.add(listener);
-    return { dispose: () => this.#allWatchers.delete(listener) };
+    return disposable(() => {
+      this.#allWatchers.delete(listener);
+    });
   }
 
   // --- shutdown ---
@@ -806,12 +803,10 @@ export class ActorSystem {
    */
   onShutdown(hook: () => Promise<void> | void): Disposable {
     this.#shutdownHooks.push(hook);
-    return {
-      dispose: () => {
-        const i = this.#shutdownHooks.lastIndexOf(hook);
-        if (i >= 0) this.#shutdownHooks.splice(i, 1);
-      },
-    };
+    return disposable(() => {
+      const i = this.#shutdownHooks.lastIndexOf(hook);
+      if (i >= 0) this.#shutdownHooks.splice(i, 1);
+    });
   }
 
   /**

@@ -1,8 +1,9 @@
+import { disposable } from '../events/index.js';
 import type { Envelope } from '../codec/index.js';
 import type { RuntimeError } from '../errors/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { Counter } from '../telemetry/index.js';
-import type { Disposable } from '../transport/index.js';
+import type { Disposable } from '../events/index.js';
 
 /** Why a message became a dead letter. */
 export type DeadLetterReason =
@@ -55,7 +56,9 @@ export class DeadLetters {
   /** Subscribes to every dead letter from now on. */
   subscribe(listener: DeadLetterListener): Disposable {
     this.#listeners.add(listener);
-    return { dispose: () => this.#listeners.delete(listener) };
+    return disposable(() => {
+      this.#listeners.delete(listener);
+    });
   }
 
   /** Dead letters so far, in all or for one reason. */

@@ -1,3 +1,4 @@
+import { disposable } from '../events/index.js';
 import { type Clock, systemClock } from '../clock/index.js';
 import { decodeEnvelope, type Envelope, DEFAULT_MAX_MESSAGE_BYTES } from '../codec/index.js';
 import { ErrorCode, RuntimeError } from '../errors/index.js';
@@ -96,7 +97,7 @@ export class LocalTransport implements Transport {
     let active = true;
     return {
       subject,
-      dispose: () => {
+      ...disposable(() => {
         if (!active) return;
         active = false;
         const current = this.#handlers.get(subject);
@@ -104,13 +105,15 @@ export class LocalTransport implements Transport {
         const rest = current.filter((h) => h !== handler);
         if (rest.length === 0) this.#handlers.delete(subject);
         else this.#handlers.set(subject, rest);
-      },
+      }),
     };
   }
 
   onRejected(handler: RejectedHandler): Disposable {
     this.#rejected.add(handler);
-    return { dispose: () => this.#rejected.delete(handler) };
+    return disposable(() => {
+      this.#rejected.delete(handler);
+    });
   }
 
   /** True when at least one handler subscribes to `subject`. */

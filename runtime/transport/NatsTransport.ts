@@ -1,3 +1,4 @@
+import { disposable } from '../events/index.js';
 import { randomBytes } from 'node:crypto';
 import {
   type Msg,
@@ -224,18 +225,20 @@ export class NatsTransport implements Transport {
     let active = true;
     return {
       subject,
-      dispose: () => {
+      ...disposable(() => {
         if (!active) return;
         active = false;
         this.#subs.delete(sub);
         unsubscribe(sub);
-      },
+      }),
     };
   }
 
   onRejected(handler: RejectedHandler): Disposable {
     this.#rejected.add(handler);
-    return { dispose: () => this.#rejected.delete(handler) };
+    return disposable(() => {
+      this.#rejected.delete(handler);
+    });
   }
 
   /** Delivers every connection event (disconnect, reconnecting, reconnect, …) from now on. */

@@ -1,10 +1,8 @@
 import type { Envelope } from '../codec/index.js';
 import type { RuntimeError } from '../errors/index.js';
+import type { Disposable } from '../events/index.js';
 
-/** Releases what it was returned for; calling it twice is harmless. */
-export interface Disposable {
-  dispose(): void;
-}
+export type { Disposable } from '../events/index.js';
 
 /** Receives each envelope published on a subscribed subject. Must not throw. */
 export type EnvelopeHandler = (envelope: Envelope) => void;

@@ -1,3 +1,4 @@
+import { disposable } from 'agentvisor';
 import { randomUUID } from 'node:crypto';
 import {
   ErrorCode,
@@ -383,9 +384,7 @@ function parseDecision(id: string, decision: unknown): HumanDecision {
 
 function subscribe<TListener>(listeners: Set<TListener>, listener: TListener): Disposable {
   listeners.add(listener);
-  return {
-    dispose: () => {
-      listeners.delete(listener);
-    },
-  };
+  return disposable(() => {
+    listeners.delete(listener);
+  });
 }

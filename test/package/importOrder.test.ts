@@ -3,7 +3,7 @@ import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The import order inside runtime/ (issue 11: clock/errors/events < codec < transport,
+ * The import order inside runtime/ (issue 11: clock/errors < events < codec < transport,
  * persistence, resilience < system < mailbox < cluster) is enforced by eslint.config.js. These
  * cases lint a one-line module as if it sat in a runtime folder, with the project's own config.
  */
@@ -32,12 +32,17 @@ describe('import order inside runtime/', () => {
     ['runtime/mailbox/shardOf.ts', '../cluster/index.js'],
     ['runtime/cluster/MemberRecord.ts', '../testing/index.js'],
     ['runtime/resilience/Budget.ts', '../persistence/index.js'],
+    ['runtime/resilience/Budget.ts', '../transport/index.js'],
+    ['runtime/events/Listeners.ts', '../codec/index.js'],
+    ['runtime/clock/Clock.ts', '../events/index.js'],
   ])('%s may not import %s', async (file, from) => {
     expect(await restricted(file, from)).toBe(1);
   });
 
   it.each([
     ['runtime/codec/codec.ts', '../errors/index.js'],
+    ['runtime/events/Listeners.ts', '../clock/index.js'],
+    ['runtime/resilience/Budget.ts', '../events/index.js'],
     ['runtime/system/ids.ts', '../persistence/index.js'],
     ['runtime/mailbox/shardOf.ts', '../system/index.js'],
     ['runtime/cluster/MemberRecord.ts', '../mailbox/index.js'],

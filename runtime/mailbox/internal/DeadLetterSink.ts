@@ -1,6 +1,7 @@
+import { disposable } from '../../events/index.js';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from '../../telemetry/index.js';
-import type { Disposable } from '../../transport/index.js';
+import type { Disposable } from '../../events/index.js';
 import { fitDeadLetter, type MailboxDeadLetter } from '../MailboxDeadLetter.js';
 import type { MailboxSubjects } from '../shardOf.js';
 
@@ -35,12 +36,16 @@ export class DeadLetterSink {
 
   onDeadLetter(listener: DeadLetterSinkListener): Disposable {
     this.#all.add(listener);
-    return { dispose: () => this.#all.delete(listener) };
+    return disposable(() => {
+      this.#all.delete(listener);
+    });
   }
 
   onPoison(listener: DeadLetterSinkListener): Disposable {
     this.#poison.add(listener);
-    return { dispose: () => this.#poison.delete(listener) };
+    return disposable(() => {
+      this.#poison.delete(listener);
+    });
   }
 
   /**

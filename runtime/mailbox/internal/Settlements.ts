@@ -1,7 +1,7 @@
 import type { Envelope } from '../../codec/index.js';
 import type { RuntimeError } from '../../errors/index.js';
 import type { ActorSystem, DeadLetterReason } from '../../system/index.js';
-import type { Disposable } from '../../transport/index.js';
+import type { Disposable } from '../../events/index.js';
 
 /** @internal How the local actor settled a message the mailbox handed it. */
 export type Settlement =
@@ -85,6 +85,11 @@ export class Settlements {
   }
 
   /** Stops listening; waits still pending resolve as abandoned. */
+  /** `using` support: the same as {@link dispose}. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   dispose(): void {
     for (const sub of this.#subs) sub.dispose();
     for (const [id, pending] of this.#pending) {

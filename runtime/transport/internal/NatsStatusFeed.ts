@@ -1,3 +1,4 @@
+import { disposable } from '../../events/index.js';
 import type { NatsConnection, Status } from '@nats-io/transport-node';
 import type { Clock } from '../../clock/index.js';
 import type { Logger } from '../../telemetry/index.js';
@@ -25,7 +26,9 @@ export class NatsStatusFeed {
   /** Delivers every status from now on. */
   onStatus(listener: (status: NatsTransportStatus) => void): Disposable {
     this.#listeners.add(listener);
-    return { dispose: () => this.#listeners.delete(listener) };
+    return disposable(() => {
+      this.#listeners.delete(listener);
+    });
   }
 
   /** Stops listening (the connection's status iterator ends at its next event or its close). */

@@ -1,5 +1,5 @@
-import { scheduleMacrotask } from '../../clock/index.js';
-import type { Disposable } from '../../transport/index.js';
+import { scheduleMacrotask } from '../clock/index.js';
+import { disposable, type Disposable } from './Disposable.js';
 
 /**
  * The listeners of one event (`onRetry`, `onStateChange`, …). A listener that throws does not
@@ -16,11 +16,9 @@ export class Listeners<TEvent> {
       listener(event);
     };
     this.#listeners.add(entry);
-    return {
-      dispose: () => {
-        this.#listeners.delete(entry);
-      },
-    };
+    return disposable(() => {
+      this.#listeners.delete(entry);
+    });
   }
 
   /** Number of listeners. */

@@ -1,0 +1,2 @@
+export { disposable, type Disposable } from './Disposable.js';
+export { Listeners } from './Listeners.js';
