@@ -1,5 +1,5 @@
 // `npm run test:llama`: the OpenAI client's tests against a real llama.cpp `llama-server`
-// (issue 10 item 10). Opt-in, never part of `npm test`: building the server takes ~40 min on two
+// (issue 10 item 10). Opt-in, never part of `npm test`: building the server takes ~6 min on two
 // cores the first time (later runs reuse the cache).
 //
 // 1. The server: LLAMA_SERVER_BIN when set; else llama-server built from the llama.cpp sources
@@ -79,7 +79,7 @@ function serverBinary() {
   const binary = join(build, 'bin', 'llama-server');
   if (existsSync(binary)) return binary;
   const jobs = env['LLAMA_BUILD_JOBS'] || String(availableParallelism());
-  console.error(`building llama-server with ${jobs} jobs (~40 min on 2 cores, once)`);
+  console.error(`building llama-server with ${jobs} jobs (~6 min on 2 cores, once)`);
   run('cmake', [
     '-S',
     src,
