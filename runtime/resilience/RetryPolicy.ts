@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { systemClock, type Clock } from '../clock/index.js';
 import { ErrorCode, isRuntimeError, parseOptions } from '../errors/index.js';
 import type { Disposable } from '../events/index.js';
-import { backoffDelays, type BackoffConfig } from './backoffDelays.js';
+import { backoffDelays, type BackoffConfig } from './backoff/backoffDelays.js';
 import { Deadline } from './Deadline.js';
 import type { ExecuteOptions } from './ExecuteOptions.js';
 import { classifyError, retryAfterMsOf, type FailureClass } from './failureClass.js';

@@ -11,8 +11,8 @@ export { Deadline, DeadlineOptionsSchema } from './Deadline.js';
 export type { DeadlineOptions, DeadlineDeps } from './Deadline.js';
 export { createIdleTimeout, IdleTimeoutOptionsSchema } from './IdleTimeout.js';
 export type { IdleTimeout, IdleTimeoutOptions } from './IdleTimeout.js';
-export { backoffDelays } from './backoffDelays.js';
-export type { BackoffConfig, Jitter } from './backoffDelays.js';
+export { backoffDelays, backoffDelayAt } from './backoff/backoffDelays.js';
+export type { BackoffConfig, Jitter, StatelessBackoffConfig } from './backoff/backoffDelays.js';
 export {
   RetryPolicy,
   createRetryPolicy,
