@@ -23,12 +23,18 @@ export {
   parseOptions,
   formatPath,
   describeYamlError,
+  FAILURE_CLASSES,
+  classifyFailure,
+  isFailureClass,
+  retryAfterMsOf,
+  withFailureClass,
 } from './errors/index.js';
 export type {
   WireError,
   RuntimeErrorOptions,
   OptionIssue,
   YamlSyntaxProblem,
+  FailureClass,
 } from './errors/index.js';
 
 export {
@@ -173,11 +179,6 @@ export type {
 } from './persistence/index.js';
 
 export {
-  FAILURE_CLASSES,
-  classifyError,
-  isFailureClass,
-  retryAfterMsOf,
-  withFailureClass,
   Deadline,
   DeadlineOptionsSchema,
   createIdleTimeout,
@@ -211,7 +212,6 @@ export {
 } from './resilience/index.js';
 export { BreakerKvSync, syncBreakersWithKv, BreakerKvSyncOptionsSchema } from './cluster/index.js';
 export type {
-  FailureClass,
   ExecuteOptions,
   DeadlineOptions,
   DeadlineDeps,

@@ -4,4 +4,12 @@ export type { WireError, RuntimeErrorOptions } from './RuntimeError.js';
 export { parseOptions, formatPath } from './parseOptions.js';
 export type { OptionIssue } from './parseOptions.js';
 export { describeYamlError } from './describeYamlError.js';
+export {
+  FAILURE_CLASSES,
+  classifyFailure,
+  isFailureClass,
+  retryAfterMsOf,
+  withFailureClass,
+} from './failureClass.js';
+export type { FailureClass } from './failureClass.js';
 export type { YamlSyntaxProblem } from './describeYamlError.js';

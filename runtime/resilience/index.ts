@@ -1,11 +1,3 @@
-export {
-  FAILURE_CLASSES,
-  classifyError,
-  isFailureClass,
-  retryAfterMsOf,
-  withFailureClass,
-} from './failureClass.js';
-export type { FailureClass } from './failureClass.js';
 export type { ExecuteOptions } from './ExecuteOptions.js';
 export { Deadline, DeadlineOptionsSchema } from './Deadline.js';
 export type { DeadlineOptions, DeadlineDeps } from './Deadline.js';

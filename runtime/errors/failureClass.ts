@@ -1,10 +1,6 @@
 import { z } from 'zod';
-import {
-  ErrorCode,
-  isRuntimeError,
-  RuntimeError,
-  type ErrorCode as Code,
-} from '../errors/index.js';
+import { ErrorCode, type ErrorCode as Code } from './codes.js';
+import { isRuntimeError, RuntimeError } from './RuntimeError.js';
 
 /**
  * Failure classes (DESIGN.md "Failure classes"): one answer to "what kind of failure is this?"
@@ -107,11 +103,11 @@ const transientNames: ReadonlySet<unknown> = new Set(['AbortError', 'TimeoutErro
  * 6. `name` `AbortError` or `TimeoutError` → `transient`;
  * 7. a zod error → `invalid-output` (output that failed validation).
  *
- * Anything else, and non-objects (a thrown string), is a `bug`. These are the rules of the
- * supervisors' `classifyFailure`, plus the resilience codes; the runtime owns them so the layers
- * below supervisors classify the same way.
+ * Anything else, and non-objects (a thrown string), is a `bug`. One classifier for every layer
+ * (retries, breakers, fallbacks, the effect ledger, supervisors): it lives with the errors, the
+ * lowest runtime tier, so any layer may import it.
  */
-export function classifyError(error: unknown): FailureClass {
+export function classifyFailure(error: unknown): FailureClass {
   const seen = new Set<object>();
   let current: unknown = error;
   for (let depth = 0; depth <= MAX_CAUSE_DEPTH; depth++) {
@@ -169,7 +165,7 @@ function classOfStatus(status: number): FailureClass | undefined {
 }
 
 /**
- * Tags `error` with a failure class, so {@link classifyError} returns `cls` for it (and for any
+ * Tags `error` with a failure class, so {@link classifyFailure} returns `cls` for it (and for any
  * error that wraps it without a class of its own). For code that knows better than the rules.
  *
  * @example
