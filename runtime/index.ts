@@ -23,6 +23,7 @@ export {
   causeChain,
   errorChain,
   wireChain,
+  failureSignature,
   parseOptions,
   formatPath,
   describeYamlError,
