@@ -23,6 +23,7 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
+  causeChain,
   ClusterNode,
   ErrorCode,
   NatsTransport,
@@ -229,10 +230,10 @@ const UNREACHABLE = new Set([
 function asConnectionError(err: unknown): RuntimeError | undefined {
   if (isRuntimeError(err) || !(err instanceof Error)) return undefined;
   let networkCode: string | undefined;
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; depth++) {
+  for (const e of causeChain(err, 3)) {
+    if (!(e instanceof Error)) break;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && UNREACHABLE.has(code)) networkCode = code;
-    e = e.cause;
   }
   if (networkCode === undefined && err.name !== 'ConnectionError') return undefined;
   const reason = networkCode ?? err.message;

@@ -20,15 +20,25 @@ export {
   isRuntimeError,
   isErrorCode,
   toWireError,
+  causeChain,
+  errorChain,
+  wireChain,
+  failureSignature,
   parseOptions,
   formatPath,
   describeYamlError,
+  FAILURE_CLASSES,
+  classifyFailure,
+  isFailureClass,
+  retryAfterMsOf,
+  withFailureClass,
 } from './errors/index.js';
 export type {
   WireError,
   RuntimeErrorOptions,
   OptionIssue,
   YamlSyntaxProblem,
+  FailureClass,
 } from './errors/index.js';
 
 export {
@@ -173,16 +183,12 @@ export type {
 } from './persistence/index.js';
 
 export {
-  FAILURE_CLASSES,
-  classifyError,
-  isFailureClass,
-  retryAfterMsOf,
-  withFailureClass,
   Deadline,
   DeadlineOptionsSchema,
   createIdleTimeout,
   IdleTimeoutOptionsSchema,
   backoffDelays,
+  backoffDelayAt,
   RetryPolicy,
   createRetryPolicy,
   RetryOptionsSchema,
@@ -210,7 +216,6 @@ export {
 } from './resilience/index.js';
 export { BreakerKvSync, syncBreakersWithKv, BreakerKvSyncOptionsSchema } from './cluster/index.js';
 export type {
-  FailureClass,
   ExecuteOptions,
   DeadlineOptions,
   DeadlineDeps,
@@ -218,6 +223,7 @@ export type {
   IdleTimeoutOptions,
   BackoffConfig,
   Jitter,
+  StatelessBackoffConfig,
   RetryOptions,
   RetryConfig,
   RetryContext,

@@ -9,7 +9,6 @@ import {
   type Logger,
 } from 'agentvisor';
 import type { ChildCounts, ChildInfo } from './ChildInfo.js';
-import { classifyFailure } from './classifyFailure.js';
 import type { Escalation, HumanDecision } from './escalation/index.js';
 import type { FailureClass } from './failureClasses.js';
 import { answerSupervisorMessage } from './internal/answerSupervisorMessage.js';
@@ -701,6 +700,3 @@ export class Supervisor {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** The default classifier. */
-export const defaultClassify = classifyFailure;

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { ErrorCode, parseOptions, RuntimeError } from 'agentvisor';
+import {
+  backoffDelayAt,
+  ErrorCode,
+  parseOptions,
+  RuntimeError,
+  type StatelessBackoffConfig,
+} from 'agentvisor';
 
 // Backoff between restarts (beyond OTP, which restarts at once), after Pekko's
 // `restartWithBackoff`. Jitter keeps children that fail together from restarting together.
@@ -23,8 +29,9 @@ export interface BackoffTrackerConfig extends BackoffConfig {
 }
 
 /**
- * The delay before restart number `attempt` of a run of consecutive failures:
- * `base = min(maxMs, minMs · factor^attempt)`, then `min(maxMs, base · (1 + jitter · random()))`.
+ * The delay before restart number `attempt` of a run of consecutive failures: the backoff
+ * family's `proportional` mode (runtime/resilience/backoff), `base = min(maxMs, minMs ·
+ * factor^attempt)`, then `min(maxMs, base · (1 + jitter · random()))`.
  *
  * The result always lies in `[min(minMs, maxMs), maxMs]`, so it is finite for any `attempt`
  * (huge or non-finite included), and with `jitter` 0 it never decreases as `attempt` grows.
@@ -36,25 +43,18 @@ export interface BackoffTrackerConfig extends BackoffConfig {
  *   deterministic); values outside that range are clamped.
  */
 export function backoffDelay(attempt: number, config: BackoffConfig, random: () => number): number {
-  const { minMs, maxMs, factor, jitter } = config;
-  // 0 · factor^n is 0, but 0 · Infinity would be NaN: answer the "restart at once" case directly.
-  if (minMs <= 0) return 0;
-  const n = attempt > 0 ? Math.min(Math.floor(attempt), stepsToCap(config)) : 0;
-  const base = Math.min(maxMs, minMs * factor ** n);
-  const r = Math.min(Math.max(random(), 0), 1);
-  return Math.min(maxMs, base * (1 + jitter * r));
+  return backoffDelayAt(attempt, asBackoffFamily(config), random);
 }
 
-/**
- * The exponent past which `minMs · factor^n` is at or over `maxMs`. Capping `attempt` here keeps
- * `factor ** attempt` finite (no Infinity to multiply) without changing any result: beyond this
- * step the cap applies anyway. One extra step absorbs rounding in the logarithms.
- */
-function stepsToCap({ minMs, maxMs, factor }: BackoffConfig): number {
-  if (factor <= 1) return 0;
-  const steps = Math.ceil(Math.log(maxMs / minMs) / Math.log(factor)) + 1;
-  // maxMs < minMs gives a negative count (the cap applies from attempt 0); Infinity stays.
-  return Number.isNaN(steps) ? 0 : Math.max(0, steps);
+/** A policy's `backoff` as the family's settings: the `jitter` ratio is the proportional mode's. */
+function asBackoffFamily({ minMs, maxMs, factor, jitter }: BackoffConfig): StatelessBackoffConfig {
+  return {
+    initialDelayMs: minMs,
+    maxDelayMs: maxMs,
+    factor,
+    jitter: 'proportional',
+    jitterRatio: jitter,
+  };
 }
 
 // --- tracker ---

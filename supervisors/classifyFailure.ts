@@ -1,19 +1,9 @@
-import { classifyError, withFailureClass as tagFailureClass } from 'agentvisor';
 import { DEFAULT_DECISIONS, type Directive, type FailureClass } from './failureClasses.js';
 
-/**
- * Turns any error into one failure class (DESIGN.md "Failure classes"). One classification serves
- * retries, breakers and supervisors alike, so this is the runtime's `classifyError`
- * (runtime/resilience): explicit `failureClass` tags, RuntimeError codes and
- * `details.failureClass`, HTTP status, socket errors, zod errors, walking the cause chain;
- * anything else is `bug`.
- */
-export function classifyFailure(error: unknown): FailureClass {
-  return classifyError(error);
-}
-
-/** Tags an error with a failure class (for agents that know what went wrong). */
-export const withFailureClass = tagFailureClass;
+// Turning an error into a failure class (DESIGN.md "Failure classes") is the runtime's one
+// classifier (runtime/errors/failureClass.ts): retries, breakers, the effect ledger and
+// supervisors classify alike. Re-exported here, the supervisors' vocabulary.
+export { classifyFailure, withFailureClass } from 'agentvisor';
 
 // --- decisions ---
 

@@ -1,4 +1,4 @@
-import { disposable } from 'agentvisor';
+import { disposable, errorChain } from 'agentvisor';
 import type { AnyActorLogic } from 'xstate';
 import type {
   ActorSystem,
@@ -112,7 +112,7 @@ export async function createSupervisionTree(
         supervisor: '(root)',
         child: { id: policy.root.id, name: policy.root.id, incarnation: 0, spec: policy.root },
         failureClass: classifyFailure(cause),
-        errorChain: [cause.toWire()],
+        errorChain: errorChain(cause),
         restartHistory: [],
         lastCheckpoint: undefined,
         lastMessages: [],

@@ -6,7 +6,7 @@
  * import { createSupervisionTree, loadPolicyFile } from 'agentvisor/supervisors';
  * const tree = await createSupervisionTree(system, await loadPolicyFile('desk.yaml'), { agents });
  */
-export { Supervisor, defaultClassify } from './Supervisor.js';
+export { Supervisor } from './Supervisor.js';
 export type { ChildInfo, ChildStatus, ChildCounts } from './ChildInfo.js';
 export type { SupervisorDeps, SupervisorExit } from './SupervisorDeps.js';
 export { createSupervisionTree } from './createSupervisionTree.js';

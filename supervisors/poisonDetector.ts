@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { parseOptions } from 'agentvisor';
+import { failureSignature, parseOptions } from 'agentvisor';
 import { classifyFailure } from './classifyFailure.js';
 
 /**
@@ -39,7 +39,9 @@ const MAX_DEPTH = 64;
 
 /**
  * Recognises poison messages by their failure signature: who failed (the scope), message type, a
- * hash of the payload (canonical JSON, keys sorted), failure class and error message.
+ * hash of the payload (canonical JSON, keys sorted), failure class and the runtime's
+ * `failureSignature` of the error (its code, or its name and message with numbers blanked: the
+ * same "same way" the durable mailbox compares).
  *
  * Memory is bounded: at most `maxSignatures` signatures, each holding at most `threshold`
  * timestamps.
@@ -111,13 +113,10 @@ function signatureOf(message: PoisonCandidate, error: unknown, scope: string): s
   // Hashed so that a signature costs 64 characters however large the payload or message text.
   // NUL separators keep field boundaries unambiguous.
   return createHash('sha256')
-    .update([scope, message.type, payload, classifyFailure(error), errorMessage(error)].join('\0'))
+    .update(
+      [scope, message.type, payload, classifyFailure(error), failureSignature(error)].join('\0'),
+    )
     .digest('hex');
-}
-
-function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === 'string' ? error : Object.prototype.toString.call(error);
 }
 
 /**

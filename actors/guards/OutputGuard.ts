@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  classifyError,
+  classifyFailure,
   ErrorCode,
   formatPath,
   isRuntimeError,
@@ -312,7 +312,9 @@ export function completeWithRepair<TSchema extends z.ZodType>(
 
 /** An answer the client could not use (malformed JSON): repairable. A refusal (`safety`) is not. */
 function isRepairable(error: unknown): boolean {
-  return isRuntimeError(error, ErrorCode.ModelOutput) && classifyError(error) === 'invalid-output';
+  return (
+    isRuntimeError(error, ErrorCode.ModelOutput) && classifyFailure(error) === 'invalid-output'
+  );
 }
 
 function errorMessage(error: unknown): string {

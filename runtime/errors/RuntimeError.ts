@@ -1,3 +1,4 @@
+import { causeChain, MAX_CAUSE_DEPTH } from './causeChain.js';
 import { ErrorCode, isErrorCode } from './codes.js';
 
 // Symbol.for: the brand is shared across duplicate copies of the package in one process, so
@@ -53,8 +54,6 @@ export class RuntimeError extends Error {
   }
 }
 
-/** Causes kept when an error crosses the wire, either way. */
-const MAX_CAUSE_DEPTH = 8;
 /** Characters of a wire message kept (a forged one can be megabytes). */
 const MAX_MESSAGE_LENGTH = 4_096;
 
@@ -119,13 +118,23 @@ export function isRuntimeError(e: unknown, code?: ErrorCode): e is RuntimeError 
 
 /**
  * The wire form of any thrown value. A RuntimeError keeps its code; any other Error becomes
- * `ERR_UNKNOWN` with its name in details; a non-Error is described by its string form.
+ * `ERR_UNKNOWN` with its name in details; a non-Error is described by its string form. Causes
+ * nest as `cause` (an Error's only), up to 8 deep ({@link causeChain}).
+ *
+ * @param depth - Causes already above `e` (they count towards the 8). @default 0
  */
 export function toWireError(e: unknown, depth = 0): WireError {
-  const cause =
-    depth < MAX_CAUSE_DEPTH && e instanceof Error && e.cause !== undefined
-      ? toWireError(e.cause, depth + 1)
-      : undefined;
+  const chain = causeChain(e, Math.max(0, MAX_CAUSE_DEPTH - depth));
+  // Only an Error's cause crosses the wire: the chain ends at the first value that is not one.
+  const end = chain.findIndex((value) => !(value instanceof Error));
+  const kept = end === -1 ? chain : chain.slice(0, end + 1);
+  let wire: WireError | undefined;
+  for (let i = kept.length - 1; i >= 0; i--) wire = wireOne(kept[i], wire);
+  return wire ?? wireOne(e, undefined);
+}
+
+/** The wire form of one value of a chain, with its cause's already made. */
+function wireOne(e: unknown, cause: WireError | undefined): WireError {
   if (isRuntimeError(e)) {
     return {
       code: e.code,

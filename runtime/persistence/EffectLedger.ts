@@ -5,7 +5,7 @@ import {
   toWireError,
   type WireError,
 } from '../errors/index.js';
-import { classifyError } from '../resilience/index.js';
+import { classifyFailure } from '../errors/index.js';
 import type { JournalEntry, JournalEvent } from './Journal.js';
 
 /** A recorded effect outcome. */
@@ -230,11 +230,11 @@ export function uncertainEffect(effect: string, key: string, actor: string): Run
  */
 export function failedOutcome(error: unknown): EffectOutcome & { readonly ok: false } {
   const wire = toWireError(error);
-  const failureClass = classifyError(error);
+  const failureClass = classifyFailure(error);
   const facts = plainErrorFacts(error);
   const kept: WireError =
     facts === undefined ? wire : { ...wire, details: { ...wire.details, ...facts } };
-  if (classifyError(RuntimeError.fromWire(kept)) === failureClass)
+  if (classifyFailure(RuntimeError.fromWire(kept)) === failureClass)
     return { ok: false, error: kept };
   return { ok: false, error: { ...kept, details: { ...kept.details, failureClass } } };
 }

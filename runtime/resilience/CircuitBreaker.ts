@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../clock/index.js';
 import { ErrorCode, parseOptions, RuntimeError } from '../errors/index.js';
 import type { Disposable } from '../events/index.js';
 import type { ExecuteOptions } from './ExecuteOptions.js';
-import { classifyError, FAILURE_CLASSES, type FailureClass } from './failureClass.js';
+import { classifyFailure, FAILURE_CLASSES, type FailureClass } from '../errors/index.js';
 import {
   ConsecutiveCounter,
   CounterSnapshotSchema,
@@ -222,7 +222,7 @@ export class CircuitBreaker {
         settle('success');
       },
       failure: (error) => {
-        settle(this.#countOn.has(classifyError(error)) ? 'failure' : 'success');
+        settle(this.#countOn.has(classifyFailure(error)) ? 'failure' : 'success');
       },
       ignore: () => {
         settle('ignore');

@@ -12,7 +12,7 @@ import type { Disposable } from '../events/index.js';
 import type { AttemptContext, ResiliencePipeline } from './createResiliencePipeline.js';
 import { Deadline } from './Deadline.js';
 import type { ExecuteOptions } from './ExecuteOptions.js';
-import { classifyError, FAILURE_CLASSES, type FailureClass } from './failureClass.js';
+import { classifyFailure, FAILURE_CLASSES, type FailureClass } from '../errors/index.js';
 import { Listeners } from '../events/index.js';
 import { linkSignals } from './internal/linkSignals.js';
 import { isAborted } from './internal/signals.js';
@@ -145,7 +145,7 @@ export class FallbackChain<TTarget> {
       } catch (error) {
         if (isAborted(signal)) throw signal?.reason;
         if (deadline.expired) throw deadline.timeoutError();
-        const failureClass = classifyError(error);
+        const failureClass = classifyFailure(error);
         causes.push({
           member: member.name,
           outcome: 'failed',

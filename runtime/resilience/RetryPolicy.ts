@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { systemClock, type Clock } from '../clock/index.js';
 import { ErrorCode, isRuntimeError, parseOptions } from '../errors/index.js';
 import type { Disposable } from '../events/index.js';
-import { backoffDelays, type BackoffConfig } from './backoffDelays.js';
+import { backoffDelays, type BackoffConfig } from './backoff/backoffDelays.js';
 import { Deadline } from './Deadline.js';
 import type { ExecuteOptions } from './ExecuteOptions.js';
-import { classifyError, retryAfterMsOf, type FailureClass } from './failureClass.js';
+import { classifyFailure, retryAfterMsOf, type FailureClass } from '../errors/index.js';
 import { Listeners } from '../events/index.js';
 import { linkSignals } from './internal/linkSignals.js';
 import { sleep } from './internal/sleep.js';
@@ -170,7 +170,7 @@ export class RetryPolicy {
         try {
           return await fn({ attempt, signal: linked.signal, deadline });
         } catch (error) {
-          const failureClass = classifyError(error);
+          const failureClass = classifyFailure(error);
           const next = this.#decide(error, failureClass, attempt, linked.signal, deadline, delays);
           if (typeof next === 'string') {
             this.#onGiveUp.emit({ attempts: attempt, error, failureClass, reason: next });

@@ -1,18 +1,10 @@
-export {
-  FAILURE_CLASSES,
-  classifyError,
-  isFailureClass,
-  retryAfterMsOf,
-  withFailureClass,
-} from './failureClass.js';
-export type { FailureClass } from './failureClass.js';
 export type { ExecuteOptions } from './ExecuteOptions.js';
 export { Deadline, DeadlineOptionsSchema } from './Deadline.js';
 export type { DeadlineOptions, DeadlineDeps } from './Deadline.js';
 export { createIdleTimeout, IdleTimeoutOptionsSchema } from './IdleTimeout.js';
 export type { IdleTimeout, IdleTimeoutOptions } from './IdleTimeout.js';
-export { backoffDelays } from './backoffDelays.js';
-export type { BackoffConfig, Jitter } from './backoffDelays.js';
+export { backoffDelays, backoffDelayAt } from './backoff/backoffDelays.js';
+export type { BackoffConfig, Jitter, StatelessBackoffConfig } from './backoff/backoffDelays.js';
 export {
   RetryPolicy,
   createRetryPolicy,

@@ -1,4 +1,4 @@
-import type { Disposable, MailboxDeadLetter, WireError } from 'agentvisor';
+import { wireChain, type Disposable, type MailboxDeadLetter } from 'agentvisor';
 import type { HumanDecisionType } from '../failureClasses.js';
 import type { OpenEscalation } from './Escalation.js';
 import type { ApplyDecision, EscalationService } from './EscalationService.js';
@@ -51,7 +51,7 @@ export function escalatePoisonMessages(
         spec: { mailbox: { shard: letter.shard, streamSeq: letter.streamSeq, node: letter.node } },
       },
       failureClass: 'poison' as const,
-      errorChain: chainOf(letter.error),
+      errorChain: wireChain(letter.error),
       restartHistory: [],
       lastCheckpoint: undefined,
       lastMessages: letter.envelope === undefined ? [] : [letter.envelope],
@@ -64,12 +64,4 @@ export function escalatePoisonMessages(
       (error: unknown) => options.onError?.(error, letter),
     );
   });
-}
-
-/** The error and its causes, outermost first. */
-function chainOf(error: WireError): WireError[] {
-  const chain: WireError[] = [];
-  for (let e: WireError | undefined = error; e !== undefined && chain.length < 16; e = e.cause)
-    chain.push(e);
-  return chain;
 }

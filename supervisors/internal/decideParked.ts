@@ -1,4 +1,4 @@
-import { toWireError, type Envelope } from 'agentvisor';
+import type { Envelope } from 'agentvisor';
 import type { Escalation, HumanDecision } from '../escalation/index.js';
 
 /** How to start a parked child again: a snapshot to restore and messages to put first. */
@@ -56,21 +56,9 @@ export function decideParked(escalation: Escalation, decision: HumanDecision): P
   }
 }
 
-/** The error and its causes, outermost first, in wire form. */
-export function errorChain(error: unknown): ReturnType<typeof toWireError>[] {
-  const chain: ReturnType<typeof toWireError>[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current !== undefined && depth < 8; depth++) {
-    const wire = toWireError(current);
-    chain.push({
-      code: wire.code,
-      message: wire.message,
-      ...(wire.details === undefined ? {} : { details: wire.details }),
-    });
-    current = current instanceof Error ? current.cause : undefined;
-  }
-  return chain;
-}
+// The error and its causes, outermost first, in wire form: the runtime's one error-chain form
+// (runtime/errors/errorChain.ts), re-exported where the supervisor takes it from.
+export { errorChain } from 'agentvisor';
 
 /** A persisted XState snapshot with `context` fields replaced (a person's edit). */
 function withContext(snapshot: unknown, context: Record<string, unknown> | undefined): unknown {

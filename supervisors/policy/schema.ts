@@ -49,7 +49,11 @@ const durationOrInfinity = z.union(
   { error: (i) => `expected a number of ms or "infinity", got ${got(i.input)}` },
 );
 
-/** Backoff between restarts (beyond OTP, which restarts at once). */
+/**
+ * Backoff between restarts (beyond OTP, which restarts at once): the runtime's backoff family in
+ * its `proportional` mode (`minMs` → `initialDelayMs`, `maxMs` → `maxDelayMs`, `jitter` → the
+ * ratio; supervisors/backoff.ts maps it).
+ */
 export const BackoffSchema = z
   .strictObject({
     /** First delay. @default 0 (restart at once, as OTP) */

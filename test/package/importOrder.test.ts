@@ -33,6 +33,7 @@ describe('import order inside runtime/', () => {
     ['runtime/cluster/MemberRecord.ts', '../testing/index.js'],
     ['runtime/resilience/Budget.ts', '../persistence/index.js'],
     ['runtime/resilience/Budget.ts', '../transport/index.js'],
+    ['runtime/persistence/EffectLedger.ts', '../resilience/index.js'],
     ['runtime/events/Listeners.ts', '../codec/index.js'],
     ['runtime/clock/Clock.ts', '../events/index.js'],
   ])('%s may not import %s', async (file, from) => {

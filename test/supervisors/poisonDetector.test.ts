@@ -1,5 +1,6 @@
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
+import { RuntimeError } from 'agentvisor';
 import { expectRuntimeError } from 'agentvisor/testing';
 import { PoisonDetector, type PoisonDetectorOptions } from '../../supervisors/poisonDetector.js';
 
@@ -40,6 +41,22 @@ describe('PoisonDetector', () => {
     const detector = new PoisonDetector();
     detector.record(msg({ doc: 1 }), boom(), 0);
     expect(detector.record(second, error, 1)).toBe(false);
+  });
+
+  it('compares errors as the durable mailbox does: numbers blanked, a runtime error by its code', () => {
+    const detector = new PoisonDetector();
+    detector.record(msg({ doc: 1 }), new TypeError('row 17 has no column 3'), 0);
+    expect(detector.record(msg({ doc: 1 }), new TypeError('row 912 has no column 40'), 1)).toBe(
+      true,
+    );
+    const byCode = new PoisonDetector();
+    byCode.record(msg({ doc: 1 }), new RuntimeError('ERR_MODEL_OUTPUT', 'no JSON at 3'), 0);
+    expect(
+      byCode.record(msg({ doc: 1 }), new RuntimeError('ERR_MODEL_OUTPUT', 'no JSON at all'), 1),
+    ).toBe(true);
+    const byName = new PoisonDetector();
+    byName.record(msg({ doc: 1 }), new TypeError('row 17'), 0);
+    expect(byName.record(msg({ doc: 1 }), new RangeError('row 17'), 1)).toBe(false);
   });
 
   it('counts failures within windowMs, boundary included', () => {

@@ -1,5 +1,5 @@
 import {
-  classifyError,
+  classifyFailure,
   ErrorCode,
   isRuntimeError,
   type Clock,
@@ -61,7 +61,7 @@ export class CallMetrics {
     try {
       return await run();
     } catch (error) {
-      outcome = current.failed = classifyError(error);
+      outcome = current.failed = classifyFailure(error);
       throw error;
     } finally {
       if (kind === 'model') {

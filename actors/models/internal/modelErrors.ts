@@ -1,4 +1,4 @@
-import { ErrorCode, RuntimeError, type FailureClass } from 'agentvisor';
+import { causeChain, ErrorCode, RuntimeError, type FailureClass } from 'agentvisor';
 
 /**
  * The failure classes (DESIGN.md "Failure classes") a model call can end in: the runtime's
@@ -202,10 +202,10 @@ export function timeoutError(
 
 /** undici wraps socket errors: `TypeError('fetch failed', { cause: { code: 'ECONNRESET' } })`. */
 function networkCode(error: unknown): string | undefined {
-  for (let e = error, depth = 0; depth < 4 && typeof e === 'object' && e !== null; depth++) {
+  for (const e of causeChain(error, 3)) {
+    if (typeof e !== 'object' || e === null) break;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') return code;
-    e = (e as { cause?: unknown }).cause;
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { isRuntimeError, RuntimeError } from 'agentvisor';
+import { causeChain, isRuntimeError, RuntimeError } from 'agentvisor';
 
 /** What replaces a secret in anything the client reports. */
 export const REDACTED = '[redacted]';
@@ -47,11 +47,10 @@ export function createSecretScrubber(secrets: readonly (string | undefined)[]): 
 // --- internals ---
 
 function saysAnySecret(error: unknown, quotes: (text: string | undefined) => boolean): boolean {
-  for (let e = error, depth = 0; depth <= MAX_CAUSE_DEPTH; depth++) {
+  for (const e of causeChain(error, MAX_CAUSE_DEPTH)) {
     if (!(e instanceof Error)) return typeof e === 'string' && quotes(e);
     if (quotes(e.message) || quotes(e.stack)) return true;
     if (isRuntimeError(e) && anyString(e.details, quotes, 0)) return true;
-    e = e.cause;
   }
   return false;
 }

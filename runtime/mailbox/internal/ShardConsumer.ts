@@ -1,7 +1,13 @@
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { Clock } from '../../clock/index.js';
 import { decodeEnvelope, type Envelope } from '../../codec/index.js';
-import { ErrorCode, RuntimeError, toWireError, type WireError } from '../../errors/index.js';
+import {
+  ErrorCode,
+  failureSignature,
+  RuntimeError,
+  toWireError,
+  type WireError,
+} from '../../errors/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { ActorSystem } from '../../system/index.js';
 import { decodeToken } from '../../transport/index.js';
@@ -285,20 +291,6 @@ export class ShardConsumer {
       m.ack();
     });
   }
-}
-
-/**
- * How a failure looks for "the same way": a runtime error's code; otherwise the error's name and
- * message with numbers blanked (ids and counts vary between attempts of the same bug).
- */
-export function failureSignature(error: unknown): string {
-  if (typeof error === 'object' && error !== null) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_')) return code;
-  }
-  const name = error instanceof Error ? error.name : typeof error;
-  const message = error instanceof Error ? error.message : String(error);
-  return `${name}: ${message.replace(/\d+/g, '#').slice(0, 200)}`;
 }
 
 /** Acks, naks and heartbeats on a closed connection throw: the server redelivers anyway. */

@@ -1,7 +1,9 @@
+import { disposable, type Disposable } from '../../events/index.js';
+
 /** A signal that follows several others, and the means to stop following them. */
 export interface LinkedSignal extends Disposable {
   readonly signal: AbortSignal;
-  /** Stops following the source signals. */
+  /** Stops following the source signals (again: nothing). */
   dispose(): void;
 }
 
@@ -26,5 +28,5 @@ export function linkSignals(...signals: readonly (AbortSignal | undefined)[]): L
   } else {
     controller.abort(first.reason);
   }
-  return { signal: controller.signal, dispose, [Symbol.dispose]: dispose };
+  return { signal: controller.signal, ...disposable(dispose) };
 }

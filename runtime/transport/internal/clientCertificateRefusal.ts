@@ -1,5 +1,6 @@
 import { ConnectionError, type NodeConnectionOptions } from '@nats-io/transport-node';
 import type { Clock } from '../../clock/index.js';
+import { causeChain } from '../../errors/index.js';
 import { readServerInfo, serverAddresses } from './readServerInfo.js';
 
 /**
@@ -74,12 +75,12 @@ export async function inferClientCertificateRefusal(
 
 /** A reset or a close without an error, anywhere in `err`'s causes. */
 function isDropped(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+  for (const e of causeChain(err, 4)) {
+    if (e === undefined || e === null) break;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && DROPPED.has(code)) return true;
     // nats.js: a connection closed without a socket error during the first connect
     if (e instanceof ConnectionError && e.cause === undefined) return true;
-    e = (e as { cause?: unknown }).cause;
   }
   return false;
 }

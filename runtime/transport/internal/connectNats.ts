@@ -11,7 +11,7 @@ import {
   type TlsOptions,
 } from '@nats-io/transport-node';
 import type { Clock } from '../../clock/index.js';
-import { ErrorCode, RuntimeError } from '../../errors/index.js';
+import { causeChain, ErrorCode, RuntimeError } from '../../errors/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { NatsAuth, NatsTls } from '../NatsTransportOptions.js';
 import {
@@ -226,12 +226,12 @@ function restoreReconnect(nc: NatsConnection, reconnect: boolean): void {
 
 /** The TLS error in `err` or its causes (nats.js wraps socket errors), if any. */
 function tlsCause(err: unknown): unknown {
-  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+  for (const e of causeChain(err, 4)) {
+    if (e === undefined || e === null) break;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && TLS_CODES.test(code)) return e;
     const message = messageOf(e);
     if (/\btls\b|certificate|ssl/i.test(message)) return e;
-    e = (e as { cause?: unknown }).cause;
   }
   return undefined;
 }

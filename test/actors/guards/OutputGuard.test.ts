@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { classifyError, ErrorCode, isRuntimeError, type RuntimeError } from 'agentvisor';
+import { classifyFailure, ErrorCode, isRuntimeError, type RuntimeError } from 'agentvisor';
 import {
   completeWithRepair,
   createOutputGuard,
@@ -103,7 +103,7 @@ describe('OutputGuard', () => {
     );
     const error = errorOf(outcome);
     expect(isRuntimeError(error, ErrorCode.InvalidOutput)).toBe(true);
-    expect(classifyError(error)).toBe('invalid-output');
+    expect(classifyFailure(error)).toBe('invalid-output');
     expect(seen).toHaveLength(3);
     expect(error.details).toMatchObject({ failureClass: 'invalid-output', attempts: 3 });
     const history = error.details?.['history'] as { outcome: string }[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyError, ErrorCode, isRuntimeError } from 'agentvisor';
+import { classifyFailure, ErrorCode, isRuntimeError } from 'agentvisor';
 import {
   createInputScreen,
   createModelClassifier,
@@ -82,7 +82,7 @@ describe('createInputScreen', () => {
     expect((await screen.screen(text)).action).toBe('block');
     const error = await rejection(screen.enforce(text));
     expect(isRuntimeError(error, ErrorCode.InputBlocked)).toBe(true);
-    expect(classifyError(error)).toBe('safety');
+    expect(classifyFailure(error)).toBe('safety');
     expect((error as { details: Record<string, unknown> }).details).toMatchObject({
       source: 'user',
       findings: expect.arrayContaining([

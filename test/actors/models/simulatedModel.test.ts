@@ -2,7 +2,7 @@ import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { z } from 'zod';
 import {
-  classifyError,
+  classifyFailure,
   createFallbackChain,
   createResiliencePipeline,
   ErrorCode,
@@ -54,14 +54,14 @@ describe('createSimulatedModel fault plan', () => {
   it('a 429 is a rate limit with the Retry-After of the rule', async () => {
     const error = errorOf(await once({ type: 'rate-limit', retryAfterMs: 2_500 }));
     expect(isRuntimeError(error, ErrorCode.ModelHttp)).toBe(true);
-    expect(classifyError(error)).toBe('rate-limit');
+    expect(classifyFailure(error)).toBe('rate-limit');
     expect(retryAfterMsOf(error)).toBe(2_500);
     expect((error as { details: unknown }).details).toMatchObject({ status: 429 });
   });
 
   it('a 5xx is transient and carries its status', async () => {
     const error = errorOf(await once({ type: 'server-error', status: 502 }));
-    expect(classifyError(error)).toBe('transient');
+    expect(classifyFailure(error)).toBe('transient');
     expect((error as { details: unknown }).details).toMatchObject({ status: 502 });
   });
 
@@ -74,20 +74,20 @@ describe('createSimulatedModel fault plan', () => {
     const outcome = await drive(clock, model.complete(textRequest));
     expect(clock.monotonic()).toBe(7_000);
     expect(isRuntimeError(errorOf(outcome), ErrorCode.Timeout)).toBe(true);
-    expect(classifyError(errorOf(outcome))).toBe('transient');
+    expect(classifyFailure(errorOf(outcome))).toBe('transient');
   });
 
   it('a connection reset is transient', async () => {
     const error = errorOf(await once({ type: 'connection-reset' }));
     expect(isRuntimeError(error, ErrorCode.ModelConnection)).toBe(true);
-    expect(classifyError(error)).toBe('transient');
+    expect(classifyFailure(error)).toBe('transient');
   });
 
   it('malformed JSON is invalid-output when JSON was asked for, plain text otherwise', async () => {
     const script = (): string => '{"city":"Paris","population":2100000}';
     const error = errorOf(await once({ type: 'malformed-json' }, jsonRequest, script));
     expect(isRuntimeError(error, ErrorCode.ModelOutput)).toBe(true);
-    expect(classifyError(error)).toBe('invalid-output');
+    expect(classifyFailure(error)).toBe('invalid-output');
     const text = await once({ type: 'malformed-json' }, textRequest, script);
     expect(text.ok).toBe(true);
     expect(() => JSON.parse((text as { value: ModelResponse }).value.text) as unknown).toThrow();
@@ -99,7 +99,7 @@ describe('createSimulatedModel fault plan', () => {
     const { output } = (outcome as { value: ModelResponse }).value;
     const parsed = Answer.safeParse(output);
     expect(parsed.success).toBe(false);
-    expect(classifyError(parsed.error)).toBe('invalid-output');
+    expect(classifyFailure(parsed.error)).toBe('invalid-output');
   });
 
   it('a hallucinated tool is a call to a tool that was not offered', async () => {
@@ -153,7 +153,7 @@ describe('createSimulatedModel fault plan', () => {
       const request =
         i === 12 ? { messages: [{ role: 'user' as const, content: 'poison' }] } : textRequest;
       const outcome = await drive(clock, model.complete(request));
-      classes.push(outcome.ok ? 'ok' : classifyError(outcome.error));
+      classes.push(outcome.ok ? 'ok' : classifyFailure(outcome.error));
     }
     expect(classes).toEqual([
       'ok',
@@ -189,7 +189,7 @@ describe('createSimulatedModel fault plan', () => {
         const seen: unknown[] = [];
         for (let i = 0; i < 12; i++) {
           const outcome = await drive(clock, model.complete(textRequest));
-          seen.push(outcome.ok ? outcome.value : classifyError(outcome.error), clock.monotonic());
+          seen.push(outcome.ok ? outcome.value : classifyFailure(outcome.error), clock.monotonic());
         }
         return seen;
       };

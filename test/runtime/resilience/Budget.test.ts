@@ -1,7 +1,7 @@
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { expectRuntimeError } from 'agentvisor/testing';
-import { classifyError, createBudget, ErrorCode } from 'agentvisor';
+import { classifyFailure, createBudget, ErrorCode } from 'agentvisor';
 
 describe('Budget', () => {
   it('charges usage and fails with ERR_BUDGET_EXCEEDED, class budget, once over', () => {
@@ -18,7 +18,7 @@ describe('Budget', () => {
     const err = expectRuntimeError(() => {
       budget.charge({ inputTokens: 30, outputTokens: 11 });
     }, ErrorCode.BudgetExceeded);
-    expect(classifyError(err)).toBe('budget');
+    expect(classifyFailure(err)).toBe('budget');
     expect((err as { details: unknown }).details).toMatchObject({
       failureClass: 'budget',
       dimension: 'tokens',

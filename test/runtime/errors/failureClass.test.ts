@@ -2,7 +2,7 @@ import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { z } from 'zod';
 import {
-  classifyError,
+  classifyFailure,
   ErrorCode,
   FAILURE_CLASSES,
   isRuntimeError,
@@ -11,7 +11,7 @@ import {
   withFailureClass,
   type FailureClass,
 } from 'agentvisor';
-import { classifyFailure } from '../../../supervisors/classifyFailure.js';
+import { classifyFailure as supervisorsClassifyFailure } from '../../../supervisors/classifyFailure.js';
 import { FAILURE_CLASSES as SUPERVISOR_CLASSES } from '../../../supervisors/failureClasses.js';
 
 const errorWith = (fields: Record<string, unknown>, options?: ErrorOptions): Error =>
@@ -58,13 +58,17 @@ const chains = fc
     ),
   );
 
-describe('classifyError', () => {
+describe('classifyFailure', () => {
   it('has the failure classes of the supervisors', () => {
     expect([...FAILURE_CLASSES]).toEqual([...SUPERVISOR_CLASSES]);
   });
 
+  it('is the one classifier: the supervisors export the same function', () => {
+    expect(supervisorsClassifyFailure).toBe(classifyFailure);
+  });
+
   it.prop([chains])('classifies as the supervisors do, outside the resilience codes', (error) => {
-    expect(classifyError(error)).toBe(classifyFailure(error));
+    expect(classifyFailure(error)).toBe(supervisorsClassifyFailure(error));
   });
 
   it.each<[string, unknown, FailureClass]>([
@@ -89,7 +93,7 @@ describe('classifyError', () => {
     ],
     ['a tagged error', withFailureClass(new Error('x'), 'poison'), 'poison'],
   ])('classifies %s', (_, error, expected) => {
-    expect(classifyError(error)).toBe(expected);
+    expect(classifyFailure(error)).toBe(expected);
   });
 
   it('refuses to tag with a class that does not exist', () => {

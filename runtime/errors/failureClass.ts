@@ -1,10 +1,7 @@
 import { z } from 'zod';
-import {
-  ErrorCode,
-  isRuntimeError,
-  RuntimeError,
-  type ErrorCode as Code,
-} from '../errors/index.js';
+import { causeChain } from './causeChain.js';
+import { ErrorCode, type ErrorCode as Code } from './codes.js';
+import { isRuntimeError, RuntimeError } from './RuntimeError.js';
 
 /**
  * Failure classes (DESIGN.md "Failure classes"): one answer to "what kind of failure is this?"
@@ -30,9 +27,6 @@ const failureClasses: ReadonlySet<unknown> = new Set(FAILURE_CLASSES);
 
 /** True when `value` names a {@link FailureClass}. */
 export const isFailureClass = (value: unknown): value is FailureClass => failureClasses.has(value);
-
-/** Errors examined: the thrown one and up to 8 causes, as `toWireError` keeps on the wire. */
-const MAX_CAUSE_DEPTH = 8;
 
 /** Our own codes with a fixed class. Codes not listed say nothing; their cause may. */
 const classByCode: Partial<Record<Code, FailureClass>> = {
@@ -107,20 +101,16 @@ const transientNames: ReadonlySet<unknown> = new Set(['AbortError', 'TimeoutErro
  * 6. `name` `AbortError` or `TimeoutError` → `transient`;
  * 7. a zod error → `invalid-output` (output that failed validation).
  *
- * Anything else, and non-objects (a thrown string), is a `bug`. These are the rules of the
- * supervisors' `classifyFailure`, plus the resilience codes; the runtime owns them so the layers
- * below supervisors classify the same way.
+ * Anything else, and non-objects (a thrown string), is a `bug`. One classifier for every layer
+ * (retries, breakers, fallbacks, the effect ledger, supervisors): it lives with the errors, the
+ * lowest runtime tier, so any layer may import it.
  */
-export function classifyError(error: unknown): FailureClass {
-  const seen = new Set<object>();
-  let current: unknown = error;
-  for (let depth = 0; depth <= MAX_CAUSE_DEPTH; depth++) {
-    // A thrown primitive carries no facts; a cycle (a.cause = a) has nothing new to say.
-    if (typeof current !== 'object' || current === null || seen.has(current)) break;
-    seen.add(current);
+export function classifyFailure(error: unknown): FailureClass {
+  for (const current of causeChain(error)) {
+    // A thrown primitive carries no facts (and ends the chain).
+    if (typeof current !== 'object' || current === null) break;
     const cls = classifyOne(current);
     if (cls !== undefined) return cls;
-    current = (current as { cause?: unknown }).cause;
   }
   return 'bug';
 }
@@ -169,7 +159,7 @@ function classOfStatus(status: number): FailureClass | undefined {
 }
 
 /**
- * Tags `error` with a failure class, so {@link classifyError} returns `cls` for it (and for any
+ * Tags `error` with a failure class, so {@link classifyFailure} returns `cls` for it (and for any
  * error that wraps it without a class of its own). For code that knows better than the rules.
  *
  * @example
@@ -203,18 +193,14 @@ export function withFailureClass<TError extends Error>(
  * RuntimeError's `details`. `undefined` when no error in the chain says.
  */
 export function retryAfterMsOf(error: unknown): number | undefined {
-  const seen = new Set<object>();
-  let current: unknown = error;
-  for (let depth = 0; depth <= MAX_CAUSE_DEPTH; depth++) {
-    if (typeof current !== 'object' || current === null || seen.has(current)) break;
-    seen.add(current);
+  for (const current of causeChain(error)) {
+    if (typeof current !== 'object' || current === null) break;
     const own = Object.hasOwn(current, 'retryAfterMs')
       ? (current as { retryAfterMs?: unknown }).retryAfterMs
       : undefined;
     const detailed = isRuntimeError(current) ? current.details?.['retryAfterMs'] : undefined;
     const value = typeof own === 'number' ? own : detailed;
     if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-    current = (current as { cause?: unknown }).cause;
   }
   return undefined;
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RuntimeError } from 'agentvisor';
-import { failureSignature } from '../../../runtime/mailbox/internal/ShardConsumer.js';
+import { failureSignature, RuntimeError } from 'agentvisor';
 
 describe('failureSignature (what "failing the same way" compares)', () => {
   it('is the code of a runtime error, whatever its message', () => {

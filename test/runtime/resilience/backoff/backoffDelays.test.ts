@@ -1,6 +1,6 @@
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { backoffDelays, type BackoffConfig } from 'agentvisor';
+import { backoffDelayAt, backoffDelays, type BackoffConfig } from 'agentvisor';
 
 const unit = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 const configs: fc.Arbitrary<BackoffConfig> = fc
@@ -58,6 +58,30 @@ describe('backoffDelays', () => {
       full.forEach((delay, i) => {
         expect(delay).toBeCloseTo(none[i]! * r, 6);
       });
+    },
+  );
+
+  it.prop([configs, unit, unit, fc.integer({ min: 1, max: 200 })])(
+    'with proportional jitter adds at most jitterRatio of the un-jittered delay, never past the cap',
+    (config, r, jitterRatio, n) => {
+      const proportional = take(n, { ...config, jitter: 'proportional', jitterRatio }, [r]);
+      const none = take(n, { ...config, jitter: 'none' }, [r]);
+      proportional.forEach((delay, i) => {
+        const base = none[i]!;
+        expect(delay).toBe(Math.min(config.maxDelayMs, base * (1 + jitterRatio * r)));
+        expect(delay).toBeGreaterThanOrEqual(base);
+        expect(delay).toBeLessThanOrEqual(Math.min(config.maxDelayMs, base * (1 + jitterRatio)));
+      });
+    },
+  );
+
+  it.prop([configs, fc.integer({ min: 0, max: 1100 }), unit])(
+    'draws the same delay at an attempt as the generator does at that retry',
+    (config, attempt, r) => {
+      const mode = config.jitter === 'decorrelated' ? 'proportional' : config.jitter;
+      const stateless = { ...config, jitter: mode, jitterRatio: 0.2 };
+      const delays = take(attempt + 1, stateless, [r]);
+      expect(backoffDelayAt(attempt, stateless, () => r)).toBe(delays[attempt]);
     },
   );
 
