@@ -22,17 +22,13 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ErrorCode, NatsTransport, RuntimeError, createLogger, isRuntimeError } from 'agentvisor';
 import {
   ClusterNode,
-  ErrorCode,
-  NatsTransport,
-  RuntimeError,
-  createLogger,
-  isRuntimeError,
   loadClusterConfig,
   readClusterStatus,
   type ClusterAgent,
-} from 'agentvisor';
+} from 'agentvisor/node';
 import { formatClusterStatus } from './formatClusterStatus.js';
 import { SECURITY_FLAGS, SECURITY_USAGE, securityFrom } from './natsSecurity.js';
 

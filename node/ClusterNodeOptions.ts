@@ -1,18 +1,18 @@
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import type { AnyActorLogic } from 'xstate';
 import { z } from 'zod';
-import type { Clock } from '../clock/index.js';
-import { DurableMailboxOptionsSchema } from '../mailbox/DurableMailboxOptions.js';
-import { NATS_BUCKETS } from '../nats/index.js';
-import type {
-  CheckpointMigration,
-  CheckpointPolicy,
-  CheckpointStore,
-  Journal,
-} from '../persistence/index.js';
-import type { ActorSystem, ActorTemplate } from '../system/index.js';
-import type { Logger } from '../telemetry/index.js';
-import { NatsAuthSchema, NatsTlsSchema } from '../transport/NatsTransportOptions.js';
+import {
+  CLUSTER_BUCKETS,
+  DurableMailboxOptionsSchema,
+  NatsTransportOptionsSchema,
+  type ActorTemplate,
+  type CheckpointMigration,
+  type CheckpointPolicy,
+  type Clock,
+  type Logger,
+  type UnitContext,
+  type UnitHandle,
+} from 'agentvisor';
 
 const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const nodeId = z.string().regex(NODE_ID, 'must be 1-64 of [A-Za-z0-9_-]');
@@ -85,9 +85,9 @@ export const ClusterNodeOptionsSchema = z
      * How the node authenticates to NATS: the transport's `auth` (user/password, token, nkey,
      * credentials file). A refused one fails the start with ERR_AUTH. @default none
      */
-    auth: NatsAuthSchema.optional(),
+    auth: NatsTransportOptionsSchema.shape.auth,
     /** TLS to NATS: the transport's `tls`. A failed handshake is ERR_TLS. @default none */
-    tls: NatsTlsSchema.optional(),
+    tls: NatsTransportOptionsSchema.shape.tls,
     /** Heartbeat period; also how often placement is reconciled. @default 250 */
     heartbeatMs: z.number().int().positive().default(250),
     /**
@@ -118,12 +118,12 @@ export const ClusterNodeOptionsSchema = z
         members: z
           .string()
           .regex(/^[-\w]+$/)
-          .default(NATS_BUCKETS.members),
+          .default(CLUSTER_BUCKETS.members),
         /** @default 'agentvisor_placements' */
         placements: z
           .string()
           .regex(/^[-\w]+$/)
-          .default(NATS_BUCKETS.placements),
+          .default(CLUSTER_BUCKETS.placements),
       })
       .prefault({}),
     /**
@@ -211,49 +211,6 @@ export interface ClusterActorAgent {
  */
 export interface ClusterSubtreeAgent {
   start(context: UnitContext): Promise<UnitHandle>;
-}
-
-/** What a {@link ClusterSubtreeAgent} gets to start with. */
-export interface UnitContext {
-  /** The unit's name (its placement key). */
-  readonly unit: string;
-  readonly system: ActorSystem;
-  /** The node's checkpoint store and journal (JetStream, per namespace). */
-  readonly store: CheckpointStore;
-  readonly journal: Journal;
-  readonly input: unknown;
-  /** The placement's epoch: it grows with every change of the unit's owner. */
-  readonly epoch: number;
-}
-
-/** A started subtree unit. */
-export interface UnitHandle {
-  /** Stops everything the unit started, without checkpointing. */
-  stop(): Promise<void>;
-  /**
-   * What the unit runs, for `status`: its children and open escalations (`describeTree` in
-   * `agentvisor/supervisors` reads a supervision tree). Without it, status shows the unit alone.
-   */
-  describe?(): UnitReport;
-}
-
-/** A subtree unit's own report of itself (see {@link UnitHandle.describe}). */
-export interface UnitReport {
-  /** Every child at every level, parents before their children. */
-  readonly children: readonly UnitChildReport[];
-  /** Escalations opened in the unit and waiting for a person. */
-  readonly openEscalations: number;
-}
-
-/** One child of a subtree unit, as its supervisor sees it. */
-export interface UnitChildReport {
-  readonly id: string;
-  /** The actor name it runs under. */
-  readonly name: string;
-  readonly type: 'worker' | 'supervisor';
-  /** `running`, `restarting`, `parked` (waiting for a person), `terminated`. */
-  readonly status: string;
-  readonly restarts: number;
 }
 
 /** Capabilities of a node: kept out of the options schema (STYLE §5). */

@@ -1,21 +1,39 @@
-import { disposable } from '../events/index.js';
 import { randomBytes } from 'node:crypto';
 import type { Subscription as NatsSubscription } from '@nats-io/transport-node';
-import { systemClock, type Clock, type TimerHandle } from '../clock/index.js';
-import { ErrorCode, RuntimeError, isRuntimeError, parseOptions } from '../errors/index.js';
 import {
   DurableMailbox,
+  ErrorCode,
+  NatsTransport,
+  RuntimeError,
+  backoffDelays,
+  createActorSystem,
+  disposable,
+  isActorTemplate,
+  isRuntimeError,
+  openClusterTables,
+  parseOptions,
   shardOf,
+  silentLogger,
+  systemClock,
+  type ActorSystem,
+  type BackoffConfig,
+  type Clock,
+  type Disposable,
+  type JetStreamCheckpointStore,
+  type JetStreamJournal,
+  type Logger,
+  type Membership,
   type OwnershipListener,
+  type Placement,
+  type PlacementTable,
   type ReliableReceipt,
   type ReliableSendOptions,
   type ShardOwnership,
-} from '../mailbox/index.js';
-import { JetStreamCheckpointStore, JetStreamJournal } from '../persistence/index.js';
-import { createActorSystem, isActorTemplate, type ActorSystem } from '../system/index.js';
-import { silentLogger, type Logger } from '../telemetry/index.js';
-import type { Disposable } from '../events/index.js';
-import { NatsTransport } from '../transport/index.js';
+  type TimerHandle,
+  type UnitContext,
+  type UnitHandle,
+  type UnitReport,
+} from 'agentvisor';
 import type { ClusterEvent, NodeStatus, UnitStatus } from './ClusterEvent.js';
 import {
   ClusterNodeOptionsSchema,
@@ -26,16 +44,8 @@ import {
   type ClusterNodeDeps,
   type ClusterNodeOptions,
   type ClusterUnit,
-  type UnitContext,
-  type UnitHandle,
-  type UnitReport,
 } from './ClusterNodeOptions.js';
-import { encodeRecord, kvToken, openBucket } from '../nats/index.js';
-import { backoffDelays, type BackoffConfig } from '../resilience/index.js';
-import { Membership } from './Membership.js';
 import { StuckWatch } from './StuckWatch.js';
-import type { Placement } from './PlacementRecord.js';
-import { PlacementTable } from './PlacementTable.js';
 import {
   isOwnedByLive,
   planPlacements,
@@ -287,19 +297,13 @@ export class ClusterNode {
     );
     try {
       const nc = transport.connection;
-      const ns = kvToken(config.namespace);
-      const [members, placements, store, journal] = await Promise.all([
-        openBucket(nc, config.buckets.members, { history: 1, ttlMs: config.memberTtlMs }),
-        openBucket(nc, config.buckets.placements, { history: 5, ttlMs: 0 }),
-        // Actor names are unique per namespace only: each namespace gets its own stores.
-        JetStreamCheckpointStore.open(nc, { bucket: `agentvisor_checkpoints_${ns}` }),
-        JetStreamJournal.open(nc, {
-          stream: `AGENTVISOR_JOURNAL_${ns}`,
-          subjectPrefix: `av.journal.${ns}`,
-        }),
-      ]);
-      const membership = new Membership(
-        members,
+      const {
+        membership,
+        placements: table,
+        store,
+        journal,
+      } = await openClusterTables(
+        nc,
         {
           namespace: config.namespace,
           node: config.node,
@@ -307,15 +311,11 @@ export class ClusterNode {
           roles: config.roles,
           startedAt: clock.now(),
           deadAfterMs: config.deadAfterMs,
+          memberTtlMs: config.memberTtlMs,
+          buckets: config.buckets,
         },
         { clock, logger },
       );
-      const table = new PlacementTable(placements, config.namespace, {
-        clock,
-        logger,
-        nc,
-        bucket: config.buckets.placements,
-      });
       const node = new ClusterNode({
         config,
         run,
@@ -526,7 +526,7 @@ export class ClusterNode {
     );
     this.#control = this.transport.connection.subscribe(this.system.subjects.node(this.id), {
       callback: (err, msg) => {
-        if (err === null) msg.respond(encodeRecord(this.status()));
+        if (err === null) msg.respond(JSON.stringify(this.status()));
       },
     });
     this.#logger.info({ roles: this.#config.roles }, 'node joined');
