@@ -31,6 +31,7 @@ import { NodeCore, type NodeParts } from './internal/NodeCore.js';
 import { nodeStatus } from './internal/nodeStatus.js';
 import { PlacedShards, SHARD_AGENT, startShardUnit } from './internal/PlacedShards.js';
 import { Reconciler } from './internal/Reconciler.js';
+import { treeUnits } from './internal/treeUnits.js';
 import { UnitHost } from './internal/UnitHost.js';
 
 /**
@@ -116,7 +117,11 @@ export class ClusterNode {
               start: (ctx) => startShardUnit(this.#core, this.#host, this.#shards, ctx),
             },
           };
-    this.#core = new NodeCore(parts, this.system, [...config.units, ...shardUnits], withShards);
+    const tree = treeUnits(config, agents);
+    this.#core = new NodeCore(parts, this.system, [...config.units, ...tree.units, ...shardUnits], {
+      ...withShards,
+      ...tree.agents,
+    });
     this.#host = new UnitHost(this.#core);
     new Reconciler(this.#core, this.#host);
     this.#heartbeat = new Heartbeat(this.#core, this.#host);

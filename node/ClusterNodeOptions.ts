@@ -13,6 +13,12 @@ import {
   type UnitContext,
   type UnitHandle,
 } from 'agentvisor';
+import {
+  PolicySchema,
+  SupervisorSpecSchema,
+  type SupervisorSpec,
+  type SupervisorSpecInput,
+} from 'agentvisor/supervisors';
 
 const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const nodeId = z.string().regex(NODE_ID, 'must be 1-64 of [A-Za-z0-9_-]');
@@ -67,6 +73,12 @@ export const ClusterMailboxSchema = DurableMailboxOptionsSchema.omit({
   /** The actors reached through the mailbox, spread over the shards. @default [] */
   actors: z.array(MailboxActorSchema).max(10_000).default([]),
 });
+
+/** A tree's root; a resolved one (a loaded config passed on to `ClusterNode.start`) parses too. */
+const TreeRootSchema = SupervisorSpecSchema as z.ZodType<
+  SupervisorSpec,
+  SupervisorSpecInput | SupervisorSpec
+>;
 
 /** Options of a {@link ClusterNode} (and the body of a cluster config file). Defaults live here. */
 export const ClusterNodeOptionsSchema = z
@@ -135,6 +147,19 @@ export const ClusterNodeOptionsSchema = z
     units: z.array(ClusterUnitSchema).max(10_000).default([]),
     /** Durable mailbox sharded over the cluster; `node.mailbox` when set. @default off */
     mailbox: ClusterMailboxSchema.optional(),
+    /**
+     * A supervision tree spread over the cluster (a policy file's `root`): each top-level child
+     * is a unit (named `<root id>/<child id>`) that runs that child under a supervisor with the
+     * root's flags, placed by `placement`. Workers are durable (the node's stores); a worker's
+     * `agent` is a key of the agents registry (`agentvisor node` also accepts a module path).
+     * The root's strategy must be `one-for-one`: units fail over on their own. @default none
+     */
+    root: TreeRootSchema.optional(),
+    /**
+     * Where the tree's top-level children run: child id → placement (as a unit's `placement`,
+     * e.g. `{ team: { role: worker } }`). A child not listed goes anywhere. @default {}
+     */
+    placement: z.record(z.string(), UnitPlacementSchema).default({}),
   })
   .superRefine((o, ctx) => {
     if (o.deadAfterMs < 2 * o.heartbeatMs) {
@@ -155,6 +180,7 @@ export const ClusterNodeOptionsSchema = z
       }
       seen.add(unit.name);
     });
+    checkTree(o, seen, ctx);
     if (o.mailbox === undefined) return;
     for (let shard = 0; shard < o.mailbox.shards; shard++) {
       const i = o.units.findIndex((u) => u.name === mailboxShardUnit(shard));
@@ -178,6 +204,59 @@ export const ClusterNodeOptionsSchema = z
       actors.add(actor.name);
     });
   });
+
+/** Unit name of the tree's top-level child `child` (see the `root` option). */
+export function treeUnitName(rootId: string, child: string): string {
+  return `${rootId}/${child}`;
+}
+
+/** The `root` and `placement` options: a tree the cluster can place, one unit per top child. */
+function checkTree(
+  o: {
+    namespace: string;
+    root?: SupervisorSpec | undefined;
+    placement: Record<string, unknown>;
+  },
+  unitNames: ReadonlySet<string>,
+  ctx: z.RefinementCtx,
+): void {
+  const { root } = o;
+  if (root === undefined) {
+    for (const id of Object.keys(o.placement))
+      ctx.addIssue({ code: 'custom', path: ['placement', id], message: 'needs a `root` tree' });
+    return;
+  }
+  // Actor names unique across the whole tree, as a policy file's.
+  const policy = PolicySchema.safeParse({ namespace: o.namespace, root });
+  for (const issue of policy.success ? [] : policy.error.issues)
+    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  if (root.strategy !== 'one-for-one') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['root', 'strategy'],
+      message: `a tree placed over a cluster restarts each top-level child on its own: must be "one-for-one", got ${JSON.stringify(root.strategy)} (put children that restart together in one subtree)`,
+    });
+  }
+  const ids = new Set(root.children.map((c) => c.id));
+  for (const id of Object.keys(o.placement)) {
+    if (!ids.has(id)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['placement', id],
+        message: `no top-level child ${JSON.stringify(id)} in root ${JSON.stringify(root.id)} (children: ${[...ids].join(', ')})`,
+      });
+    }
+  }
+  root.children.forEach((child, i) => {
+    if (unitNames.has(treeUnitName(root.id, child.id))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['root', 'children', i, 'id'],
+        message: `unit ${treeUnitName(root.id, child.id)} is also in \`units\``,
+      });
+    }
+  });
+}
 
 /** What callers pass to `ClusterNode.start`. */
 export type ClusterNodeOptions = z.input<typeof ClusterNodeOptionsSchema>;

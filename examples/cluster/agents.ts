@@ -5,7 +5,7 @@
  */
 import { assign, setup } from 'xstate';
 import { respond, type MessageEvent } from 'agentvisor';
-import { type ClusterAgent } from 'agentvisor/node';
+import type { ClusterAgent } from 'agentvisor/node';
 
 type TeammateEvent = MessageEvent<'task', { id: string; text: string }> | MessageEvent<'report'>;
 

@@ -21,6 +21,7 @@ import {
 import type { NodeStatus } from '../ClusterEvent.js';
 import type { Heartbeat } from './Heartbeat.js';
 import type { NodeCore, NodeParts } from './NodeCore.js';
+import { checkTreeAgents } from './treeUnits.js';
 import type { UnitHost } from './UnitHost.js';
 
 /**
@@ -62,6 +63,7 @@ export function parseNodeOptions(
       );
     }
   });
+  checkTreeAgents(config.root, agents);
   return config;
 }
 
