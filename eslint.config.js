@@ -3,13 +3,15 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /**
- * Layering (DESIGN.md): imports point one way, ops → supervisors → actors → runtime.
- * Each layer lists the layers above it, which it must never import.
+ * Layering (DESIGN.md): imports point one way, ops → node → {supervisors, actors} → runtime.
+ * supervisors and actors are independent of each other (neither imports the other). Each layer
+ * lists the layers it must never import: those above it, and its peer.
  */
 const layerAbove = {
-  runtime: ['actors', 'supervisors', 'ops'],
-  actors: ['supervisors', 'ops'],
-  supervisors: ['ops'],
+  runtime: ['actors', 'supervisors', 'node', 'ops'],
+  actors: ['supervisors', 'node', 'ops'],
+  supervisors: ['actors', 'node', 'ops'],
+  node: ['ops'],
 };
 
 const upward = (layer) =>
@@ -97,7 +99,7 @@ function restrictedImports(folder, withTimers, runtimeFolder) {
       ? [
           {
             group: upward(folder),
-            message: `Layering: ${folder} must not import from a layer above it (ops → supervisors → actors → runtime).`,
+            message: `Layering: ${folder} must not import ${layerAbove[folder].join(', ')} (ops → node → {supervisors, actors} → runtime).`,
           },
         ]
       : [];
@@ -169,7 +171,7 @@ export default tseslint.config(
   },
   // One no-restricted-imports config per folder (a later config replaces the rule's options):
   // the layer direction everywhere, plus the timer modules everywhere but runtime/clock.
-  ...['runtime', 'actors', 'supervisors', 'ops', 'examples', 'test'].map((folder) => ({
+  ...['runtime', 'actors', 'supervisors', 'node', 'ops', 'examples', 'test'].map((folder) => ({
     files: [`${folder}/**/*.ts`],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', restrictedImports(folder, true)],

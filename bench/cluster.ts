@@ -66,6 +66,9 @@ export async function measureFailover(
   serverUrl: string,
   runs: number,
 ): Promise<FailoverResult> {
+  const { readClusterStatus } = (await import(
+    new URL('../dist/node/index.js', import.meta.url).href
+  )) as typeof import('agentvisor/node');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'agentvisor-bench-cluster-'));
   const transport = await lib.NatsTransport.connect({ servers: serverUrl });
   const results: number[] = [];
@@ -84,7 +87,7 @@ export async function measureFailover(
         let seq = 0;
         while ((await tryAsk(lib, transport, ns, `w${run}-${seq++}`)) === undefined)
           await sleep(20);
-        const status = await lib.readClusterStatus(transport.connection, { namespace: ns });
+        const status = await readClusterStatus(transport.connection, { namespace: ns });
         if (status.placements[0]?.record?.node !== 'a') throw new Error('unit not on a');
         const killedAt = performance.now();
         a.kill('SIGKILL');

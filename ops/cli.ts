@@ -15,27 +15,27 @@
  * earns its place once there are many subcommands or nested ones; not at two.)
  *
  * The agents module may be TypeScript (`agents: ./agents.ts`): the CLI then registers tsx, an
- * optional peer dependency, before importing it. A module that fails to load is reported with
+ * optional peer dependency, before importing it. A config with a supervision tree (`root:`, as a
+ * policy file, plus `placement:`) may name a worker's agent by module path
+ * (`agent: ./agents/planner.ts`): that module's default export, or its one exported agent. A module that fails to load is reported with
  * its underlying error and that error's code.
  */
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ErrorCode, NatsTransport, RuntimeError, createLogger, isRuntimeError } from 'agentvisor';
 import {
   causeChain,
   ClusterNode,
-  ErrorCode,
-  NatsTransport,
-  RuntimeError,
-  createLogger,
-  isRuntimeError,
   loadClusterConfig,
   readClusterStatus,
   type ClusterAgent,
-} from 'agentvisor';
+} from 'agentvisor/node';
+import type { ChildSpec, SupervisorSpec } from 'agentvisor/supervisors';
 import { formatClusterStatus } from './formatClusterStatus.js';
 import { SECURITY_FLAGS, SECURITY_USAGE, securityFrom } from './natsSecurity.js';
+import { agentModulePaths, pickAgent } from './treeAgents.js';
 
 const NODE_USAGE = `Usage: agentvisor node --config <cluster.yaml> [--node <id>] [--server <nats-url>]
 
@@ -44,7 +44,11 @@ drains (hands every unit over) before it exits.
 
 Options:
   --config     cluster config file (YAML): namespace, servers, timing, units, agents module
-               (a .js or .ts module; .ts/.mts/.cts needs tsx installed beside agentvisor)
+               (a .js or .ts module; .ts/.mts/.cts needs tsx installed beside agentvisor),
+               and optionally a supervision tree: \`root:\` (as a policy file) and
+               \`placement:\` (top-level child id → { role } or { node }); each top-level
+               child is a unit <root>/<child>, run on the node that owns it. A worker's
+               agent is a name from the agents module or a module path (./agents/x.ts)
   --node       this node's id (overrides the file's \`node\`)
   --server     NATS server URL (overrides the file's \`servers\`)
   -h, --help   show this help
@@ -111,14 +115,26 @@ async function runNode(args: string[]): Promise<number> {
   if (values.node !== undefined) overrides['node'] = values.node;
   if (values.server !== undefined) overrides['servers'] = values.server;
   const config = await loadClusterConfig(values.config, overrides);
-  if (config.agents === undefined) {
+  const base = dirname(values.config);
+  const paths = agentModulePaths(config.root);
+  // A tree whose workers all name modules needs no agents module.
+  const needsRegistry =
+    config.units.length > 0 ||
+    (config.mailbox?.actors.length ?? 0) > 0 ||
+    namesRegistryAgents(config.root, paths);
+  if (config.agents === undefined && needsRegistry) {
     throw new RuntimeError(
       ErrorCode.InvalidOptions,
       `${values.config}: agents: the module exporting the agents is required to run a node`,
       { details: { file: values.config, issues: [{ path: 'agents', message: 'required' }] } },
     );
   }
-  const agents = await importAgents(resolve(dirname(values.config), config.agents));
+  const agents =
+    config.agents === undefined ? {} : await importAgents(resolve(base, config.agents));
+  for (const path of paths) {
+    const module = await importModule(resolve(base, path), 'root');
+    agents[path] = { logic: pickAgent(module, path) };
+  }
   const logger = createLogger({ base: { node: config.node } });
   const node = await ClusterNode.start(config, { agents, logger });
   node.onEvent((event) => {
@@ -190,25 +206,41 @@ function securityOrUsage(values: Parameters<typeof securityFrom>[0], commandUsag
   }
 }
 
-async function importAgents(path: string): Promise<Record<string, ClusterAgent>> {
+/** True when a tree worker names its agent by registry key (not by module path). */
+function namesRegistryAgents(root: SupervisorSpec | undefined, paths: readonly string[]): boolean {
+  const visit = (child: ChildSpec): boolean =>
+    child.type === 'supervisor'
+      ? child.children.some(visit)
+      : typeof child.agent === 'string' && !paths.includes(child.agent);
+  return root !== undefined && visit(root);
+}
+
+/** Imports a module (TypeScript through tsx); a failure is ERR_INVALID_OPTIONS at `field`. */
+async function importModule(path: string, field: string): Promise<Record<string, unknown>> {
   if (TYPESCRIPT_MODULE.test(path)) await registerTypeScript(path);
-  let loaded: { agents?: unknown; default?: { agents?: unknown } };
   try {
-    loaded = (await import(pathToFileURL(path).href)) as typeof loaded;
+    return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (cause) {
     const reason = describeCause(cause);
-    throw new RuntimeError(ErrorCode.InvalidOptions, `agents: cannot load ${path}: ${reason}`, {
+    throw new RuntimeError(ErrorCode.InvalidOptions, `${field}: cannot load ${path}: ${reason}`, {
       cause,
-      details: { issues: [{ path: 'agents', message: `cannot load ${path}: ${reason}` }] },
+      details: { issues: [{ path: field, message: `cannot load ${path}: ${reason}` }] },
     });
   }
+}
+
+async function importAgents(path: string): Promise<Record<string, ClusterAgent>> {
+  const loaded = (await importModule(path, 'agents')) as {
+    agents?: unknown;
+    default?: { agents?: unknown };
+  };
   const agents = loaded.agents ?? loaded.default?.agents;
   if (typeof agents !== 'object' || agents === null) {
     throw new RuntimeError(ErrorCode.InvalidOptions, `agents: ${path} exports no \`agents\``, {
       details: { issues: [{ path: 'agents', message: 'the module exports no `agents` object' }] },
     });
   }
-  return agents as Record<string, ClusterAgent>;
+  return { ...(agents as Record<string, ClusterAgent>) };
 }
 
 /** Socket and resolver codes that mean no server could be reached. */

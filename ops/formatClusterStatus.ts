@@ -1,4 +1,4 @@
-import type { ClusterStatus, UnitStatus } from 'agentvisor';
+import type { ClusterStatus, UnitStatus } from 'agentvisor/node';
 
 /**
  * Renders what `agentvisor status` prints: nodes (a silent one with an old heartbeat is `dead`),

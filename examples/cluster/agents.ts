@@ -4,7 +4,8 @@
  * restored on another node when theirs dies.
  */
 import { assign, setup } from 'xstate';
-import { respond, type ClusterAgent, type MessageEvent } from 'agentvisor';
+import { respond, type MessageEvent } from 'agentvisor';
+import type { ClusterAgent } from 'agentvisor/node';
 
 type TeammateEvent = MessageEvent<'task', { id: string; text: string }> | MessageEvent<'report'>;
 

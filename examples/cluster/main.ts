@@ -7,13 +7,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import {
-  ClusterClient,
-  isRuntimeError,
-  readClusterStatus,
-  systemClock,
-  type ClusterStatus,
-} from 'agentvisor';
+import { ClusterClient, isRuntimeError, systemClock } from 'agentvisor';
+import { readClusterStatus, type ClusterStatus } from 'agentvisor/node';
 import { startNatsServer } from 'agentvisor/testing';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

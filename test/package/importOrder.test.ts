@@ -62,3 +62,33 @@ describe('import order inside runtime/', () => {
     expect(await restricted('runtime/clock/Clock.ts', 'node:timers')).toBe(0);
   });
 });
+
+/**
+ * The layer order (issue 11): ops → node → {supervisors, actors} → runtime, with supervisors and
+ * actors independent of each other.
+ */
+describe('import order between layers', () => {
+  it.each([
+    ['runtime/system/ids.ts', 'agentvisor/node'],
+    ['runtime/cluster/Membership.ts', '../../node/index.js'],
+    ['actors/index.ts', 'agentvisor/node'],
+    ['actors/index.ts', 'agentvisor/supervisors'],
+    ['actors/index.ts', '../supervisors/index.js'],
+    ['supervisors/index.ts', 'agentvisor/node'],
+    ['supervisors/index.ts', 'agentvisor/actors'],
+    ['supervisors/index.ts', '../actors/index.js'],
+    ['node/ClusterNode.ts', '../ops/cli.js'],
+  ])('%s may not import %s', async (file, from) => {
+    expect(await restricted(file, from)).toBe(1);
+  });
+
+  it.each([
+    ['node/ClusterNode.ts', 'agentvisor'],
+    ['node/ClusterNode.ts', 'agentvisor/supervisors'],
+    ['node/ClusterNode.ts', 'agentvisor/actors'],
+    ['ops/cli.ts', 'agentvisor/node'],
+    ['ops/cli.ts', 'agentvisor/supervisors'],
+  ])('%s may import %s', async (file, from) => {
+    expect(await restricted(file, from)).toBe(0);
+  });
+});

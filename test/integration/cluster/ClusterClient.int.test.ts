@@ -3,7 +3,8 @@
  * across failover, is processed exactly once.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterClient, ClusterNode, isRuntimeError, type ClusterNodeOptions } from 'agentvisor';
+import { ClusterClient, isRuntimeError } from 'agentvisor';
+import { ClusterNode, type ClusterNodeOptions } from 'agentvisor/node';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { systemClock, type Clock } from 'agentvisor';
 import { agents } from './fixtures/agents.js';

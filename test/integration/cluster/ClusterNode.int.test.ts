@@ -3,18 +3,20 @@ import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ClusterNode,
   JetStreamCheckpointStore,
   JetStreamJournal,
   NatsTransport,
   createActorSystem,
   isRuntimeError,
-  readClusterStatus,
   systemClock,
+} from 'agentvisor';
+import {
+  ClusterNode,
+  readClusterStatus,
   type ClusterAgent,
   type ClusterEvent,
   type ClusterNodeOptions,
-} from 'agentvisor';
+} from 'agentvisor/node';
 import { createSupervisionTree } from 'agentvisor/supervisors';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { agents, tallyMachine } from './fixtures/agents.js';

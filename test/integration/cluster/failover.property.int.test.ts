@@ -4,12 +4,12 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ClusterNode,
   NatsTransport,
   PlacementRecordSchema,
   systemClock,
   type PlacementRecord,
 } from 'agentvisor';
+import { ClusterNode } from 'agentvisor/node';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { agents } from './fixtures/agents.js';
 import { askWithRetry } from './fixtures/askWithRetry.js';

@@ -1,12 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ClusterNode,
-  NatsTransport,
-  mailboxShardUnit,
-  shardOf,
-  systemClock,
-  type ClusterNodeOptions,
-} from 'agentvisor';
+import { NatsTransport, shardOf, systemClock } from 'agentvisor';
+import { ClusterNode, mailboxShardUnit, type ClusterNodeOptions } from 'agentvisor/node';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { agents } from './fixtures/agents.js';
 import { askWithRetry } from './fixtures/askWithRetry.js';

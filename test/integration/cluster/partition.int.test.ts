@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterNode, NatsTransport, systemClock, type ClusterEvent } from 'agentvisor';
+import { NatsTransport, systemClock } from 'agentvisor';
+import { ClusterNode, type ClusterEvent } from 'agentvisor/node';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { agents } from './fixtures/agents.js';
 import { askWithRetry } from './fixtures/askWithRetry.js';

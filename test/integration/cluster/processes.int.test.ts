@@ -7,10 +7,9 @@ import {
   JetStreamCheckpointStore,
   JetStreamJournal,
   NatsTransport,
-  readClusterStatus,
   systemClock,
-  type ClusterStatus,
 } from 'agentvisor';
+import { readClusterStatus, type ClusterStatus } from 'agentvisor/node';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { makeTempDir } from '../../runtime/persistence/tempDir.js';
 import { askWithRetry } from './fixtures/askWithRetry.js';

@@ -8,7 +8,6 @@
 import { connect, createInbox, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ClusterNode,
   JetStreamCheckpointStore,
   JetStreamJournal,
   NatsTransport,
@@ -19,9 +18,9 @@ import {
   readTrace,
   systemClock,
   type ActorSystem,
-  type ClusterAgent,
   type Envelope,
 } from 'agentvisor';
+import { ClusterNode, type ClusterAgent } from 'agentvisor/node';
 import { createSupervisionTree, type SupervisorEvent } from 'agentvisor/supervisors';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { tallyMachine } from './fixtures/agents.js';

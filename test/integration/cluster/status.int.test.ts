@@ -6,14 +6,13 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { assign, fromPromise, setup } from 'xstate';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { respond, type MessageEvent } from 'agentvisor';
 import {
   ClusterNode,
   readClusterStatus,
-  respond,
   type ClusterAgent,
   type ClusterEvent,
-  type MessageEvent,
-} from 'agentvisor';
+} from 'agentvisor/node';
 import { createSupervisionTree, describeTree, withFailureClass } from 'agentvisor/supervisors';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { formatClusterStatus } from '../../../ops/formatClusterStatus.js';

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterStatus } from 'agentvisor';
+import type { ClusterStatus } from 'agentvisor/node';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { waitFor } from '../cluster/fixtures/waitFor.js';
 
@@ -110,7 +110,7 @@ describe('the packed agentvisor', () => {
       run(process.execPath, [join(app, 'esm', 'app.js')]),
       run(process.execPath, [join(app, 'cjs', 'app.js')]),
     ]);
-    const expected = { answer: 'hello Ada', refused: 'ERR_INVALID_MESSAGE', entryPoints: 4 };
+    const expected = { answer: 'hello Ada', refused: 'ERR_INVALID_MESSAGE', entryPoints: 5 };
     expect(JSON.parse(esm.stdout)).toEqual({ ...expected, zodCopies: 2 });
     expect(JSON.parse(cjs.stdout)).toEqual(expected);
   }, 120_000);
@@ -265,6 +265,7 @@ import { z } from 'zod';
 import { createActorSystem, isRuntimeError, respond, type ActorSystem } from 'agentvisor';
 import { defineAgent, type AgentEvents, type ToolDefinition } from 'agentvisor/actors';
 import { createSupervisionTree, type Directive } from 'agentvisor/supervisors';
+import { ClusterNode } from 'agentvisor/node';
 import { TestClock } from 'agentvisor/testing';
 
 // A typed tool, assignable to \`tools\` without a cast.
@@ -293,7 +294,7 @@ const answer: unknown = await system.ask('greeter', 'greet.say', { name: 'Ada' }
 const refused: unknown = await system.ask('greeter', 'greet.say', { name: '' }).catch((e: unknown) => e);
 await system.shutdown();
 const directive: Directive = 'restart';
-const entryPoints = [createActorSystem, defineAgent, createSupervisionTree, TestClock].filter(
+const entryPoints = [createActorSystem, defineAgent, createSupervisionTree, ClusterNode, TestClock].filter(
   (f) => typeof f === 'function',
 ).length;
 console.log(
@@ -310,15 +311,17 @@ const CJS_APP = `// Types of an ESM package in a CommonJS file: \`resolution-mod
 import type { ActorSystem, RuntimeError } from 'agentvisor' with { 'resolution-mode': 'import' };
 import type { AgentEvents, ToolDefinition } from 'agentvisor/actors' with { 'resolution-mode': 'import' };
 import type { Directive } from 'agentvisor/supervisors' with { 'resolution-mode': 'import' };
+import type { ClusterNodeOptions } from 'agentvisor/node' with { 'resolution-mode': 'import' };
 import type { TestClock as Clock } from 'agentvisor/testing' with { 'resolution-mode': 'import' };
 
 async function main(): Promise<void> {
-  const [{ setup }, { z }, runtime, actors, supervisors, testing] = await Promise.all([
+  const [{ setup }, { z }, runtime, actors, supervisors, node, testing] = await Promise.all([
     import('xstate'),
     import('zod'),
     import('agentvisor'),
     import('agentvisor/actors'),
     import('agentvisor/supervisors'),
+    import('agentvisor/node'),
     import('agentvisor/testing'),
   ]);
   const search: ToolDefinition<{ q: string }, string> = {
@@ -346,17 +349,19 @@ async function main(): Promise<void> {
     .catch((e: unknown) => e)) as RuntimeError;
   await system.shutdown();
   const directive: Directive = 'restart';
+  const nodeOptions: ClusterNodeOptions = { node: 'n1' };
   const entryPoints = [
     runtime.createActorSystem,
     actors.defineAgent,
     supervisors.createSupervisionTree,
+    node.ClusterNode,
     testing.TestClock,
   ].filter((f) => typeof f === 'function').length;
   console.log(
     JSON.stringify({
       answer,
       refused: runtime.isRuntimeError(refused) ? refused.code : String(refused),
-      entryPoints: directive === 'restart' ? entryPoints : 0,
+      entryPoints: directive === 'restart' && nodeOptions.node === 'n1' ? entryPoints : 0,
     }),
   );
 }
@@ -365,7 +370,8 @@ void main();
 `;
 
 const AGENTS_MODULE = `import { assign, setup } from 'xstate';
-import { respond, type ClusterAgent, type MessageEvent } from 'agentvisor';
+import { respond, type MessageEvent } from 'agentvisor';
+import type { ClusterAgent } from 'agentvisor/node';
 
 type TallyEvent = MessageEvent<'add', { id: string }> | MessageEvent<'get'>;
 

@@ -1,6 +1,4 @@
-import type { ActorStatus } from '../system/index.js';
-import type { UnitChildReport } from './ClusterNodeOptions.js';
-import type { MembershipEvent } from './MemberRecord.js';
+import type { ActorStatus, MembershipEvent, UnitChildReport } from 'agentvisor';
 
 /**
  * What a {@link ClusterNode} reports about its units and its view of the cluster:

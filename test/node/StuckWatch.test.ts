@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assign, fromPromise, setup } from 'xstate';
-import {
-  StuckWatch,
-  createActorSystem,
-  isRuntimeError,
-  respond,
-  type MessageEvent,
-} from 'agentvisor';
+import { createActorSystem, isRuntimeError, respond, type MessageEvent } from 'agentvisor';
+import { StuckWatch } from 'agentvisor/node';
 import { TestClock, flushMicrotasks } from 'agentvisor/testing';
 
 type JobEvent = MessageEvent<'start'> | MessageEvent<'wait'> | MessageEvent<'ping'>;

@@ -1,6 +1,4 @@
-import type { Clock } from '../clock/index.js';
-import type { ActorSystem } from '../system/index.js';
-import type { Disposable } from '../events/index.js';
+import type { ActorSystem, Clock, Disposable } from 'agentvisor';
 
 /** An actor found stuck by {@link StuckWatch.check}. */
 export interface StuckActor {

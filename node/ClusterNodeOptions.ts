@@ -1,18 +1,24 @@
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import type { AnyActorLogic } from 'xstate';
 import { z } from 'zod';
-import type { Clock } from '../clock/index.js';
-import { DurableMailboxOptionsSchema } from '../mailbox/DurableMailboxOptions.js';
-import { NATS_BUCKETS } from '../nats/index.js';
-import type {
-  CheckpointMigration,
-  CheckpointPolicy,
-  CheckpointStore,
-  Journal,
-} from '../persistence/index.js';
-import type { ActorSystem, ActorTemplate } from '../system/index.js';
-import type { Logger } from '../telemetry/index.js';
-import { NatsAuthSchema, NatsTlsSchema } from '../transport/NatsTransportOptions.js';
+import {
+  CLUSTER_BUCKETS,
+  DurableMailboxOptionsSchema,
+  NatsTransportOptionsSchema,
+  type ActorTemplate,
+  type CheckpointMigration,
+  type CheckpointPolicy,
+  type Clock,
+  type Logger,
+  type UnitContext,
+  type UnitHandle,
+} from 'agentvisor';
+import {
+  PolicySchema,
+  SupervisorSpecSchema,
+  type SupervisorSpec,
+  type SupervisorSpecInput,
+} from 'agentvisor/supervisors';
 
 const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const nodeId = z.string().regex(NODE_ID, 'must be 1-64 of [A-Za-z0-9_-]');
@@ -68,6 +74,12 @@ export const ClusterMailboxSchema = DurableMailboxOptionsSchema.omit({
   actors: z.array(MailboxActorSchema).max(10_000).default([]),
 });
 
+/** A tree's root; a resolved one (a loaded config passed on to `ClusterNode.start`) parses too. */
+const TreeRootSchema = SupervisorSpecSchema as z.ZodType<
+  SupervisorSpec,
+  SupervisorSpecInput | SupervisorSpec
+>;
+
 /** Options of a {@link ClusterNode} (and the body of a cluster config file). Defaults live here. */
 export const ClusterNodeOptionsSchema = z
   .strictObject({
@@ -85,9 +97,9 @@ export const ClusterNodeOptionsSchema = z
      * How the node authenticates to NATS: the transport's `auth` (user/password, token, nkey,
      * credentials file). A refused one fails the start with ERR_AUTH. @default none
      */
-    auth: NatsAuthSchema.optional(),
+    auth: NatsTransportOptionsSchema.shape.auth,
     /** TLS to NATS: the transport's `tls`. A failed handshake is ERR_TLS. @default none */
-    tls: NatsTlsSchema.optional(),
+    tls: NatsTransportOptionsSchema.shape.tls,
     /** Heartbeat period; also how often placement is reconciled. @default 250 */
     heartbeatMs: z.number().int().positive().default(250),
     /**
@@ -118,12 +130,12 @@ export const ClusterNodeOptionsSchema = z
         members: z
           .string()
           .regex(/^[-\w]+$/)
-          .default(NATS_BUCKETS.members),
+          .default(CLUSTER_BUCKETS.members),
         /** @default 'agentvisor_placements' */
         placements: z
           .string()
           .regex(/^[-\w]+$/)
-          .default(NATS_BUCKETS.placements),
+          .default(CLUSTER_BUCKETS.placements),
       })
       .prefault({}),
     /**
@@ -135,6 +147,19 @@ export const ClusterNodeOptionsSchema = z
     units: z.array(ClusterUnitSchema).max(10_000).default([]),
     /** Durable mailbox sharded over the cluster; `node.mailbox` when set. @default off */
     mailbox: ClusterMailboxSchema.optional(),
+    /**
+     * A supervision tree spread over the cluster (a policy file's `root`): each top-level child
+     * is a unit (named `<root id>/<child id>`) that runs that child under a supervisor with the
+     * root's flags, placed by `placement`. Workers are durable (the node's stores); a worker's
+     * `agent` is a key of the agents registry (`agentvisor node` also accepts a module path).
+     * The root's strategy must be `one-for-one`: units fail over on their own. @default none
+     */
+    root: TreeRootSchema.optional(),
+    /**
+     * Where the tree's top-level children run: child id → placement (as a unit's `placement`,
+     * e.g. `{ team: { role: worker } }`). A child not listed goes anywhere. @default {}
+     */
+    placement: z.record(z.string(), UnitPlacementSchema).default({}),
   })
   .superRefine((o, ctx) => {
     if (o.deadAfterMs < 2 * o.heartbeatMs) {
@@ -155,6 +180,7 @@ export const ClusterNodeOptionsSchema = z
       }
       seen.add(unit.name);
     });
+    checkTree(o, seen, ctx);
     if (o.mailbox === undefined) return;
     for (let shard = 0; shard < o.mailbox.shards; shard++) {
       const i = o.units.findIndex((u) => u.name === mailboxShardUnit(shard));
@@ -178,6 +204,59 @@ export const ClusterNodeOptionsSchema = z
       actors.add(actor.name);
     });
   });
+
+/** Unit name of the tree's top-level child `child` (see the `root` option). */
+export function treeUnitName(rootId: string, child: string): string {
+  return `${rootId}/${child}`;
+}
+
+/** The `root` and `placement` options: a tree the cluster can place, one unit per top child. */
+function checkTree(
+  o: {
+    namespace: string;
+    root?: SupervisorSpec | undefined;
+    placement: Record<string, unknown>;
+  },
+  unitNames: ReadonlySet<string>,
+  ctx: z.RefinementCtx,
+): void {
+  const { root } = o;
+  if (root === undefined) {
+    for (const id of Object.keys(o.placement))
+      ctx.addIssue({ code: 'custom', path: ['placement', id], message: 'needs a `root` tree' });
+    return;
+  }
+  // Actor names unique across the whole tree, as a policy file's.
+  const policy = PolicySchema.safeParse({ namespace: o.namespace, root });
+  for (const issue of policy.success ? [] : policy.error.issues)
+    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  if (root.strategy !== 'one-for-one') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['root', 'strategy'],
+      message: `a tree placed over a cluster restarts each top-level child on its own: must be "one-for-one", got ${JSON.stringify(root.strategy)} (put children that restart together in one subtree)`,
+    });
+  }
+  const ids = new Set(root.children.map((c) => c.id));
+  for (const id of Object.keys(o.placement)) {
+    if (!ids.has(id)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['placement', id],
+        message: `no top-level child ${JSON.stringify(id)} in root ${JSON.stringify(root.id)} (children: ${[...ids].join(', ')})`,
+      });
+    }
+  }
+  root.children.forEach((child, i) => {
+    if (unitNames.has(treeUnitName(root.id, child.id))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['root', 'children', i, 'id'],
+        message: `unit ${treeUnitName(root.id, child.id)} is also in \`units\``,
+      });
+    }
+  });
+}
 
 /** What callers pass to `ClusterNode.start`. */
 export type ClusterNodeOptions = z.input<typeof ClusterNodeOptionsSchema>;
@@ -211,49 +290,6 @@ export interface ClusterActorAgent {
  */
 export interface ClusterSubtreeAgent {
   start(context: UnitContext): Promise<UnitHandle>;
-}
-
-/** What a {@link ClusterSubtreeAgent} gets to start with. */
-export interface UnitContext {
-  /** The unit's name (its placement key). */
-  readonly unit: string;
-  readonly system: ActorSystem;
-  /** The node's checkpoint store and journal (JetStream, per namespace). */
-  readonly store: CheckpointStore;
-  readonly journal: Journal;
-  readonly input: unknown;
-  /** The placement's epoch: it grows with every change of the unit's owner. */
-  readonly epoch: number;
-}
-
-/** A started subtree unit. */
-export interface UnitHandle {
-  /** Stops everything the unit started, without checkpointing. */
-  stop(): Promise<void>;
-  /**
-   * What the unit runs, for `status`: its children and open escalations (`describeTree` in
-   * `agentvisor/supervisors` reads a supervision tree). Without it, status shows the unit alone.
-   */
-  describe?(): UnitReport;
-}
-
-/** A subtree unit's own report of itself (see {@link UnitHandle.describe}). */
-export interface UnitReport {
-  /** Every child at every level, parents before their children. */
-  readonly children: readonly UnitChildReport[];
-  /** Escalations opened in the unit and waiting for a person. */
-  readonly openEscalations: number;
-}
-
-/** One child of a subtree unit, as its supervisor sees it. */
-export interface UnitChildReport {
-  readonly id: string;
-  /** The actor name it runs under. */
-  readonly name: string;
-  readonly type: 'worker' | 'supervisor';
-  /** `running`, `restarting`, `parked` (waiting for a person), `terminated`. */
-  readonly status: string;
-  readonly restarts: number;
 }
 
 /** Capabilities of a node: kept out of the options schema (STYLE §5). */

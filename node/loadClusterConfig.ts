@@ -5,9 +5,9 @@ import {
   RuntimeError,
   describeYamlError,
   isRuntimeError,
+  isSecretKey,
   parseOptions,
-} from '../errors/index.js';
-import { isSecretKey } from '../telemetry/index.js';
+} from 'agentvisor';
 import { ClusterNodeOptionsSchema, type ClusterNodeConfig } from './ClusterNodeOptions.js';
 
 /**

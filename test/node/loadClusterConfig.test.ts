@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadClusterConfig, parseClusterConfig } from 'agentvisor';
-import { makeTempDir } from '../persistence/tempDir.js';
+import { loadClusterConfig, parseClusterConfig } from 'agentvisor/node';
+import { makeTempDir } from '../runtime/persistence/tempDir.js';
 
 let tmp: { dir: string; remove(): Promise<void> };
 beforeEach(async () => {

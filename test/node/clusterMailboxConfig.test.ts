@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mailboxShardUnit, parseClusterConfig } from 'agentvisor';
+import { mailboxShardUnit, parseClusterConfig } from 'agentvisor/node';
 
 describe('cluster config mailbox section', () => {
   it('is off by default', () => {

@@ -1,8 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isRuntimeError, loadClusterConfig, type RuntimeError } from 'agentvisor';
-import { makeTempDir } from '../persistence/tempDir.js';
+import { isRuntimeError, type RuntimeError } from 'agentvisor';
+import { loadClusterConfig } from 'agentvisor/node';
+import { makeTempDir } from '../runtime/persistence/tempDir.js';
 
 const SECRET = 'hunter2-Pw-s3cret-K';
 

@@ -1,18 +1,14 @@
-import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { systemClock, type Clock } from '../clock/index.js';
-import { createSubjects } from '../transport/index.js';
-import type { NodeStatus } from './ClusterEvent.js';
 import {
-  NATS_BUCKETS,
-  decodeRecord,
-  fromKvToken,
-  kvToken,
-  listKeys,
-  openExistingBucket,
-} from '../nats/index.js';
-import { MemberRecordSchema, type MemberRecord } from './MemberRecord.js';
-import { PlacementRecordSchema, type PlacementRecord } from './PlacementRecord.js';
+  createSubjects,
+  readClusterMembers,
+  readClusterPlacements,
+  systemClock,
+  type Clock,
+  type MemberRecord,
+  type PlacementRecord,
+} from 'agentvisor';
+import type { NodeStatus } from './ClusterEvent.js';
 
 /** Options of {@link readClusterStatus}. */
 export interface ReadClusterStatusOptions {
@@ -64,16 +60,11 @@ export async function readClusterStatus(
 ): Promise<ClusterStatus> {
   const namespace = options.namespace ?? 'default';
   const clock = options.clock ?? systemClock;
-  const prefix = `${kvToken(namespace)}.`;
-  const membersBucket = options.buckets?.members ?? NATS_BUCKETS.members;
-  const placementsBucket = options.buckets?.placements ?? NATS_BUCKETS.placements;
-  const [members, placements] = await Promise.all([
-    openExistingBucket(nc, membersBucket),
-    openExistingBucket(nc, placementsBucket),
-  ]);
-  const memberRecords = (await readAll(nc, members, membersBucket, prefix))
-    .map((e) => decodeRecord(MemberRecordSchema, e.value))
-    .filter((r): r is MemberRecord => r !== undefined);
+  const location = {
+    namespace,
+    ...(options.buckets === undefined ? {} : { buckets: options.buckets }),
+  };
+  const memberRecords = await readClusterMembers(nc, location);
   const subjects = createSubjects(namespace);
   const now = clock.now();
   const nodes = await Promise.all(
@@ -92,27 +83,6 @@ export async function readClusterStatus(
       return { record, ageMs, status, dead };
     }),
   );
-  const placementEntries = (await readAll(nc, placements, placementsBucket, prefix)).map((e) => ({
-    unit: fromKvToken(e.key.slice(prefix.length)),
-    record: decodeRecord(PlacementRecordSchema, e.value),
-    revision: e.revision,
-  }));
-  placementEntries.sort((a, b) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
-  return { namespace, nodes, placements: placementEntries };
-}
-
-async function readAll(
-  nc: NatsConnection,
-  kv: KV | undefined,
-  bucket: string,
-  prefix: string,
-): Promise<{ key: string; value: Uint8Array; revision: number }[]> {
-  if (kv === undefined) return [];
-  const keys = await listKeys(nc, bucket, `${prefix}>`);
-  const entries = await Promise.all(keys.map((key) => kv.get(key)));
-  return entries.flatMap((e) =>
-    e === null || e.operation !== 'PUT'
-      ? []
-      : [{ key: e.key, value: e.value, revision: e.revision }],
-  );
+  const placements = await readClusterPlacements(nc, location);
+  return { namespace, nodes, placements };
 }

@@ -1,12 +1,12 @@
 import { fc, it as prop } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { type Placement } from 'agentvisor';
 import {
   isOwnedByLive,
   planPlacements,
-  type Placement,
   type PlacementCandidate,
   type PlannedUnit,
-} from 'agentvisor';
+} from 'agentvisor/node';
 
 const node = (id: string, roles: string[] = [], accepting = true): PlacementCandidate => ({
   node: id,

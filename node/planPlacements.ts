@@ -1,4 +1,4 @@
-import type { Placement } from './PlacementRecord.js';
+import type { Placement } from 'agentvisor';
 
 /**
  * Where a unit may run: on a preferred node (`node`), on nodes with a role (`role`), or anywhere

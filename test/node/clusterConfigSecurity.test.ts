@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, isRuntimeError, parseClusterConfig } from 'agentvisor';
+import { ErrorCode, isRuntimeError } from 'agentvisor';
+import { parseClusterConfig } from 'agentvisor/node';
 
 const SECRET = 'pw-config-s3cret-Rt19';
 
