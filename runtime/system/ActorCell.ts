@@ -2,10 +2,9 @@ import type { AnyActor } from 'xstate';
 import { scheduleMacrotask } from '../clock/index.js';
 import type { Envelope } from '../codec/index.js';
 import { ErrorCode, isRuntimeError, type RuntimeError } from '../errors/index.js';
-import type { Persister } from '../persistence/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { DeadLetterReason } from './DeadLetters.js';
-import type { ActorStatus, StopReason } from './Lifecycle.js';
+import type { ActorStatus, LifecycleEvent, StopReason } from './Lifecycle.js';
 import { Mailbox } from './Mailbox.js';
 import {
   admit,
@@ -15,7 +14,7 @@ import {
   type Refusal,
 } from './internal/admission.js';
 import { createCellActor } from './internal/cellActor.js';
-import { drainDurable, replayJournal, type DurableCell } from './internal/cellDurable.js';
+import { DurableRunner } from './internal/cellDurable.js';
 import {
   actorFailedError,
   finishedError,
@@ -25,7 +24,7 @@ import {
 } from './internal/cellErrors.js';
 import type { CellHost, CellSettings } from './internal/cellHost.js';
 import { OwedReplies } from './internal/cellReplies.js';
-import { StepTracker } from './internal/cellStep.js';
+import { StepTracker, handles } from './internal/cellStep.js';
 
 /** Messages processed per turn before the cell yields to the event loop (Akka's "throughput"). */
 const THROUGHPUT = 512;
@@ -56,18 +55,10 @@ export class ActorCell {
   readonly #owed: OwedReplies;
   readonly #step: StepTracker;
   readonly #admission: AdmissionContext;
-  /** What the durable drain and the replay see of this cell. */
-  readonly #durable: DurableCell;
+  /** Durable actors: journaling drain and recovery replay. */
+  readonly #durable: DurableRunner | undefined;
+  /** The in-memory drain is scheduled. */
   #scheduled = false;
-  /** True while journaled messages are replayed after a restore: no replies, no reports. */
-  #replaying = false;
-  /**
-   * True for a durable cell from its creation until its replay is done: its state is the
-   * checkpoint's while the persister's position is already past the journal to replay, so no
-   * checkpoint may be taken before the replay (it would pair the old state with the new position
-   * and processed ids, losing the replayed messages at the next recovery).
-   */
-  #awaitingReplay: boolean;
   /** Failed with ERR_PERSISTENCE_CONFLICT: another writer owns this actor now. */
   #fenced = false;
   /** The message that was being processed when the actor failed, if any. */
@@ -85,7 +76,6 @@ export class ActorCell {
     this.#step = new StepTracker(settings.recentCapacity);
     this.#admission = { actor: settings.name, accepts: settings.accepts, clock: host.clock };
     const persistence = settings.persistence;
-    this.#awaitingReplay = persistence !== undefined;
     this.#actor = createCellActor(host, settings, {
       fail: (err) => {
         this.fail(err);
@@ -94,55 +84,51 @@ export class ActorCell {
         this.#onComplete();
       },
       reply: (emitted) => {
-        if (!this.#replaying) this.#owed.emitted(emitted); // else answered the first time
+        if (!this.#replaying()) this.#owed.emitted(emitted); // else answered the first time
       },
-      // A transition no message caused (an effect's result arriving) is a settled step.
       transitioned:
         persistence === undefined
           ? undefined
           : () => {
-              const idle = !this.#step.inMessage && !this.#replaying && !this.#awaitingReplay;
-              if (idle && this.status === 'running') persistence.settled(this.#persisted);
+              this.#durable?.transitioned();
             },
     });
     // A checkpoint write that failed is not the fault of the last message: nothing is blamed.
     persistence?.bind(this.incarnation, (err) => {
       this.fail(err, { blameMessage: false });
     });
-    this.#durable = {
-      name: settings.name,
-      mailbox: this.#mailbox,
-      step: this.#step,
-      isRunning: () => this.#isRunning(),
-      hasFailed: () => this.#hasFailed(),
-      refuse: (envelope, refusal) => {
-        this.#refuse(envelope, refusal);
-      },
-      notRunning: (envelope) => this.#notRunning(envelope),
-      admit: (envelope) => this.#admit(envelope),
-      process: (envelope, event) => {
-        this.#process(envelope, event);
-      },
-      fail: (err, options) => {
-        this.fail(err, options);
-      },
-      persisted: this.#persisted,
-      journaled: (envelope) => {
-        this.#host.journaled?.(this.name, envelope);
-      },
-    };
+    this.#durable =
+      persistence &&
+      new DurableRunner(
+        {
+          name: settings.name,
+          mailbox: this.#mailbox,
+          step: this.#step,
+          isRunning: () => this.#isRunning(),
+          hasFailed: () => this.#hasFailed(),
+          refuse: (envelope, refusal) => {
+            this.#refuse(envelope, refusal);
+          },
+          notRunning: (envelope) => this.#notRunning(envelope),
+          admit: (envelope) => this.#admit(envelope),
+          process: (envelope, event) => {
+            this.#process(envelope, event);
+          },
+          fail: (err, options) => {
+            this.fail(err, options);
+          },
+          persisted: this.#persisted,
+          journaled: (envelope) => this.#host.journaled?.(this.name, envelope),
+        },
+        persistence,
+      );
   }
 
   readonly #persisted = (): unknown => this.#actor.getPersistedSnapshot();
 
   /** Starts the XState actor (which may fail at once, e.g. a bad restored snapshot). */
   start(): void {
-    this.#host.lifecycle({
-      type: 'started',
-      name: this.name,
-      incarnation: this.incarnation,
-      at: this.#host.clock.now(),
-    });
+    this.#lifecycle({ type: 'started' });
     try {
       this.#actor.start();
     } catch (err) {
@@ -156,10 +142,7 @@ export class ActorCell {
    * message): what `resume` and `retry` restore.
    */
   lastGoodSnapshot(): unknown {
-    const logic = this.#settings.logic as { getPersistedSnapshot?: (s: unknown) => unknown };
-    if (this.#step.before === undefined || typeof logic.getPersistedSnapshot !== 'function')
-      return undefined;
-    return logic.getPersistedSnapshot(this.#step.before);
+    return this.#step.persistedBefore(this.#settings.logic);
   }
 
   /** The last delivered messages, oldest first. */
@@ -175,31 +158,24 @@ export class ActorCell {
   async replay(
     items: readonly { readonly seq: number; readonly envelope: Envelope }[],
   ): Promise<void> {
-    const persistence = this.#settings.persistence;
-    if (persistence === undefined) return;
-    this.#replaying = true;
-    try {
-      await replayJournal(this.#durable, persistence, items);
-    } finally {
-      this.#replaying = false;
-      this.#awaitingReplay = false;
-    }
-    // The settled checkpoint skipped at start, now that state and position agree.
-    if (this.#isRunning()) persistence.settled(this.#persisted);
+    await this.#durable?.replay(items);
   }
 
   /** Writes a checkpoint now (durable actors only); resolves with its revision. */
   checkpointNow(): Promise<number> {
     const persistence = this.#settings.persistence;
-    if (persistence === undefined) {
-      return Promise.reject(notDurableError(this.name));
-    }
+    if (persistence === undefined) return Promise.reject(notDurableError(this.name));
     return persistence.checkpointNow(this.#persisted);
   }
 
   /** Re-reads the status (it changes inside calls that TypeScript's narrowing cannot see). */
   #isRunning(): boolean {
     return this.status === 'running';
+  }
+
+  /** A durable actor is replaying its journal: no replies, no reports. */
+  #replaying(): boolean {
+    return this.#durable?.replaying === true;
   }
 
   #hasFailed(): boolean {
@@ -241,10 +217,11 @@ export class ActorCell {
       return;
     }
     this.#mailbox.push(envelope);
-    if (!this.#scheduled) {
+    if (this.#durable !== undefined) {
+      this.#durable.schedule();
+    } else if (!this.#scheduled) {
       this.#scheduled = true;
-      if (this.#settings.persistence === undefined) queueMicrotask(this.#drain);
-      else void this.#drainDurable(this.#settings.persistence);
+      queueMicrotask(this.#drain);
     }
   }
 
@@ -265,19 +242,6 @@ export class ActorCell {
     }
   };
 
-  /** The durable drain (internal/cellDurable.ts), rescheduled while messages are left. */
-  async #drainDurable(persistence: Persister): Promise<void> {
-    try {
-      await drainDurable(this.#durable, persistence);
-    } finally {
-      this.#scheduled = false;
-      if (this.status === 'running' && this.#mailbox.size > 0) {
-        this.#scheduled = true;
-        void this.#drainDurable(persistence);
-      }
-    }
-  }
-
   /** Deadline and payload schema (internal/admission.ts): the event, or undefined when refused. */
   #admit(envelope: Envelope): Envelope | undefined {
     const admission = admit(envelope, this.#admission);
@@ -288,12 +252,12 @@ export class ActorCell {
 
   /** Hands an admitted message to the machine and reports it if the current state ignores it. */
   #process(envelope: Envelope, event: Envelope): void {
-    if (!this.#replaying) this.#owed.owe(envelope);
-    const before = this.#actor.getSnapshot() as Snapshot;
+    if (!this.#replaying()) this.#owed.owe(envelope);
+    const before: unknown = this.#actor.getSnapshot();
     this.#step.begin(envelope, before);
     this.#actor.send(event);
     this.#step.end();
-    if (this.#replaying) return;
+    if (this.#replaying()) return;
     this.processed++;
     this.#host.processed.inc();
     this.#host.delivered?.(this.name, envelope);
@@ -305,7 +269,7 @@ export class ActorCell {
       this.status === 'running' &&
       this.#actor.getSnapshot() === before &&
       (envelope.replyTo === undefined || this.#owed.has(envelope.id)) && // an answered ask was handled
-      !canHandle(before, event)
+      !handles(before, event)
     ) {
       this.#unhandled(envelope);
     }
@@ -346,7 +310,7 @@ export class ActorCell {
     // the actor still is, so the next restore runs that effect anew instead of looping on it.
     if (blame) {
       const replayed =
-        this.failedOn === undefined || this.#step.seq === undefined || this.#replaying;
+        this.failedOn === undefined || this.#step.seq === undefined || this.#replaying();
       persistence?.markFailed(replayed ? undefined : this.#step.seq, err);
     }
     const current = this.#step.current;
@@ -356,14 +320,8 @@ export class ActorCell {
     );
     if ((this.#actor.getSnapshot() as { status: string }).status === 'active') this.#actor.stop();
     this.#release(actorFailedError(this.name, err), 'failed-actor');
-    this.#host.lifecycle({
-      type: 'failed',
-      name: this.name,
-      incarnation: this.incarnation,
-      error: err,
-      ...(this.failedOn === undefined ? {} : { message: this.failedOn }),
-      at: this.#host.clock.now(),
-    });
+    const message = this.failedOn;
+    this.#lifecycle({ type: 'failed', error: err, ...(message === undefined ? {} : { message }) });
   }
 
   #onComplete(): void {
@@ -372,13 +330,7 @@ export class ActorCell {
     this.status = 'done';
     this.output = snapshot.output;
     this.#release(finishedError(this.name), 'stopped-actor');
-    this.#host.lifecycle({
-      type: 'done',
-      name: this.name,
-      incarnation: this.incarnation,
-      output: snapshot.output,
-      at: this.#host.clock.now(),
-    });
+    this.#lifecycle({ type: 'done', output: snapshot.output });
   }
 
   /** Stops the actor; queued messages go to dead letters and owed asks get ERR_ACTOR_STOPPED. */
@@ -391,13 +343,14 @@ export class ActorCell {
     } else {
       this.status = 'stopped';
     }
-    this.#host.lifecycle({
-      type: 'stopped',
-      name: this.name,
-      incarnation: this.incarnation,
-      reason,
-      at: this.#host.clock.now(),
-    });
+    this.#lifecycle({ type: 'stopped', reason });
+  }
+
+  /** Reports a lifecycle event of this incarnation, now. */
+  #lifecycle({ type, ...facts }: LifecycleFacts): void {
+    const at = this.#host.clock.now();
+    const event = { type, name: this.name, incarnation: this.incarnation, ...facts, at };
+    this.#host.lifecycle(event as LifecycleEvent);
   }
 
   /**
@@ -430,15 +383,6 @@ export class ActorCell {
   }
 }
 
-interface Snapshot {
-  can?: (event: Envelope) => boolean;
-}
-
-function canHandle(snapshot: Snapshot, event: Envelope): boolean {
-  if (typeof snapshot.can !== 'function') return true; // not a machine: no notion of unhandled
-  try {
-    return snapshot.can(event);
-  } catch {
-    return true; // a throwing guard already failed the actor through XState
-  }
-}
+/** A lifecycle event without what the cell adds (name, incarnation, time). */
+type LifecycleFacts = Facts<LifecycleEvent>;
+type Facts<E> = E extends unknown ? Omit<E, 'name' | 'incarnation' | 'at'> : never;

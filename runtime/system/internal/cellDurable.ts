@@ -31,10 +31,69 @@ export interface DurableCell {
 }
 
 /**
+ * The durable side of one cell: its mailbox drain (write-ahead journaling, dedupe, checkpoints)
+ * and its recovery replay, with the two flags the cell reads while they run.
+ */
+export class DurableRunner {
+  /** True while journaled messages are replayed after a restore: no replies, no reports. */
+  replaying = false;
+  /**
+   * True from the cell's creation until its replay is done: its state is the checkpoint's while
+   * the persister's position is already past the journal to replay, so no checkpoint may be
+   * taken before the replay (it would pair the old state with the new position and processed
+   * ids, losing the replayed messages at the next recovery).
+   */
+  awaitingReplay = true;
+  readonly #cell: DurableCell;
+  readonly #persistence: Persister;
+  #scheduled = false;
+
+  constructor(cell: DurableCell, persistence: Persister) {
+    this.#cell = cell;
+    this.#persistence = persistence;
+  }
+
+  /** A message was queued: drains the mailbox unless a drain is already under way. */
+  schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    void this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      await drainDurable(this.#cell, this.#persistence);
+    } finally {
+      this.#scheduled = false;
+      if (this.#cell.isRunning() && this.#cell.mailbox.size > 0) this.schedule();
+    }
+  }
+
+  /** A transition no message caused (an effect's result arriving) is a settled step. */
+  transitioned(): void {
+    const idle = !this.#cell.step.inMessage && !this.replaying && !this.awaitingReplay;
+    if (idle && this.#cell.isRunning()) this.#persistence.settled(this.#cell.persisted);
+  }
+
+  /** Recovery (see {@link replayJournal}); then the settled checkpoint skipped at start. */
+  async replay(items: readonly { readonly seq: number; readonly envelope: Envelope }[]) {
+    this.replaying = true;
+    try {
+      await replayJournal(this.#cell, this.#persistence, items);
+    } finally {
+      this.replaying = false;
+      this.awaitingReplay = false;
+    }
+    // Now that state and position agree.
+    if (this.#cell.isRunning()) this.#persistence.settled(this.#cell.persisted);
+  }
+}
+
+/**
  * A durable actor's mailbox: a batch is admitted, deduplicated on processed ids, journaled in one
  * fenced append (write-ahead), then processed one by one; checkpoints follow the policy.
  */
-export async function drainDurable(cell: DurableCell, persistence: Persister): Promise<void> {
+async function drainDurable(cell: DurableCell, persistence: Persister): Promise<void> {
   await Promise.resolve(); // let the sender's turn finish, as the in-memory path does
   while (cell.isRunning() && cell.mailbox.size > 0) {
     const batch: { envelope: Envelope; event: Envelope }[] = [];
@@ -94,7 +153,7 @@ export async function drainDurable(cell: DurableCell, persistence: Persister): P
  * signal: every outcome released so far has reached the machine, so the next message finds the
  * state the first run had.
  */
-export async function replayJournal(
+async function replayJournal(
   cell: DurableCell,
   persistence: Persister,
   items: readonly { readonly seq: number; readonly envelope: Envelope }[],

@@ -65,6 +65,18 @@ export class StepTracker {
     return this.current ?? (!durable || this.live ? this.message : undefined);
   }
 
+  /**
+   * The persisted state before the step in progress (the one that failed, or while running the
+   * last message), by `logic`: what `resume` and `retry` restore. Undefined for logic that does
+   * not persist.
+   */
+  persistedBefore(logic: object): unknown {
+    const persist = (logic as { getPersistedSnapshot?: (s: unknown) => unknown })
+      .getPersistedSnapshot;
+    if (this.before === undefined || typeof persist !== 'function') return undefined;
+    return persist.call(logic, this.before);
+  }
+
   /** The last delivered messages, oldest first. */
   recentMessages(): Envelope[] {
     const n = this.#recent.length;
@@ -74,5 +86,20 @@ export class StepTracker {
       if (e !== undefined) out.push(e);
     }
     return out;
+  }
+}
+
+/**
+ * Whether the machine in `snapshot` has a transition for `event` (`snapshot.can`). True for
+ * logic that is not a machine (no notion of unhandled) and when a guard throws (that already
+ * failed the actor through XState).
+ */
+export function handles(snapshot: unknown, event: Envelope): boolean {
+  const can = (snapshot as { can?: (event: Envelope) => boolean }).can;
+  if (typeof can !== 'function') return true;
+  try {
+    return can.call(snapshot, event);
+  } catch {
+    return true;
   }
 }
