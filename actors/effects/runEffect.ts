@@ -40,8 +40,9 @@ export async function runEffect<TOutput>(
   const idempotencyKey = `${self.name}/${key}`;
   const recorded = ledger.lookup(key);
   if (recorded.state === 'done') {
-    // During recovery, wait until the replay reaches this outcome's place in the journal.
-    await ledger.whenReplayed(recorded.outcomeSeq);
+    // During recovery, wait until the replay reaches this outcome's place in the journal; the
+    // ledger counts it as on its way to the machine until the machine took it (effects settled).
+    await ledger.whenReplayed(recorded.outcomeSeq, childId);
     ledger.step = recorded.outcomeSeq;
     if (!recorded.outcome.ok) throw ledger.failure(key, recorded.outcome.error);
     return recorded.outcome.output as TOutput;

@@ -20,6 +20,21 @@ export type EffectRecord =
   | { readonly state: 'uncertain'; readonly intentSeq: number }
   | { readonly state: 'done'; readonly outcome: EffectOutcome; readonly outcomeSeq: number };
 
+/**
+ * A recorded outcome on its way to the machine: `gated` until the replay reaches its place in the
+ * journal, `in-flight` from then until the machine took it, `gone` once delivered or dropped.
+ */
+interface Delivery {
+  state: 'gated' | 'in-flight' | 'gone';
+}
+
+/** A recorded outcome held until the replay reaches journal position `seq`. */
+interface ReplayGate {
+  readonly seq: number;
+  readonly open: () => void;
+  readonly delivery: Delivery | undefined;
+}
+
 /** @internal How the ledger writes to the journal (through the actor's fenced persister). */
 export interface LedgerWriter {
   append(events: readonly JournalEvent[]): Promise<number[]>;
@@ -46,7 +61,11 @@ export class EffectLedger {
   step = 0;
   /** During recovery: recorded outcomes at or below this journal position may be delivered. */
   #replayCursor = Infinity;
-  readonly #gates: { seq: number; open: () => void }[] = [];
+  readonly #gates: ReplayGate[] = [];
+  /** Recorded outcomes being delivered, by invoke (child) id (see {@link whenSettled}). */
+  readonly #deliveries = new Map<string, Delivery>();
+  #inFlight = 0;
+  readonly #settledWaiters: (() => void)[] = [];
   /** Keys whose recorded failure failed the actor: a restore runs them again under a fresh attempt key. */
   readonly #superseded = new Set<string>();
   /** Errors this ledger delivered from failed outcomes → their keys (to tell what failed the actor). */
@@ -83,18 +102,68 @@ export class EffectLedger {
   releaseReplay(seq: number): void {
     this.#replayCursor = seq;
     for (let i = this.#gates.length - 1; i >= 0; i--) {
-      const gate = this.#gates[i] as { seq: number; open: () => void };
+      const gate = this.#gates[i] as ReplayGate;
       if (gate.seq < seq) {
         this.#gates.splice(i, 1);
+        if (gate.delivery?.state === 'gated') {
+          gate.delivery.state = 'in-flight';
+          this.#inFlight++;
+        }
         gate.open();
       }
     }
   }
 
-  /** Resolves when a recorded outcome at `seq` may be delivered (at once outside recovery). */
-  whenReplayed(seq: number): Promise<void> | undefined {
-    if (seq < this.#replayCursor) return undefined;
-    return new Promise((open) => this.#gates.push({ seq, open }));
+  /**
+   * Resolves when a recorded outcome at `seq` may be delivered (undefined: at once, as outside
+   * recovery). With `childId` (the invoke id of the effect that delivers it), the outcome counts
+   * as on its way to the machine from the moment it may be delivered until {@link delivered}
+   * says the machine took it: {@link whenSettled} waits for it.
+   */
+  whenReplayed(seq: number, childId?: string): Promise<void> | undefined {
+    const now = seq < this.#replayCursor;
+    const delivery = childId === undefined ? undefined : this.#track(childId, now);
+    if (now) return undefined;
+    return new Promise((open) => this.#gates.push({ seq, open, delivery }));
+  }
+
+  #track(childId: string, now: boolean): Delivery {
+    this.delivered(childId); // a child id runs one effect at a time: an older one is over
+    const delivery: Delivery = { state: now ? 'in-flight' : 'gated' };
+    if (now) this.#inFlight++;
+    this.#deliveries.set(childId, delivery);
+    return delivery;
+  }
+
+  /**
+   * @internal The effect invoked as `childId` is over in the machine: its outcome was delivered
+   * (the machine processed its done or error event) or it was stopped (its outcome never will be).
+   */
+  delivered(childId: string): void {
+    const delivery = this.#deliveries.get(childId);
+    if (delivery === undefined) return;
+    this.#deliveries.delete(childId);
+    const wasInFlight = delivery.state === 'in-flight';
+    delivery.state = 'gone';
+    if (wasInFlight && --this.#inFlight === 0) {
+      for (const settle of this.#settledWaiters.splice(0)) settle();
+    }
+  }
+
+  /** @internal The actor stopped: no recorded outcome will reach it any more. */
+  abandonDeliveries(): void {
+    for (const childId of [...this.#deliveries.keys()]) this.delivered(childId);
+  }
+
+  /**
+   * The effects settled signal: resolves once every recorded outcome that may be delivered has
+   * reached the machine (none in flight; outcomes still gated by the replay do not count). A
+   * recovery awaits it between journal positions, so an outcome lands where it sits in the
+   * journal, before the next replayed message.
+   */
+  whenSettled(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((settle) => this.#settledWaiters.push(settle));
   }
 
   /** The key of the effect invoked as `childId`: restored if it was running at the checkpoint, else from the current step. */
