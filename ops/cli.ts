@@ -24,9 +24,15 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ErrorCode, NatsTransport, RuntimeError, createLogger, isRuntimeError } from 'agentvisor';
 import {
+  ErrorCode,
+  NatsTransport,
+  RuntimeError,
   causeChain,
+  createLogger,
+  isRuntimeError,
+} from 'agentvisor';
+import {
   ClusterNode,
   loadClusterConfig,
   readClusterStatus,
