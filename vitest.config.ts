@@ -5,6 +5,7 @@ const alias = {
   'agentvisor/actors': fileURLToPath(new URL('./actors/index.ts', import.meta.url)),
   'agentvisor/supervisors': fileURLToPath(new URL('./supervisors/index.ts', import.meta.url)),
   'agentvisor/node': fileURLToPath(new URL('./node/index.ts', import.meta.url)),
+  'agentvisor/internal': fileURLToPath(new URL('./runtime/internal.ts', import.meta.url)),
   'agentvisor/testing': fileURLToPath(new URL('./runtime/testing/index.ts', import.meta.url)),
   agentvisor: fileURLToPath(new URL('./runtime/index.ts', import.meta.url)),
 };

@@ -12,7 +12,7 @@ import {
   type CheckpointMigration,
   type CheckpointPolicy,
   type MessageEvent,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import {
   AgentResilience,
   AgentResilienceOptionsSchema,

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
-type Lib = typeof import('agentvisor');
+type Lib = typeof import('agentvisor/internal');
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const agentsModule = fileURLToPath(new URL('./clusterAgents.ts', import.meta.url));

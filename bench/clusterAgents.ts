@@ -5,8 +5,8 @@
 import { assign, setup } from 'xstate';
 
 const { respond } = (await import(
-  new URL('../dist/runtime/index.js', import.meta.url).href
-)) as typeof import('agentvisor');
+  new URL('../dist/runtime/internal.js', import.meta.url).href
+)) as typeof import('agentvisor/internal');
 
 type CountEvent = { type: 'inc'; payload?: unknown } | { type: 'get'; payload?: unknown };
 

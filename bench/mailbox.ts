@@ -22,7 +22,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pack, unpack } from 'msgpackr';
 import { assign, setup } from 'xstate';
 
-type Lib = typeof import('agentvisor');
+type Lib = typeof import('agentvisor/internal');
 
 /** One row of the mailbox table. */
 export interface MailboxRow {

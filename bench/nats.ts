@@ -23,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { packr } from './shared.js';
 
-type Lib = typeof import('agentvisor');
+type Lib = typeof import('agentvisor/internal');
 
 /** Options of {@link measureNatsTransport}. */
 export interface NatsBenchOptions {
@@ -37,7 +37,7 @@ export interface NatsBenchOptions {
   sequential?: number;
   /** Rounds, interleaved; each figure is the median over them. @default 5 */
   rounds?: number;
-  /** The compiled library the receiving process loads. @default ../dist/runtime/index.js */
+  /** The compiled library the receiving process loads. @default ../dist/runtime/internal.js */
   libUrl?: string;
 }
 
@@ -124,7 +124,7 @@ export async function measureNatsTransport(
   const window = options.concurrency ?? 100;
   const sequential = options.sequential ?? 2_000;
   const rounds = options.rounds ?? 5;
-  const libUrl = options.libUrl ?? new URL('../dist/runtime/index.js', import.meta.url).href;
+  const libUrl = options.libUrl ?? new URL('../dist/runtime/internal.js', import.meta.url).href;
   // The raw connections get the transport's connect defaults too (noAsyncTraces matters for
   // nc.request): the comparison is of the runtime, not of client options.
   const open = (): Promise<NatsConnection> =>
@@ -403,7 +403,7 @@ export function natsBenchTable(rows: readonly NatsBenchRow[]): string {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const libUrl =
-    process.env['BENCH_NATS_LIB'] ?? new URL('../dist/runtime/index.js', import.meta.url).href;
+    process.env['BENCH_NATS_LIB'] ?? new URL('../dist/runtime/internal.js', import.meta.url).href;
   const lib = (await import(libUrl)) as Lib;
   const { startNatsServer } = await import('../runtime/testing/index.js');
   const server = await startNatsServer({ jetstream: false });

@@ -13,7 +13,7 @@ import { connect, type Msg } from '@nats-io/transport-node';
 import { createActor } from 'xstate';
 import { counterMachine, packr } from './shared.js';
 
-type Lib = typeof import('agentvisor');
+type Lib = typeof import('agentvisor/internal');
 
 const [url, libUrl, tag] = process.argv.slice(2);
 if (url === undefined || libUrl === undefined || tag === undefined) {

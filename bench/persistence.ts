@@ -16,10 +16,10 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { assign, setup } from 'xstate';
 
-type Lib = typeof import('agentvisor');
+type Lib = typeof import('agentvisor/internal');
 type Stores = {
-  store: import('agentvisor').CheckpointStore;
-  journal: import('agentvisor').Journal;
+  store: import('agentvisor/internal').CheckpointStore;
+  journal: import('agentvisor/internal').Journal;
 };
 
 /** One row of the persistence table. */

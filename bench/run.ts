@@ -16,11 +16,11 @@ import { counterMachine } from './shared.js';
 // The library as users run it: compiled by `npm run build` (the script builds first). Running the
 // TypeScript sources through tsx would add its keep-names helpers to our side only.
 const { createActorSystem, respond } = (await import(
-  new URL('../dist/runtime/index.js', import.meta.url).href
-)) as typeof import('agentvisor');
+  new URL('../dist/runtime/internal.js', import.meta.url).href
+)) as typeof import('agentvisor/internal');
 const lib = (await import(
-  new URL('../dist/runtime/index.js', import.meta.url).href
-)) as typeof import('agentvisor');
+  new URL('../dist/runtime/internal.js', import.meta.url).href
+)) as typeof import('agentvisor/internal');
 const { startNatsServer } = (await import(
   new URL('../dist/runtime/testing/index.js', import.meta.url).href
 )) as typeof import('agentvisor/testing');

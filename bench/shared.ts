@@ -5,7 +5,7 @@
 import { Packr } from 'msgpackr';
 import { assign, setup } from 'xstate';
 
-type Respond = (typeof import('agentvisor'))['respond'];
+type Respond = (typeof import('agentvisor/internal'))['respond'];
 
 /** msgpackr as agentvisor configures it (runtime/codec), for the hand-made chains. */
 export const packr = new Packr({

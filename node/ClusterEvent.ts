@@ -1,4 +1,4 @@
-import type { ActorStatus, MembershipEvent, UnitChildReport } from 'agentvisor';
+import type { ActorStatus, MembershipEvent, UnitChildReport } from 'agentvisor/internal';
 
 /**
  * What a {@link ClusterNode} reports about its units and its view of the cluster:

@@ -10,7 +10,7 @@ import {
   type PlacementTable,
   type ReliableReceipt,
   type ReliableSendOptions,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import type { ClusterEvent, NodeStatus } from './ClusterEvent.js';
 import {
   mailboxShardUnit,

@@ -12,7 +12,7 @@ import {
   type Logger,
   type UnitContext,
   type UnitHandle,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import {
   PolicySchema,
   SupervisorSpecSchema,

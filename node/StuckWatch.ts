@@ -1,4 +1,4 @@
-import type { ActorSystem, Clock, Disposable } from 'agentvisor';
+import type { ActorSystem, Clock, Disposable } from 'agentvisor/internal';
 
 /** An actor found stuck by {@link StuckWatch.check}. */
 export interface StuckActor {

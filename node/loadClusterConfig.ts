@@ -7,7 +7,7 @@ import {
   isRuntimeError,
   isSecretKey,
   parseOptions,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { ClusterNodeOptionsSchema, type ClusterNodeConfig } from './ClusterNodeOptions.js';
 
 /**

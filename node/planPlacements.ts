@@ -1,4 +1,4 @@
-import type { Placement } from 'agentvisor';
+import type { Placement } from 'agentvisor/internal';
 
 /**
  * Where a unit may run: on a preferred node (`node`), on nodes with a role (`role`), or anywhere

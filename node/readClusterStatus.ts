@@ -7,7 +7,7 @@ import {
   type Clock,
   type MemberRecord,
   type PlacementRecord,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import type { NodeStatus } from './ClusterEvent.js';
 
 /** Options of {@link readClusterStatus}. */

@@ -31,7 +31,7 @@ import {
   causeChain,
   createLogger,
   isRuntimeError,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import {
   ClusterNode,
   loadClusterConfig,

@@ -1,4 +1,4 @@
-import type { NatsTransportOptions } from 'agentvisor';
+import type { NatsTransportOptions } from 'agentvisor/internal';
 
 /** The auth and TLS flags of `agentvisor node` and `agentvisor status`, for node:util parseArgs. */
 export const SECURITY_FLAGS = {

@@ -1,5 +1,5 @@
 import type { AnyActorLogic } from 'xstate';
-import { ErrorCode, RuntimeError, isActorTemplate, type ActorTemplate } from 'agentvisor';
+import { ErrorCode, RuntimeError, isActorTemplate, type ActorTemplate } from 'agentvisor/internal';
 import type { ChildSpec, SupervisorSpec } from 'agentvisor/supervisors';
 
 /** A tree worker's `agent` that names a module rather than a registry key: `./agents/x.ts`. */

@@ -1,16 +1,9 @@
-export { disposable, Listeners, type Disposable } from './events/index.js';
 /**
- * agentvisor: an actor-model runtime that keeps AI agents alive in production.
- *
- * This entry point is the substrate: clock, errors, codec, transport, the actor system and
- * telemetry. Agents are defined with `agentvisor/actors`; test support is `agentvisor/testing`.
- *
- * @example
- * import { createActorSystem } from 'agentvisor';
- * const system = createActorSystem();
- * system.spawn('counter', counterMachine);
- * await system.ask('counter', 'get');
+ * `agentvisor/internal`: the whole runtime surface, for the sibling layers (actors, supervisors,
+ * node, ops) and the tests (the nats.js `internal_mod` pattern). Users import `agentvisor`, whose
+ * curated list is a subset of this one; names here may change in any release.
  */
+export { disposable, Listeners, type Disposable } from './events/index.js';
 export type { Clock, TimerHandle, SystemClockOptions } from './clock/index.js';
 export { systemClock, createSystemClock } from './clock/index.js';
 

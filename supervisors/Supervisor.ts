@@ -7,7 +7,7 @@ import {
   type Envelope,
   type LifecycleEvent,
   type Logger,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import type { ChildCounts, ChildInfo } from './ChildInfo.js';
 import type { Escalation, HumanDecision } from './escalation/index.js';
 import type { FailureClass } from './failureClasses.js';

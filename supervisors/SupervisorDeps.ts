@@ -7,7 +7,7 @@ import type {
   Journal,
   Logger,
   RuntimeError,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import type { EscalationService } from './escalation/index.js';
 import type { FailureClass } from './failureClasses.js';
 import type { SupervisorEvent } from './SupervisorEvent.js';

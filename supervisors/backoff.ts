@@ -5,7 +5,7 @@ import {
   parseOptions,
   RuntimeError,
   type StatelessBackoffConfig,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 
 // Backoff between restarts (beyond OTP, which restarts at once), after Pekko's
 // `restartWithBackoff`. Jitter keeps children that fail together from restarting together.

@@ -3,7 +3,7 @@ import { DEFAULT_DECISIONS, type Directive, type FailureClass } from './failureC
 // Turning an error into a failure class (DESIGN.md "Failure classes") is the runtime's one
 // classifier (runtime/errors/failureClass.ts): retries, breakers, the effect ledger and
 // supervisors classify alike. Re-exported here, the supervisors' vocabulary.
-export { classifyFailure, withFailureClass } from 'agentvisor';
+export { classifyFailure, withFailureClass } from 'agentvisor/internal';
 
 // --- decisions ---
 

@@ -1,4 +1,4 @@
-import { disposable, errorChain } from 'agentvisor';
+import { disposable, errorChain } from 'agentvisor/internal';
 import type { AnyActorLogic } from 'xstate';
 import type {
   ActorSystem,
@@ -7,7 +7,7 @@ import type {
   Disposable,
   Journal,
   Logger,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { classifyFailure } from './classifyFailure.js';
 import {
   EscalationService,

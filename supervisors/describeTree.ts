@@ -1,4 +1,4 @@
-import type { UnitChildReport, UnitReport } from 'agentvisor';
+import type { UnitChildReport, UnitReport } from 'agentvisor/internal';
 import type { SupervisionTree } from './createSupervisionTree.js';
 import type { Supervisor } from './Supervisor.js';
 

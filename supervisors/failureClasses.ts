@@ -2,12 +2,12 @@
  * Failure classes (DESIGN.md "Failure classes"): one classification serves retries, breakers and
  * supervisors alike.
  */
-import type { FailureClass } from 'agentvisor';
+import type { FailureClass } from 'agentvisor/internal';
 
 // The classes themselves live in the runtime (runtime/resilience), shared by retries, breakers
 // and supervisors.
-export { FAILURE_CLASSES } from 'agentvisor';
-export type { FailureClass } from 'agentvisor';
+export { FAILURE_CLASSES } from 'agentvisor/internal';
+export type { FailureClass } from 'agentvisor/internal';
 
 /**
  * What a supervisor does about a failed child:

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { failureSignature, parseOptions } from 'agentvisor';
+import { failureSignature, parseOptions } from 'agentvisor/internal';
 import { classifyFailure } from './classifyFailure.js';
 
 /**

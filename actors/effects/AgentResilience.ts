@@ -15,7 +15,7 @@ import {
   type Logger,
   type MetricsRegistry,
   type ResiliencePipeline,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import type { OutputGuard } from '../guards/index.js';
 import type { ModelClient, ModelRequest, ModelResponse, ModelTool } from '../models/index.js';
 import type { AgentResilienceConfig, DegradeTrigger } from './AgentResilienceOptions.js';

@@ -6,7 +6,7 @@ import {
   CircuitBreakerOptionsSchema,
   FallbackOptionsSchema,
   RetryOptionsSchema,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { InputScreen, type SemanticValidator } from '../guards/index.js';
 import { isZodSchema } from '../internal/isZodSchema.js';
 import type { ModelClient } from '../models/index.js';

@@ -1,5 +1,5 @@
-import { disposable } from 'agentvisor';
-import { ErrorCode, RuntimeError, type Clock, type Disposable } from 'agentvisor';
+import { disposable } from 'agentvisor/internal';
+import { ErrorCode, RuntimeError, type Clock, type Disposable } from 'agentvisor/internal';
 
 /** A pending request for a person's decision. */
 export interface ApprovalRequest {

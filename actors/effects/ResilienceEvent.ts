@@ -1,4 +1,4 @@
-import { Listeners, type CircuitState, type FailureClass } from 'agentvisor';
+import { Listeners, type CircuitState, type FailureClass } from 'agentvisor/internal';
 import type { ContentSource } from '../guards/index.js';
 import type { DegradeTrigger } from './AgentResilienceOptions.js';
 

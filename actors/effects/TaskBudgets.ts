@@ -4,7 +4,7 @@ import {
   type Budget,
   type BudgetOptions,
   type BudgetSnapshot,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import type { ModelResponse } from '../models/index.js';
 
 /** Tasks remembered (budgets, degraded flags); the oldest is dropped first beyond this. */

@@ -1,6 +1,6 @@
 import { fromPromise, type PromiseActorLogic } from 'xstate';
 import type { z } from 'zod';
-import { ErrorCode, RuntimeError, type ActorContext, type BudgetSnapshot } from 'agentvisor';
+import { ErrorCode, RuntimeError, type ActorContext, type BudgetSnapshot } from 'agentvisor/internal';
 import type { ModelRequest, ModelTool } from '../models/index.js';
 import {
   AgentResilience,

@@ -1,4 +1,4 @@
-import { failedOutcome, uncertainEffect, type ActorContext } from 'agentvisor';
+import { failedOutcome, uncertainEffect, type ActorContext } from 'agentvisor/internal';
 
 /** How an effect behaves when it may have run before a crash. */
 export interface EffectSafety {

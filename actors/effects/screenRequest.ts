@@ -1,4 +1,4 @@
-import { ErrorCode, RuntimeError } from 'agentvisor';
+import { ErrorCode, RuntimeError } from 'agentvisor/internal';
 import {
   blockedError,
   markUntrusted,

@@ -6,7 +6,7 @@ import {
   isRuntimeError,
   parseOptions,
   RuntimeError,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import type {
   ModelClient,
   ModelRequest,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorCode, parseOptions, RuntimeError } from 'agentvisor';
+import { ErrorCode, parseOptions, RuntimeError } from 'agentvisor/internal';
 import {
   DEFAULT_INJECTION_RULES,
   INJECTION_FAMILIES,

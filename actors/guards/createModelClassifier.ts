@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseOptions } from 'agentvisor';
+import { parseOptions } from 'agentvisor/internal';
 import type { ModelClient } from '../models/index.js';
 import type { ClassifierVerdict, InjectionClassifier } from './InjectionClassifier.js';
 import { markUntrusted } from './markUntrusted.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorCode, parseOptions, RuntimeError } from 'agentvisor';
+import { ErrorCode, parseOptions, RuntimeError } from 'agentvisor/internal';
 import type { ApprovalDecision, HumanInput } from '../effects/index.js';
 
 /** Options of {@link defineApprovalGate}, validated at definition. */

@@ -6,7 +6,7 @@ import {
   parseOptions,
   silentLogger,
   systemClock,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import type { CompleteOptions, ModelClient, ModelRequest, ModelResponse } from './ModelClient.js';
 import { createCallScope, type CallScope } from './internal/createCallScope.js';
 import { connectionError, statusError, tooLargeError } from './internal/modelErrors.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Clock, parseOptions, systemClock } from 'agentvisor';
+import { type Clock, parseOptions, systemClock } from 'agentvisor/internal';
 import type {
   ChatMessage,
   CompleteOptions,

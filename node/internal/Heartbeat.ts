@@ -1,4 +1,4 @@
-import type { TimerHandle } from 'agentvisor';
+import type { TimerHandle } from 'agentvisor/internal';
 import { StuckWatch } from '../StuckWatch.js';
 import type { NodeCore } from './NodeCore.js';
 import type { UnitHost } from './UnitHost.js';

@@ -11,7 +11,7 @@ import {
   type PlacementTable,
   type UnitHandle,
   type UnitReport,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import type { ClusterEvent } from '../ClusterEvent.js';
 import type { ClusterAgent, ClusterNodeConfig, ClusterUnit } from '../ClusterNodeOptions.js';
 

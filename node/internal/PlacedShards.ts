@@ -4,7 +4,7 @@ import {
   type ShardOwnership,
   type UnitContext,
   type UnitHandle,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { mailboxShardUnit, type ClusterActorAgent } from '../ClusterNodeOptions.js';
 import type { NodeCore } from './NodeCore.js';
 import type { UnitHost } from './UnitHost.js';

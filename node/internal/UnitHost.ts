@@ -6,7 +6,7 @@ import {
   type LifecycleEvent,
   type BackoffConfig,
   type Placement,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import type { ClusterActorAgent } from '../ClusterNodeOptions.js';
 import type { LocalUnit, NodeCore } from './NodeCore.js';
 

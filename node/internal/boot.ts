@@ -10,7 +10,7 @@ import {
   systemClock,
   type DurableMailbox,
   type Disposable,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import {
   ClusterNodeOptionsSchema,
   type ClusterAgent,

@@ -1,5 +1,5 @@
-import type { ActorTemplate, UnitHandle } from 'agentvisor';
-import { ErrorCode, RuntimeError } from 'agentvisor';
+import type { ActorTemplate, UnitHandle } from 'agentvisor/internal';
+import { ErrorCode, RuntimeError } from 'agentvisor/internal';
 import {
   createSupervisionTree,
   describeTree,

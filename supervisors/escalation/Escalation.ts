@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EnvelopeSchema, type Envelope, type WireError } from 'agentvisor';
+import { EnvelopeSchema, type Envelope, type WireError } from 'agentvisor/internal';
 import {
   FAILURE_CLASSES,
   HUMAN_DECISIONS,

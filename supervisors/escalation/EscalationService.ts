@@ -1,4 +1,4 @@
-import { disposable } from 'agentvisor';
+import { disposable } from 'agentvisor/internal';
 import { randomUUID } from 'node:crypto';
 import {
   ErrorCode,
@@ -11,7 +11,7 @@ import {
   type Logger,
   type OptionIssue,
   type TimerHandle,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import type { HumanDecisionType } from '../failureClasses.js';
 import {
   HumanDecisionSchema,

@@ -1,4 +1,4 @@
-import { wireChain, type Disposable, type MailboxDeadLetter } from 'agentvisor';
+import { wireChain, type Disposable, type MailboxDeadLetter } from 'agentvisor/internal';
 import type { HumanDecisionType } from '../failureClasses.js';
 import type { OpenEscalation } from './Escalation.js';
 import type { ApplyDecision, EscalationService } from './EscalationService.js';

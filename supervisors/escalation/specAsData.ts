@@ -1,4 +1,4 @@
-import { isActorTemplate } from 'agentvisor';
+import { isActorTemplate } from 'agentvisor/internal';
 
 /** Nesting beyond this is cut off: specs are shallow, and a record must stay bounded. */
 const MAX_DEPTH = 32;

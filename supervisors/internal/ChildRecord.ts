@@ -1,4 +1,4 @@
-import type { Disposable } from 'agentvisor';
+import type { Disposable } from 'agentvisor/internal';
 import { BackoffTracker } from '../backoff.js';
 import type { ChildCounts, ChildInfo, ChildStatus } from '../ChildInfo.js';
 import type { ChildSpec, SupervisorSpec } from '../policy/index.js';

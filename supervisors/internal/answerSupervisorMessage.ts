@@ -1,4 +1,4 @@
-import { ErrorCode, RuntimeError, toWireError, type ActorContext, type Envelope } from 'agentvisor';
+import { ErrorCode, RuntimeError, toWireError, type ActorContext, type Envelope } from 'agentvisor/internal';
 import type { WorkerSpec } from '../policy/index.js';
 import type { Supervisor } from '../Supervisor.js';
 

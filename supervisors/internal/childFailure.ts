@@ -1,4 +1,4 @@
-import { ErrorCode, RuntimeError, isRuntimeError } from 'agentvisor';
+import { ErrorCode, RuntimeError, isRuntimeError } from 'agentvisor/internal';
 import { decideDirective } from '../classifyFailure.js';
 import type { Directive, FailureClass } from '../failureClasses.js';
 import type { SupervisorSpec } from '../policy/index.js';

@@ -5,7 +5,7 @@ import {
   isActorTemplate,
   type ActorTemplate,
   type Envelope,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import type { WorkerSpec } from '../policy/index.js';
 import type { SupervisorDeps } from '../SupervisorDeps.js';
 import type { ChildRecord } from './ChildRecord.js';

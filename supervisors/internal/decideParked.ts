@@ -1,4 +1,4 @@
-import type { Envelope } from 'agentvisor';
+import type { Envelope } from 'agentvisor/internal';
 import type { Escalation, HumanDecision } from '../escalation/index.js';
 
 /** How to start a parked child again: a snapshot to restore and messages to put first. */
@@ -58,7 +58,7 @@ export function decideParked(escalation: Escalation, decision: HumanDecision): P
 
 // The error and its causes, outermost first, in wire form: the runtime's one error-chain form
 // (runtime/errors/errorChain.ts), re-exported where the supervisor takes it from.
-export { errorChain } from 'agentvisor';
+export { errorChain } from 'agentvisor/internal';
 
 /** A persisted XState snapshot with `context` fields replaced (a person's edit). */
 function withContext(snapshot: unknown, context: Record<string, unknown> | undefined): unknown {

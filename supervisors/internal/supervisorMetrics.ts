@@ -1,4 +1,4 @@
-import type { MetricsRegistry } from 'agentvisor';
+import type { MetricsRegistry } from 'agentvisor/internal';
 import type { SupervisorEvent } from '../SupervisorEvent.js';
 
 /** Updates the supervisor metrics an event moves (restarts, open escalations, give-ups). */

@@ -7,7 +7,7 @@ import {
   isRuntimeError,
   parseOptions,
   RuntimeError,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { locateJsonError } from './locateJsonError.js';
 import { PolicySchema, type Policy } from './schema.js';
 

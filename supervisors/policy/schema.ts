@@ -1,6 +1,6 @@
 import type { AnyActorLogic } from 'xstate';
 import { z } from 'zod';
-import { isActorTemplate, type ActorTemplate } from 'agentvisor';
+import { isActorTemplate, type ActorTemplate } from 'agentvisor/internal';
 import {
   AUTO_SHUTDOWNS,
   DIRECTIVES,

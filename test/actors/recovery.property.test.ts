@@ -38,7 +38,7 @@ import {
   type MessageEvent,
   type ReplyAddress,
   type WireError,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import {
   createSimulatedModel,
   defineAgent,

@@ -23,7 +23,7 @@ import {
   type LatestCheckpoint,
   type PutCheckpointOptions,
   type StoredCheckpoint,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { flushMicrotasks, type TestClock } from 'agentvisor/testing';
 
 /** Whether the simulated process has died. Shared by its journal and checkpoint store. */

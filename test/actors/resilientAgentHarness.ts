@@ -14,7 +14,7 @@ import {
   type BudgetSnapshot,
   type ReplyAddress,
   type WireError,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import {
   defineAgent,
   type AgentConfig,

@@ -1,6 +1,6 @@
 import { fc, it as prop } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { type Placement } from 'agentvisor';
+import { type Placement } from 'agentvisor/internal';
 import {
   isOwnedByLive,
   planPlacements,

@@ -6,7 +6,7 @@ import type {
   Gauge,
   Histogram,
   MetricsRegistry,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import type { ResilienceEvent } from '../ResilienceEvent.js';
 
 /** The value of `agentvisor_breaker_state` for each breaker state. */

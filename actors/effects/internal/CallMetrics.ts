@@ -4,7 +4,7 @@ import {
   isRuntimeError,
   type Clock,
   type FailureClass,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import type { ResilienceEvent } from '../ResilienceEvent.js';
 import type { AgentMetrics } from './AgentMetrics.js';
 

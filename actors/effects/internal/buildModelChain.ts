@@ -8,7 +8,7 @@ import {
   type Clock,
   type FallbackChain,
   type ResiliencePipeline,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { createOutputGuard, type OutputGuard } from '../../guards/index.js';
 import type { ModelClient } from '../../models/index.js';
 import type { AgentResilienceConfig } from '../AgentResilienceOptions.js';

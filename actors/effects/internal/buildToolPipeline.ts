@@ -1,4 +1,4 @@
-import { createResiliencePipeline, type ResiliencePipeline } from 'agentvisor';
+import { createResiliencePipeline, type ResiliencePipeline } from 'agentvisor/internal';
 import { ToolResilienceSchema } from '../AgentResilienceOptions.js';
 import type { ResilientTool } from '../AgentResilience.js';
 import type { ChainContext } from './buildModelChain.js';

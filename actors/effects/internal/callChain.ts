@@ -1,4 +1,4 @@
-import type { Deadline, FallbackChain } from 'agentvisor';
+import type { Deadline, FallbackChain } from 'agentvisor/internal';
 import type { ModelClient, ModelRequest, ModelResponse } from '../../models/index.js';
 import { abortable } from './abortable.js';
 import type { CallMetrics } from './CallMetrics.js';

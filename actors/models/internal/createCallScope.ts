@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from 'agentvisor';
+import type { Clock, TimerHandle } from 'agentvisor/internal';
 import { timeoutError, type TimeoutPhase } from './modelErrors.js';
 
 /** Options of {@link createCallScope}. */

@@ -1,4 +1,4 @@
-import { causeChain, ErrorCode, RuntimeError, type FailureClass } from 'agentvisor';
+import { causeChain, ErrorCode, RuntimeError, type FailureClass } from 'agentvisor/internal';
 
 /**
  * The failure classes (DESIGN.md "Failure classes") a model call can end in: the runtime's

@@ -1,4 +1,4 @@
-import { causeChain, isRuntimeError, RuntimeError } from 'agentvisor';
+import { causeChain, isRuntimeError, RuntimeError } from 'agentvisor/internal';
 
 /** What replaces a secret in anything the client reports. */
 export const REDACTED = '[redacted]';

@@ -8,7 +8,7 @@ import {
   PlacementRecordSchema,
   systemClock,
   type PlacementRecord,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { ClusterNode } from 'agentvisor/node';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { agents } from './fixtures/agents.js';

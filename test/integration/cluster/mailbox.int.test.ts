@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { NatsTransport, shardOf, systemClock } from 'agentvisor';
+import { NatsTransport, shardOf, systemClock } from 'agentvisor/internal';
 import { ClusterNode, mailboxShardUnit, type ClusterNodeOptions } from 'agentvisor/node';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { agents } from './fixtures/agents.js';

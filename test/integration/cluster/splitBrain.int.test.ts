@@ -19,7 +19,7 @@ import {
   systemClock,
   type ActorSystem,
   type Envelope,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { ClusterNode, type ClusterAgent } from 'agentvisor/node';
 import { createSupervisionTree, type SupervisorEvent } from 'agentvisor/supervisors';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';

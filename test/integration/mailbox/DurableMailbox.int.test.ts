@@ -14,7 +14,7 @@ import {
   type DeadLetter,
   type MailboxDeadLetter,
   type OwnershipChange,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import {
   EscalationService,
   createMemoryEscalationStore,

@@ -8,7 +8,7 @@ import {
   JetStreamJournal,
   createActorSystem,
   mailboxSubjects,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import {
   elapse,

@@ -17,7 +17,7 @@ import {
   type ActorTemplate,
   type DeadLetter,
   type MailboxDeadLetter,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { counterMachine } from '../../runtime/system/fixtures.js';
 import { deepEnvelopeBytes, failureMarks } from '../../runtime/system/admissionFixtures.js';

@@ -18,7 +18,7 @@ import {
   type JournalRepair,
   type MessageEvent,
   type ShardOwnership,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 
 /** Deliveries of `flaky` so far: each one fails another way. */
 let flakyDeliveries = 0;

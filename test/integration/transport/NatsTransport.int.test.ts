@@ -15,7 +15,7 @@ import {
   type MessageEvent,
   type NatsTransportOptions,
   type NatsTransportStatus,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { counterMachine, slowMachine } from '../../runtime/system/fixtures.js';
 

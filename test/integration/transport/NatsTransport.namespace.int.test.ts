@@ -9,7 +9,7 @@ import {
   type ActorSystem,
   type DeadLetter,
   type Envelope,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { counterMachine } from '../../runtime/system/fixtures.js';
 

@@ -8,7 +8,7 @@ import {
   type CodecResult,
   type DeadLetter,
   type Envelope,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { TestClock, flushMicrotasks } from 'agentvisor/testing';
 // `packr` is the codec's shared msgpackr instance: internal, not part of the public API.
 import { packr } from '../../../runtime/codec/index.js';

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_DEPTH, decodeEnvelope, decodeValue } from 'agentvisor';
+import { DEFAULT_MAX_DEPTH, decodeEnvelope, decodeValue } from 'agentvisor/internal';
 import { deepEnvelopeBytes } from '../system/admissionFixtures.js';
 import { exceedsDepth } from '../../../runtime/codec/index.js';
 

@@ -1,6 +1,6 @@
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { EnvelopeLimits, EnvelopeSchema, validateEnvelope } from 'agentvisor';
+import { EnvelopeLimits, EnvelopeSchema, validateEnvelope } from 'agentvisor/internal';
 // The hand-written check is internal to the codec (the schema is the public spec).
 import { isEnvelope } from '../../../runtime/codec/index.js';
 

@@ -11,7 +11,7 @@ import {
   RuntimeError,
   toWireError,
   type WireError,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 
 const allCodes = Object.values(ErrorCode);
 

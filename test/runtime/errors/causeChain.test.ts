@@ -7,7 +7,7 @@ import {
   toWireError,
   wireChain,
   type WireError,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 
 /** `depth` errors, each the cause of the one before, innermost `leaf`. */
 function nested(depth: number, leaf?: unknown): Error {

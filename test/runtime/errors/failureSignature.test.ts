@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failureSignature, RuntimeError } from 'agentvisor';
+import { failureSignature, RuntimeError } from 'agentvisor/internal';
 
 describe('failureSignature (what "failing the same way" compares)', () => {
   it('is the code of a runtime error, whatever its message', () => {

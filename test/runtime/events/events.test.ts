@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { disposable, Listeners } from 'agentvisor';
+import { disposable, Listeners } from 'agentvisor/internal';
 import { nextMacrotask } from '../../../runtime/clock/index.js';
 
 describe('disposable', () => {

@@ -4,7 +4,7 @@ import {
   DEAD_LETTER_PREFIX_BYTES,
   decodeMailboxDeadLetter,
   type MailboxDeadLetter,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 // Internal to the mailbox (the sink's cutting rule): not part of the public API.
 import { fitDeadLetter } from '../../../runtime/mailbox/MailboxDeadLetter.js';
 

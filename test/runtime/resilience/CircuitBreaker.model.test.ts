@@ -12,7 +12,7 @@ import {
   type BreakerPermit,
   type CircuitBreaker,
   type CircuitState,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { TestClock } from 'agentvisor/testing';
 import { failure } from './drive.js';
 

@@ -7,7 +7,7 @@ import {
   isRuntimeError,
   type BreakerStateChange,
   type CircuitBreaker,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { TestClock } from 'agentvisor/testing';
 import { failure } from './drive.js';
 

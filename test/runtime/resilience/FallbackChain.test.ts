@@ -8,7 +8,7 @@ import {
   isRuntimeError,
   type FallbackEvent,
   type RuntimeError,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { TestClock } from 'agentvisor/testing';
 import { drive, failure } from './drive.js';
 

@@ -10,7 +10,7 @@ import {
   RuntimeError,
   type GiveUpEvent,
   type RetryEvent,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { TestClock } from 'agentvisor/testing';
 import { drive, failure, wait } from './drive.js';
 

@@ -7,7 +7,7 @@ import {
   type ActorTemplate,
   type DeadLetter,
   type LifecycleEvent,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { TestClock, flushMicrotasks } from 'agentvisor/testing';
 import { counterMachine, slowMachine } from './fixtures.js';
 

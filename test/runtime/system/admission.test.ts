@@ -13,7 +13,7 @@ import {
   type DeadLetter,
   type Journal,
   type PersistenceOptions,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { TestClock, flushMicrotasks } from 'agentvisor/testing';
 import { packr } from '../../../runtime/codec/index.js';
 import { makeTempDir } from '../persistence/tempDir.js';

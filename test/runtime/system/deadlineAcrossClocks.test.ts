@@ -8,7 +8,7 @@ import {
   type ActorSystem,
   type DeadLetter,
   type Envelope,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { TestClock } from 'agentvisor/testing';
 import { counterMachine } from './fixtures.js';
 

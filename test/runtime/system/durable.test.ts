@@ -79,7 +79,7 @@ describe('durable actors', () => {
     const { system, deadLetters } = processOn();
     await system.spawnDurable('c', counterMachine, { persistence: persistence(s) });
     const envelope = { v: 1 as const, id: 'fixed-id-1', type: 'inc', to: 'c', payload: { by: 7 } };
-    const { encodeEnvelope } = await import('agentvisor');
+    const { encodeEnvelope } = await import('agentvisor/internal');
     const bytes = encodeEnvelope(envelope);
     if (!bytes.ok) throw bytes.error;
     system.receiveBytes('c', bytes.value);

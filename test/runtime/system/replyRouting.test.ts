@@ -5,7 +5,7 @@ import {
   encodeEnvelope,
   type DeadLetter,
   type Envelope,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { TestClock } from 'agentvisor/testing';
 import { isReplyAddress } from '../../../runtime/transport/index.js';
 import { counterMachine } from './fixtures.js';

@@ -8,7 +8,7 @@ import {
   LocalTransport,
   type Envelope,
   type RuntimeError,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { TestClock, flushMicrotasks } from 'agentvisor/testing';
 
 let seq = 0;

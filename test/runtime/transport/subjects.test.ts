@@ -1,6 +1,6 @@
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { createSubjects, decodeToken, encodeToken } from 'agentvisor';
+import { createSubjects, decodeToken, encodeToken } from 'agentvisor/internal';
 // Internal to the transport folder: the namespace a subject belongs to.
 import { namespaceOf } from '../../../runtime/transport/subjects.js';
 

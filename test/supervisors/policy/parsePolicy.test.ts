@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { expectRuntimeError } from 'agentvisor/testing';
 import { createMachine } from 'xstate';
-import { type OptionIssue, type RuntimeError } from 'agentvisor';
+import { type OptionIssue, type RuntimeError } from 'agentvisor/internal';
 import {
   loadPolicyFile,
   parsePolicy,

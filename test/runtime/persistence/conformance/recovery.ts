@@ -9,7 +9,7 @@ import {
   type Journal,
   type LifecycleEvent,
   type PersistenceOptions,
-} from 'agentvisor';
+} from 'agentvisor/internal';
 import { TestClock, flushMicrotasks } from 'agentvisor/testing';
 import { packr } from '../../../../runtime/codec/index.js';
 import { counterMachine } from '../../system/fixtures.js';

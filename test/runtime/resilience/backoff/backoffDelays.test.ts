@@ -1,6 +1,6 @@
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { backoffDelayAt, backoffDelays, type BackoffConfig } from 'agentvisor';
+import { backoffDelayAt, backoffDelays, type BackoffConfig } from 'agentvisor/internal';
 
 const unit = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 const configs: fc.Arbitrary<BackoffConfig> = fc
