@@ -5,7 +5,6 @@ import { type Clock, systemClock } from '../clock/index.js';
 import {
   type Envelope,
   ReplyType,
-  DEFAULT_MAX_MESSAGE_BYTES,
   stampReceivedDeadline,
   stampSendDeadline,
 } from '../codec/index.js';
@@ -31,124 +30,39 @@ import { isActorTemplate, type ActorContext, type ActorTemplate } from './ActorT
 import { DeadLetters, type DeadLetterReason } from './DeadLetters.js';
 import { askOptionsError, checkTellOptions } from './MessageOptions.js';
 import { createIdGenerator } from './ids.js';
-import type { ActorStatus, LifecycleEvent, LifecycleListener, StopReason } from './Lifecycle.js';
+import type { LifecycleEvent, LifecycleListener, StopReason } from './Lifecycle.js';
+import {
+  ActorSystemOptionsSchema,
+  SHUTDOWN_EVENT,
+  type ActorSystemConfig,
+  type ActorSystemDeps,
+  type ActorSystemOptions,
+  type AskOptions,
+  type GracefulStopOutcome,
+  type SpawnOptions,
+  type StopOptions,
+  type TellOptions,
+} from './internal/systemOptions.js';
+import {
+  info,
+  unwrapReply,
+  type ActorInfo,
+  type ActorRef,
+  type MessageListener,
+} from './internal/systemRefs.js';
 
-// --- options ---
-
-/** Options of {@link createActorSystem}. Validated; defaults live here. */
-export const ActorSystemOptionsSchema = z.strictObject({
-  /** Namespace: the subject prefix of every actor. @default 'default' */
-  namespace: z.string().min(1).max(64).default('default'),
-  /** Mailbox defaults for every actor (overridable per spawn). */
-  mailbox: z
-    .strictObject({
-      /** Messages a mailbox holds before its overflow policy applies. @default 10_000 */
-      capacity: z.number().int().positive().default(10_000),
-      /** @default 'drop-newest' */
-      overflow: z.enum(['drop-newest', 'drop-oldest']).default('drop-newest'),
-    })
-    .prefault({}),
-  /** Deadline of an `ask` that gives none. @default 5_000 */
-  askTimeoutMs: z.number().positive().default(5_000),
-  /** Largest encoded message accepted from outside the process. @default 1_048_576 */
-  maxMessageBytes: z.number().int().positive().default(DEFAULT_MAX_MESSAGE_BYTES),
-});
-
-/** What callers pass to {@link createActorSystem}. */
-export type ActorSystemOptions = z.input<typeof ActorSystemOptionsSchema>;
-type ActorSystemConfig = z.output<typeof ActorSystemOptionsSchema>;
-
-/** Capabilities of the system: kept out of the options schema (STYLE §5). */
-export interface ActorSystemDeps {
-  /** @default systemClock */
-  clock?: Clock;
-  /** @default a silent logger */
-  logger?: Logger;
-  /** @default a new in-memory registry */
-  metrics?: MetricsRegistry;
-  /** @default a new LocalTransport, owned (closed) by the system */
-  transport?: Transport;
-}
-
-/** Per-spawn options. */
-export interface SpawnOptions {
-  /** Input of the XState logic. */
-  input?: unknown;
-  /** A persisted snapshot to restore instead of starting fresh. */
-  snapshot?: unknown;
-  /** Mailbox settings for this actor. */
-  mailbox?: { capacity?: number; overflow?: 'drop-newest' | 'drop-oldest' };
-  /**
-   * When this incarnation fails, hold the messages queued for it and those that arrive after, up
-   * to `capacity`, for the next incarnation under the same name (what a supervisor asks for while
-   * it backs off and restarts). Past the bound they go to dead letters (`hold-overflow`).
-   */
-  holdOnFailure?: { capacity: number };
-  /** How many of the last delivered messages to keep for failure reports. @default 10 */
-  recentMessages?: number;
-  /** Messages delivered first, before any held for this name (a supervisor's retry of a failed message). */
-  prepend?: readonly Envelope[];
-}
-
-/** Options of {@link ActorSystem.stop}. */
-export interface StopOptions {
-  /** Hold queued and arriving messages (up to `capacity`) for the next incarnation. */
-  hold?: { capacity: number };
-}
-
-/** How a graceful stop ended. */
-export type GracefulStopOutcome = 'graceful' | 'forced' | 'immediate' | 'not-running';
-
-/** The event a graceful stop sends first; a machine that handles it gets `timeoutMs` to finish. */
-export const SHUTDOWN_EVENT = 'agentvisor.shutdown';
-
-/** Options of {@link ActorSystem.tell}. */
-export interface TellOptions {
-  /**
-   * The message id, chosen by the caller (an order number): a durable actor processes an id
-   * once, so a retried message with the same id is answered ERR_DUPLICATE_MESSAGE, not redone.
-   * @default a fresh id
-   */
-  id?: string;
-  from?: string;
-  correlationId?: string;
-  causationId?: string;
-  traceparent?: string;
-  /**
-   * Absolute deadline, epoch ms on this process's wall clock: the receiver drops the message once
-   * it has passed. It travels as the budget left (`budgetMs`), so receivers on other machines
-   * do not depend on their wall clocks agreeing with this one.
-   */
-  deadline?: number;
-}
-
-/** Options of {@link ActorSystem.ask}. */
-export interface AskOptions extends TellOptions {
-  /** Relative timeout; the effective deadline is the earlier of this and `deadline`. @default askTimeoutMs */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-/** Listener of {@link ActorSystem.onMessage}: the actor and the envelope it just received. */
-export type MessageListener = (actor: string, envelope: Envelope) => void;
-
-/** A handle on a hosted actor, by name: stays valid across restarts under the same name. */
-export interface ActorRef {
-  readonly name: string;
-  tell(type: string, payload?: unknown, options?: TellOptions): void;
-  ask<TReply = unknown>(type: string, payload?: unknown, options?: AskOptions): Promise<TReply>;
-}
-
-/** What `list` and `describe` report of an actor. */
-export interface ActorInfo {
-  readonly name: string;
-  readonly status: ActorStatus;
-  readonly incarnation: number;
-  readonly mailboxSize: number;
-  readonly processed: number;
-  readonly error?: unknown;
-  readonly output?: unknown;
-}
+export {
+  ActorSystemOptionsSchema,
+  SHUTDOWN_EVENT,
+  type ActorSystemOptions,
+  type ActorSystemDeps,
+  type SpawnOptions,
+  type StopOptions,
+  type GracefulStopOutcome,
+  type TellOptions,
+  type AskOptions,
+} from './internal/systemOptions.js';
+export type { MessageListener, ActorRef, ActorInfo } from './internal/systemRefs.js';
 
 const SpawnNameSchema = z.string().min(1).max(512);
 
@@ -974,25 +888,6 @@ export class ActorSystem {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/** The payload of a reply, or the error it carries, rebuilt from its wire form. */
-function unwrapReply(reply: Envelope): unknown {
-  // fromWire is total: a forged or garbled error payload still rejects with a RuntimeError.
-  if (reply.type === ReplyType.Error) throw RuntimeError.fromWire(reply.payload);
-  return reply.payload;
-}
-
-function info(cell: ActorCell): ActorInfo {
-  return {
-    name: cell.name,
-    status: cell.status,
-    incarnation: cell.incarnation,
-    mailboxSize: cell.mailboxSize,
-    processed: cell.processed,
-    ...(cell.status === 'failed' ? { error: cell.error } : {}),
-    ...(cell.status === 'done' ? { output: cell.output } : {}),
-  };
-}
 
 /**
  * Creates an {@link ActorSystem}. With no transport given it owns a {@link LocalTransport}.
