@@ -30,7 +30,8 @@ import { isActorTemplate, type ActorContext, type ActorTemplate } from './ActorT
 import { DeadLetters, type DeadLetterReason } from './DeadLetters.js';
 import { askOptionsError, checkTellOptions } from './MessageOptions.js';
 import { createIdGenerator } from './ids.js';
-import type { LifecycleEvent, LifecycleListener, StopReason } from './Lifecycle.js';
+import { SystemEvents } from './internal/systemEvents.js';
+import type { LifecycleListener, StopReason } from './Lifecycle.js';
 import {
   ActorSystemOptionsSchema,
   SHUTDOWN_EVENT,
@@ -90,10 +91,7 @@ export class ActorSystem {
   readonly #cells = new Map<string, ActorCell>();
   readonly #subscriptions = new Map<string, Disposable>();
   readonly #incarnations = new Map<string, number>();
-  readonly #watchers = new Map<string, Set<LifecycleListener>>();
-  readonly #allWatchers = new Set<LifecycleListener>();
-  readonly #messageTaps = new Set<MessageListener>();
-  readonly #journalTaps = new Set<MessageListener>();
+  readonly #events: SystemEvents;
   /** The persister of each durable name's latest incarnation. */
   readonly #persisters = new Map<string, Persister>();
   /** Names ever spawned durable (from the start of their recovery). */
@@ -162,9 +160,10 @@ export class ActorSystem {
         if (event.type === 'failed' && isRuntimeError(event.error, ErrorCode.PersistenceConflict))
           this.detach(event.name);
         lifecycleCounter.inc({ type: event.type });
-        this.#emitLifecycle(event);
+        this.#events.emitLifecycle(event);
       },
     };
+    this.#events = new SystemEvents(this.logger, this.#host);
     // Bytes from outside the process that fail to decode or validate never reach an actor.
     this.#rejectedSub = this.transport.onRejected(({ subject, error, bytes }) => {
       this.deadLetters.publish({
@@ -636,20 +635,7 @@ export class ActorSystem {
    * instead. Costs nothing while no one listens.
    */
   onJournaled(listener: MessageListener): Disposable {
-    this.#journalTaps.add(listener);
-    this.#host.journaled = (actor, envelope) => {
-      for (const tap of this.#journalTaps) {
-        try {
-          tap(actor, envelope);
-        } catch (err) {
-          this.logger.error({ err, actor }, 'journaled listener threw');
-        }
-      }
-    };
-    return disposable(() => {
-      this.#journalTaps.delete(listener);
-      if (this.#journalTaps.size === 0) this.#host.journaled = undefined;
-    });
+    return this.#events.onJournaled(listener);
   }
 
   /** Delivers encoded bytes from outside the process: decoded and validated before any actor sees them. */
@@ -664,18 +650,7 @@ export class ActorSystem {
    * actor named `name`: what supervisors act on.
    */
   watch(name: string | ActorRef, listener: LifecycleListener): Disposable {
-    const key = typeof name === 'string' ? name : name.name;
-    let set = this.#watchers.get(key);
-    if (set === undefined) {
-      set = new Set();
-      this.#watchers.set(key, set);
-    }
-    set.add(listener);
-    return disposable(() => {
-      const current = this.#watchers.get(key);
-      current?.delete(listener);
-      if (current?.size === 0) this.#watchers.delete(key);
-    });
+    return this.#events.watch(typeof name === 'string' ? name : name.name, listener);
   }
 
   /**
@@ -683,28 +658,12 @@ export class ActorSystem {
    * costs nothing while no one listens).
    */
   onMessage(listener: MessageListener): Disposable {
-    this.#messageTaps.add(listener);
-    this.#host.delivered = (actor, envelope) => {
-      for (const tap of this.#messageTaps) {
-        try {
-          tap(actor, envelope);
-        } catch (err) {
-          this.logger.error({ err, actor }, 'message listener threw');
-        }
-      }
-    };
-    return disposable(() => {
-      this.#messageTaps.delete(listener);
-      if (this.#messageTaps.size === 0) this.#host.delivered = undefined;
-    });
+    return this.#events.onMessage(listener);
   }
 
   /** Delivers the lifecycle events of every actor. */
   onLifecycle(listener: LifecycleListener): Disposable {
-    this.#allWatchers.add(listener);
-    return disposable(() => {
-      this.#allWatchers.delete(listener);
-    });
+    return this.#events.onLifecycle(listener);
   }
 
   // --- shutdown ---
@@ -871,19 +830,6 @@ export class ActorSystem {
 
   #deadLetter(reason: DeadLetterReason, to: string, envelope: Envelope, error: RuntimeError): void {
     this.deadLetters.publish({ reason, to, envelope, error, at: this.clock.now() });
-  }
-
-  #emitLifecycle(event: LifecycleEvent): void {
-    const notify = (listener: LifecycleListener) => {
-      try {
-        listener(event);
-      } catch (err) {
-        this.logger.error({ err, actor: event.name }, 'lifecycle listener threw');
-      }
-    };
-    const watchers = this.#watchers.get(event.name);
-    if (watchers !== undefined) for (const listener of [...watchers]) notify(listener);
-    for (const listener of [...this.#allWatchers]) notify(listener);
   }
 }
 
