@@ -30,7 +30,8 @@ import { isActorTemplate, type ActorContext, type ActorTemplate } from './ActorT
 import { DeadLetters, type DeadLetterReason } from './DeadLetters.js';
 import { askOptionsError, checkTellOptions } from './MessageOptions.js';
 import { createIdGenerator } from './ids.js';
-import { SystemEvents } from './internal/systemEvents.js';
+import { HoldBuffers } from './internal/HoldBuffers.js';
+import { SystemEvents } from './internal/SystemEvents.js';
 import type { LifecycleListener, StopReason } from './Lifecycle.js';
 import {
   ActorSystemOptionsSchema,
@@ -97,9 +98,7 @@ export class ActorSystem {
   /** Names ever spawned durable (from the start of their recovery). */
   readonly #durableNames = new Set<string>();
   /** Messages held for the next incarnation of a name, oldest first. */
-  readonly #holds = new Map<string, { items: Envelope[]; capacity: number }>();
-  /** Names whose current incarnation holds its messages when it fails, and how many. */
-  readonly #holdOnFailure = new Map<string, number>();
+  readonly #holds: HoldBuffers;
   readonly #subjectCache = new Map<string, string>();
   readonly #nextId = createIdGenerator();
   readonly #host: { -readonly [K in keyof CellHost]: CellHost[K] };
@@ -136,6 +135,14 @@ export class ActorSystem {
       'agentvisor_actor_lifecycle_total',
       'Actor lifecycle events, by type',
     );
+    this.#holds = new HoldBuffers({
+      replyError: (envelope, error) => {
+        this.#replyError(envelope, error);
+      },
+      deadLetter: (reason, to, envelope, error) => {
+        this.#deadLetter(reason, to, envelope, error);
+      },
+    });
     this.#host = {
       clock: this.clock,
       transport: this.transport,
@@ -143,15 +150,7 @@ export class ActorSystem {
       processed,
       delivered: undefined,
       journaled: undefined,
-      divert: (name, envelopes, failed) => {
-        const capacity = failed ? this.#holdOnFailure.get(name) : undefined;
-        const hold =
-          this.#holds.get(name) ??
-          (capacity === undefined ? undefined : this.#openHold(name, capacity));
-        if (hold === undefined) return false;
-        for (const envelope of envelopes) this.#holdMessage(name, hold, envelope);
-        return true;
-      },
+      divert: (name, envelopes, failed) => this.#holds.divert(name, envelopes, failed),
       deadLetter: (reason, to, envelope, error) => {
         this.#deadLetter(reason, to, envelope, error);
       },
@@ -213,7 +212,7 @@ export class ActorSystem {
     this.#checkSpawn(name);
     const capacity = options.mailbox?.capacity ?? this.#config.mailbox.capacity;
     // Messages that arrive during recovery wait in a hold, in order, like during a restart.
-    if (!this.#holds.has(name)) this.#openHold(name, capacity);
+    this.#holds.ensure(name, capacity);
     this.#durableNames.add(name);
     this.#ensureSubscription(name);
     // The previous incarnation's last writes (a failure note, a checkpoint) land first.
@@ -248,7 +247,9 @@ export class ActorSystem {
     const cell = this.#cells.get(name);
     if (cell !== undefined) {
       await cell.replay(recovered.replay);
-      this.#releaseHold(name, cell);
+      this.#holds.release(name, (envelope) => {
+        cell.enqueue(envelope);
+      });
     }
     return ref;
   }
@@ -320,8 +321,7 @@ export class ActorSystem {
       recentCapacity: options.recentMessages ?? 10,
       persistence,
     });
-    if (options.holdOnFailure === undefined) this.#holdOnFailure.delete(name);
-    else this.#holdOnFailure.set(name, options.holdOnFailure.capacity);
+    this.#holds.setOnFailure(name, options.holdOnFailure?.capacity);
     this.#cells.set(name, cell);
     this.#ensureSubscription(name);
     logger.debug({ version: template?.version }, 'spawned');
@@ -330,15 +330,11 @@ export class ActorSystem {
     if (options.prepend !== undefined)
       for (const envelope of options.prepend) cell.enqueue(envelope);
     // A durable actor replays its journal first; its held messages follow the replay.
-    if (persistence === undefined) this.#releaseHold(name, cell);
+    if (persistence === undefined)
+      this.#holds.release(name, (envelope) => {
+        cell.enqueue(envelope);
+      });
     return this.ref(name);
-  }
-
-  #releaseHold(name: string, cell: ActorCell): void {
-    const held = this.#holds.get(name);
-    if (held === undefined) return;
-    this.#holds.delete(name);
-    for (const envelope of held.items) cell.enqueue(envelope);
   }
 
   #ensureSubscription(name: string): void {
@@ -382,7 +378,7 @@ export class ActorSystem {
     }
     const hold = this.#holds.get(name);
     if (hold !== undefined) {
-      this.#holdMessage(name, hold, envelope);
+      this.#holds.add(name, hold, envelope);
       return;
     }
     const current = this.#cells.get(name);
@@ -446,7 +442,7 @@ export class ActorSystem {
     if (cell === undefined) throw this.#notFound(name);
     if (options.hold !== undefined) {
       // Keep the name (and its subscription): queued and arriving messages wait for the next incarnation.
-      if (!this.#holds.has(name)) this.#openHold(name, options.hold.capacity);
+      this.#holds.ensure(name, options.hold.capacity);
       cell.stop(reason);
       return;
     }
@@ -509,19 +505,9 @@ export class ActorSystem {
    * is no longer running is forgotten.
    */
   release(name: string): void {
-    const hold = this.#holds.get(name);
-    this.#holds.delete(name);
-    this.#holdOnFailure.delete(name);
     const cell = this.#cells.get(name);
     if (cell !== undefined && cell.status !== 'running') this.#forget(name);
-    if (hold === undefined) return;
-    const error = new RuntimeError(ErrorCode.ActorStopped, `${name} was not restarted`, {
-      details: { name },
-    });
-    for (const envelope of hold.items) {
-      if (envelope.replyTo !== undefined) this.#replyError(envelope, error);
-      this.#deadLetter('stopped-actor', name, envelope, error);
-    }
+    this.#holds.discard(name);
   }
 
   /** The persisted last state the actor reached without failing (what `resume` restores). */
@@ -561,7 +547,7 @@ export class ActorSystem {
 
   /** Number of messages held for the next incarnation of `name`. */
   heldCount(name: string): number {
-    return this.#holds.get(name)?.items.length ?? 0;
+    return this.#holds.count(name);
   }
 
   // --- messaging ---
@@ -784,30 +770,6 @@ export class ActorSystem {
     this.#cells.delete(name);
     this.#subscriptions.get(name)?.dispose();
     this.#subscriptions.delete(name);
-  }
-
-  #openHold(name: string, capacity: number): { items: Envelope[]; capacity: number } {
-    const hold = { items: [] as Envelope[], capacity };
-    this.#holds.set(name, hold);
-    return hold;
-  }
-
-  #holdMessage(
-    name: string,
-    hold: { items: Envelope[]; capacity: number },
-    envelope: Envelope,
-  ): void {
-    if (hold.items.length < hold.capacity) {
-      hold.items.push(envelope);
-      return;
-    }
-    const error = new RuntimeError(
-      ErrorCode.MailboxFull,
-      `${name} is restarting and its hold buffer is full (${hold.capacity})`,
-      { details: { name, capacity: hold.capacity } },
-    );
-    if (envelope.replyTo !== undefined) this.#replyError(envelope, error);
-    this.#deadLetter('hold-overflow', name, envelope, error);
   }
 
   #replyError(envelope: Envelope, error: RuntimeError): void {
