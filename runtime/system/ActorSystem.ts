@@ -31,11 +31,11 @@ import { DeadLetters, type DeadLetterReason } from './DeadLetters.js';
 import { askOptionsError, checkTellOptions } from './MessageOptions.js';
 import { createIdGenerator } from './ids.js';
 import { HoldBuffers } from './internal/HoldBuffers.js';
+import { stopGracefully } from './internal/stopGracefully.js';
 import { SystemEvents } from './internal/SystemEvents.js';
 import type { LifecycleListener, StopReason } from './Lifecycle.js';
 import {
   ActorSystemOptionsSchema,
-  SHUTDOWN_EVENT,
   type ActorSystemConfig,
   type ActorSystemDeps,
   type ActorSystemOptions,
@@ -462,42 +462,18 @@ export class ActorSystem {
   ): Promise<GracefulStopOutcome> {
     const cell = this.#cells.get(name);
     if (cell === undefined) throw this.#notFound(name);
-    const reason = options.reason ?? 'normal';
-    const stopOptions: StopOptions = options.hold === undefined ? {} : { hold: options.hold };
-    if (cell.status !== 'running') {
-      this.stop(name, reason, stopOptions);
-      return 'not-running';
-    }
-    const snapshot = cell.actor.getSnapshot() as { can?: (e: { type: string }) => boolean };
-    let handles: boolean;
-    try {
-      handles = typeof snapshot.can === 'function' && snapshot.can({ type: SHUTDOWN_EVENT });
-    } catch {
-      handles = false; // a throwing guard: treat as not handled, stop at once
-    }
-    if (!handles) {
-      this.stop(name, reason, stopOptions);
-      return 'immediate';
-    }
-    const ended = new Promise<'graceful' | 'forced'>((resolve) => {
-      let timer: unknown = undefined;
-      const watch = this.watch(name, (e) => {
-        if (e.incarnation !== cell.incarnation || e.type === 'started') return;
-        watch.dispose();
-        this.clock.clearTimeout(timer);
-        resolve('graceful');
-      });
-      timer = Number.isFinite(options.timeoutMs)
-        ? this.clock.setTimeout(() => {
-            watch.dispose();
-            resolve('forced');
-          }, options.timeoutMs)
-        : undefined;
-    });
-    cell.actor.send({ type: SHUTDOWN_EVENT });
-    const outcome = await ended;
-    if (this.#cells.get(name) === cell) this.stop(name, reason, stopOptions);
-    return outcome;
+    return stopGracefully(
+      {
+        clock: this.clock,
+        watch: (listener) => this.watch(name, listener),
+        stop: (reason, stopOptions) => {
+          this.stop(name, reason, stopOptions);
+        },
+        current: () => this.#cells.get(name),
+      },
+      cell,
+      options,
+    );
   }
 
   /**
