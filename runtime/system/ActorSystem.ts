@@ -456,12 +456,13 @@ export class ActorSystem {
    * does not handle the event, it is stopped. A child that ignores the request cannot hang its
    * supervisor (OTP's `shutdown` timeout, then `kill`).
    */
-  async stopGracefully(
+  stopGracefully(
     name: string,
     options: { timeoutMs: number; reason?: StopReason; hold?: { capacity: number } },
   ): Promise<GracefulStopOutcome> {
     const cell = this.#cells.get(name);
-    if (cell === undefined) throw this.#notFound(name);
+    if (cell === undefined) return Promise.reject(this.#notFound(name));
+    // Not async here: the helper's promise is returned as is, so callers see the same ticks as before.
     return stopGracefully(
       {
         clock: this.clock,
