@@ -5,7 +5,6 @@ import { type Clock, systemClock } from '../clock/index.js';
 import {
   type Envelope,
   ReplyType,
-  DEFAULT_MAX_MESSAGE_BYTES,
   stampReceivedDeadline,
   stampSendDeadline,
 } from '../codec/index.js';
@@ -31,124 +30,41 @@ import { isActorTemplate, type ActorContext, type ActorTemplate } from './ActorT
 import { DeadLetters, type DeadLetterReason } from './DeadLetters.js';
 import { askOptionsError, checkTellOptions } from './MessageOptions.js';
 import { createIdGenerator } from './ids.js';
-import type { ActorStatus, LifecycleEvent, LifecycleListener, StopReason } from './Lifecycle.js';
+import { HoldBuffers } from './internal/HoldBuffers.js';
+import { stopGracefully } from './internal/stopGracefully.js';
+import { SystemEvents } from './internal/SystemEvents.js';
+import type { LifecycleListener, StopReason } from './Lifecycle.js';
+import {
+  ActorSystemOptionsSchema,
+  type ActorSystemConfig,
+  type ActorSystemDeps,
+  type ActorSystemOptions,
+  type AskOptions,
+  type GracefulStopOutcome,
+  type SpawnOptions,
+  type StopOptions,
+  type TellOptions,
+} from './internal/systemOptions.js';
+import {
+  info,
+  unwrapReply,
+  type ActorInfo,
+  type ActorRef,
+  type MessageListener,
+} from './internal/systemRefs.js';
 
-// --- options ---
-
-/** Options of {@link createActorSystem}. Validated; defaults live here. */
-export const ActorSystemOptionsSchema = z.strictObject({
-  /** Namespace: the subject prefix of every actor. @default 'default' */
-  namespace: z.string().min(1).max(64).default('default'),
-  /** Mailbox defaults for every actor (overridable per spawn). */
-  mailbox: z
-    .strictObject({
-      /** Messages a mailbox holds before its overflow policy applies. @default 10_000 */
-      capacity: z.number().int().positive().default(10_000),
-      /** @default 'drop-newest' */
-      overflow: z.enum(['drop-newest', 'drop-oldest']).default('drop-newest'),
-    })
-    .prefault({}),
-  /** Deadline of an `ask` that gives none. @default 5_000 */
-  askTimeoutMs: z.number().positive().default(5_000),
-  /** Largest encoded message accepted from outside the process. @default 1_048_576 */
-  maxMessageBytes: z.number().int().positive().default(DEFAULT_MAX_MESSAGE_BYTES),
-});
-
-/** What callers pass to {@link createActorSystem}. */
-export type ActorSystemOptions = z.input<typeof ActorSystemOptionsSchema>;
-type ActorSystemConfig = z.output<typeof ActorSystemOptionsSchema>;
-
-/** Capabilities of the system: kept out of the options schema (STYLE §5). */
-export interface ActorSystemDeps {
-  /** @default systemClock */
-  clock?: Clock;
-  /** @default a silent logger */
-  logger?: Logger;
-  /** @default a new in-memory registry */
-  metrics?: MetricsRegistry;
-  /** @default a new LocalTransport, owned (closed) by the system */
-  transport?: Transport;
-}
-
-/** Per-spawn options. */
-export interface SpawnOptions {
-  /** Input of the XState logic. */
-  input?: unknown;
-  /** A persisted snapshot to restore instead of starting fresh. */
-  snapshot?: unknown;
-  /** Mailbox settings for this actor. */
-  mailbox?: { capacity?: number; overflow?: 'drop-newest' | 'drop-oldest' };
-  /**
-   * When this incarnation fails, hold the messages queued for it and those that arrive after, up
-   * to `capacity`, for the next incarnation under the same name (what a supervisor asks for while
-   * it backs off and restarts). Past the bound they go to dead letters (`hold-overflow`).
-   */
-  holdOnFailure?: { capacity: number };
-  /** How many of the last delivered messages to keep for failure reports. @default 10 */
-  recentMessages?: number;
-  /** Messages delivered first, before any held for this name (a supervisor's retry of a failed message). */
-  prepend?: readonly Envelope[];
-}
-
-/** Options of {@link ActorSystem.stop}. */
-export interface StopOptions {
-  /** Hold queued and arriving messages (up to `capacity`) for the next incarnation. */
-  hold?: { capacity: number };
-}
-
-/** How a graceful stop ended. */
-export type GracefulStopOutcome = 'graceful' | 'forced' | 'immediate' | 'not-running';
-
-/** The event a graceful stop sends first; a machine that handles it gets `timeoutMs` to finish. */
-export const SHUTDOWN_EVENT = 'agentvisor.shutdown';
-
-/** Options of {@link ActorSystem.tell}. */
-export interface TellOptions {
-  /**
-   * The message id, chosen by the caller (an order number): a durable actor processes an id
-   * once, so a retried message with the same id is answered ERR_DUPLICATE_MESSAGE, not redone.
-   * @default a fresh id
-   */
-  id?: string;
-  from?: string;
-  correlationId?: string;
-  causationId?: string;
-  traceparent?: string;
-  /**
-   * Absolute deadline, epoch ms on this process's wall clock: the receiver drops the message once
-   * it has passed. It travels as the budget left (`budgetMs`), so receivers on other machines
-   * do not depend on their wall clocks agreeing with this one.
-   */
-  deadline?: number;
-}
-
-/** Options of {@link ActorSystem.ask}. */
-export interface AskOptions extends TellOptions {
-  /** Relative timeout; the effective deadline is the earlier of this and `deadline`. @default askTimeoutMs */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-/** Listener of {@link ActorSystem.onMessage}: the actor and the envelope it just received. */
-export type MessageListener = (actor: string, envelope: Envelope) => void;
-
-/** A handle on a hosted actor, by name: stays valid across restarts under the same name. */
-export interface ActorRef {
-  readonly name: string;
-  tell(type: string, payload?: unknown, options?: TellOptions): void;
-  ask<TReply = unknown>(type: string, payload?: unknown, options?: AskOptions): Promise<TReply>;
-}
-
-/** What `list` and `describe` report of an actor. */
-export interface ActorInfo {
-  readonly name: string;
-  readonly status: ActorStatus;
-  readonly incarnation: number;
-  readonly mailboxSize: number;
-  readonly processed: number;
-  readonly error?: unknown;
-  readonly output?: unknown;
-}
+export {
+  ActorSystemOptionsSchema,
+  SHUTDOWN_EVENT,
+  type ActorSystemOptions,
+  type ActorSystemDeps,
+  type SpawnOptions,
+  type StopOptions,
+  type GracefulStopOutcome,
+  type TellOptions,
+  type AskOptions,
+} from './internal/systemOptions.js';
+export type { MessageListener, ActorRef, ActorInfo } from './internal/systemRefs.js';
 
 const SpawnNameSchema = z.string().min(1).max(512);
 
@@ -176,18 +92,13 @@ export class ActorSystem {
   readonly #cells = new Map<string, ActorCell>();
   readonly #subscriptions = new Map<string, Disposable>();
   readonly #incarnations = new Map<string, number>();
-  readonly #watchers = new Map<string, Set<LifecycleListener>>();
-  readonly #allWatchers = new Set<LifecycleListener>();
-  readonly #messageTaps = new Set<MessageListener>();
-  readonly #journalTaps = new Set<MessageListener>();
+  readonly #events: SystemEvents;
   /** The persister of each durable name's latest incarnation. */
   readonly #persisters = new Map<string, Persister>();
   /** Names ever spawned durable (from the start of their recovery). */
   readonly #durableNames = new Set<string>();
   /** Messages held for the next incarnation of a name, oldest first. */
-  readonly #holds = new Map<string, { items: Envelope[]; capacity: number }>();
-  /** Names whose current incarnation holds its messages when it fails, and how many. */
-  readonly #holdOnFailure = new Map<string, number>();
+  readonly #holds: HoldBuffers;
   readonly #subjectCache = new Map<string, string>();
   readonly #nextId = createIdGenerator();
   readonly #host: { -readonly [K in keyof CellHost]: CellHost[K] };
@@ -224,6 +135,14 @@ export class ActorSystem {
       'agentvisor_actor_lifecycle_total',
       'Actor lifecycle events, by type',
     );
+    this.#holds = new HoldBuffers({
+      replyError: (envelope, error) => {
+        this.#replyError(envelope, error);
+      },
+      deadLetter: (reason, to, envelope, error) => {
+        this.#deadLetter(reason, to, envelope, error);
+      },
+    });
     this.#host = {
       clock: this.clock,
       transport: this.transport,
@@ -231,15 +150,7 @@ export class ActorSystem {
       processed,
       delivered: undefined,
       journaled: undefined,
-      divert: (name, envelopes, failed) => {
-        const capacity = failed ? this.#holdOnFailure.get(name) : undefined;
-        const hold =
-          this.#holds.get(name) ??
-          (capacity === undefined ? undefined : this.#openHold(name, capacity));
-        if (hold === undefined) return false;
-        for (const envelope of envelopes) this.#holdMessage(name, hold, envelope);
-        return true;
-      },
+      divert: (name, envelopes, failed) => this.#holds.divert(name, envelopes, failed),
       deadLetter: (reason, to, envelope, error) => {
         this.#deadLetter(reason, to, envelope, error);
       },
@@ -248,9 +159,10 @@ export class ActorSystem {
         if (event.type === 'failed' && isRuntimeError(event.error, ErrorCode.PersistenceConflict))
           this.detach(event.name);
         lifecycleCounter.inc({ type: event.type });
-        this.#emitLifecycle(event);
+        this.#events.emitLifecycle(event);
       },
     };
+    this.#events = new SystemEvents(this.logger, this.#host);
     // Bytes from outside the process that fail to decode or validate never reach an actor.
     this.#rejectedSub = this.transport.onRejected(({ subject, error, bytes }) => {
       this.deadLetters.publish({
@@ -300,7 +212,7 @@ export class ActorSystem {
     this.#checkSpawn(name);
     const capacity = options.mailbox?.capacity ?? this.#config.mailbox.capacity;
     // Messages that arrive during recovery wait in a hold, in order, like during a restart.
-    if (!this.#holds.has(name)) this.#openHold(name, capacity);
+    this.#holds.ensure(name, capacity);
     this.#durableNames.add(name);
     this.#ensureSubscription(name);
     // The previous incarnation's last writes (a failure note, a checkpoint) land first.
@@ -335,7 +247,9 @@ export class ActorSystem {
     const cell = this.#cells.get(name);
     if (cell !== undefined) {
       await cell.replay(recovered.replay);
-      this.#releaseHold(name, cell);
+      this.#holds.release(name, (envelope) => {
+        cell.enqueue(envelope);
+      });
     }
     return ref;
   }
@@ -407,8 +321,7 @@ export class ActorSystem {
       recentCapacity: options.recentMessages ?? 10,
       persistence,
     });
-    if (options.holdOnFailure === undefined) this.#holdOnFailure.delete(name);
-    else this.#holdOnFailure.set(name, options.holdOnFailure.capacity);
+    this.#holds.setOnFailure(name, options.holdOnFailure?.capacity);
     this.#cells.set(name, cell);
     this.#ensureSubscription(name);
     logger.debug({ version: template?.version }, 'spawned');
@@ -417,15 +330,11 @@ export class ActorSystem {
     if (options.prepend !== undefined)
       for (const envelope of options.prepend) cell.enqueue(envelope);
     // A durable actor replays its journal first; its held messages follow the replay.
-    if (persistence === undefined) this.#releaseHold(name, cell);
+    if (persistence === undefined)
+      this.#holds.release(name, (envelope) => {
+        cell.enqueue(envelope);
+      });
     return this.ref(name);
-  }
-
-  #releaseHold(name: string, cell: ActorCell): void {
-    const held = this.#holds.get(name);
-    if (held === undefined) return;
-    this.#holds.delete(name);
-    for (const envelope of held.items) cell.enqueue(envelope);
   }
 
   #ensureSubscription(name: string): void {
@@ -469,7 +378,7 @@ export class ActorSystem {
     }
     const hold = this.#holds.get(name);
     if (hold !== undefined) {
-      this.#holdMessage(name, hold, envelope);
+      this.#holds.add(name, hold, envelope);
       return;
     }
     const current = this.#cells.get(name);
@@ -533,7 +442,7 @@ export class ActorSystem {
     if (cell === undefined) throw this.#notFound(name);
     if (options.hold !== undefined) {
       // Keep the name (and its subscription): queued and arriving messages wait for the next incarnation.
-      if (!this.#holds.has(name)) this.#openHold(name, options.hold.capacity);
+      this.#holds.ensure(name, options.hold.capacity);
       cell.stop(reason);
       return;
     }
@@ -547,48 +456,25 @@ export class ActorSystem {
    * does not handle the event, it is stopped. A child that ignores the request cannot hang its
    * supervisor (OTP's `shutdown` timeout, then `kill`).
    */
-  async stopGracefully(
+  stopGracefully(
     name: string,
     options: { timeoutMs: number; reason?: StopReason; hold?: { capacity: number } },
   ): Promise<GracefulStopOutcome> {
     const cell = this.#cells.get(name);
-    if (cell === undefined) throw this.#notFound(name);
-    const reason = options.reason ?? 'normal';
-    const stopOptions: StopOptions = options.hold === undefined ? {} : { hold: options.hold };
-    if (cell.status !== 'running') {
-      this.stop(name, reason, stopOptions);
-      return 'not-running';
-    }
-    const snapshot = cell.actor.getSnapshot() as { can?: (e: { type: string }) => boolean };
-    let handles: boolean;
-    try {
-      handles = typeof snapshot.can === 'function' && snapshot.can({ type: SHUTDOWN_EVENT });
-    } catch {
-      handles = false; // a throwing guard: treat as not handled, stop at once
-    }
-    if (!handles) {
-      this.stop(name, reason, stopOptions);
-      return 'immediate';
-    }
-    const ended = new Promise<'graceful' | 'forced'>((resolve) => {
-      let timer: unknown = undefined;
-      const watch = this.watch(name, (e) => {
-        if (e.incarnation !== cell.incarnation || e.type === 'started') return;
-        watch.dispose();
-        this.clock.clearTimeout(timer);
-        resolve('graceful');
-      });
-      timer = Number.isFinite(options.timeoutMs)
-        ? this.clock.setTimeout(() => {
-            watch.dispose();
-            resolve('forced');
-          }, options.timeoutMs)
-        : undefined;
-    });
-    cell.actor.send({ type: SHUTDOWN_EVENT });
-    const outcome = await ended;
-    if (this.#cells.get(name) === cell) this.stop(name, reason, stopOptions);
-    return outcome;
+    if (cell === undefined) return Promise.reject(this.#notFound(name));
+    // Not async here: the helper's promise is returned as is, so callers see the same ticks as before.
+    return stopGracefully(
+      {
+        clock: this.clock,
+        watch: (listener) => this.watch(name, listener),
+        stop: (reason, stopOptions) => {
+          this.stop(name, reason, stopOptions);
+        },
+        current: () => this.#cells.get(name),
+      },
+      cell,
+      options,
+    );
   }
 
   /**
@@ -596,19 +482,9 @@ export class ActorSystem {
    * is no longer running is forgotten.
    */
   release(name: string): void {
-    const hold = this.#holds.get(name);
-    this.#holds.delete(name);
-    this.#holdOnFailure.delete(name);
     const cell = this.#cells.get(name);
     if (cell !== undefined && cell.status !== 'running') this.#forget(name);
-    if (hold === undefined) return;
-    const error = new RuntimeError(ErrorCode.ActorStopped, `${name} was not restarted`, {
-      details: { name },
-    });
-    for (const envelope of hold.items) {
-      if (envelope.replyTo !== undefined) this.#replyError(envelope, error);
-      this.#deadLetter('stopped-actor', name, envelope, error);
-    }
+    this.#holds.discard(name);
   }
 
   /** The persisted last state the actor reached without failing (what `resume` restores). */
@@ -648,7 +524,7 @@ export class ActorSystem {
 
   /** Number of messages held for the next incarnation of `name`. */
   heldCount(name: string): number {
-    return this.#holds.get(name)?.items.length ?? 0;
+    return this.#holds.count(name);
   }
 
   // --- messaging ---
@@ -722,20 +598,7 @@ export class ActorSystem {
    * instead. Costs nothing while no one listens.
    */
   onJournaled(listener: MessageListener): Disposable {
-    this.#journalTaps.add(listener);
-    this.#host.journaled = (actor, envelope) => {
-      for (const tap of this.#journalTaps) {
-        try {
-          tap(actor, envelope);
-        } catch (err) {
-          this.logger.error({ err, actor }, 'journaled listener threw');
-        }
-      }
-    };
-    return disposable(() => {
-      this.#journalTaps.delete(listener);
-      if (this.#journalTaps.size === 0) this.#host.journaled = undefined;
-    });
+    return this.#events.onJournaled(listener);
   }
 
   /** Delivers encoded bytes from outside the process: decoded and validated before any actor sees them. */
@@ -750,18 +613,7 @@ export class ActorSystem {
    * actor named `name`: what supervisors act on.
    */
   watch(name: string | ActorRef, listener: LifecycleListener): Disposable {
-    const key = typeof name === 'string' ? name : name.name;
-    let set = this.#watchers.get(key);
-    if (set === undefined) {
-      set = new Set();
-      this.#watchers.set(key, set);
-    }
-    set.add(listener);
-    return disposable(() => {
-      const current = this.#watchers.get(key);
-      current?.delete(listener);
-      if (current?.size === 0) this.#watchers.delete(key);
-    });
+    return this.#events.watch(typeof name === 'string' ? name : name.name, listener);
   }
 
   /**
@@ -769,28 +621,12 @@ export class ActorSystem {
    * costs nothing while no one listens).
    */
   onMessage(listener: MessageListener): Disposable {
-    this.#messageTaps.add(listener);
-    this.#host.delivered = (actor, envelope) => {
-      for (const tap of this.#messageTaps) {
-        try {
-          tap(actor, envelope);
-        } catch (err) {
-          this.logger.error({ err, actor }, 'message listener threw');
-        }
-      }
-    };
-    return disposable(() => {
-      this.#messageTaps.delete(listener);
-      if (this.#messageTaps.size === 0) this.#host.delivered = undefined;
-    });
+    return this.#events.onMessage(listener);
   }
 
   /** Delivers the lifecycle events of every actor. */
   onLifecycle(listener: LifecycleListener): Disposable {
-    this.#allWatchers.add(listener);
-    return disposable(() => {
-      this.#allWatchers.delete(listener);
-    });
+    return this.#events.onLifecycle(listener);
   }
 
   // --- shutdown ---
@@ -913,30 +749,6 @@ export class ActorSystem {
     this.#subscriptions.delete(name);
   }
 
-  #openHold(name: string, capacity: number): { items: Envelope[]; capacity: number } {
-    const hold = { items: [] as Envelope[], capacity };
-    this.#holds.set(name, hold);
-    return hold;
-  }
-
-  #holdMessage(
-    name: string,
-    hold: { items: Envelope[]; capacity: number },
-    envelope: Envelope,
-  ): void {
-    if (hold.items.length < hold.capacity) {
-      hold.items.push(envelope);
-      return;
-    }
-    const error = new RuntimeError(
-      ErrorCode.MailboxFull,
-      `${name} is restarting and its hold buffer is full (${hold.capacity})`,
-      { details: { name, capacity: hold.capacity } },
-    );
-    if (envelope.replyTo !== undefined) this.#replyError(envelope, error);
-    this.#deadLetter('hold-overflow', name, envelope, error);
-  }
-
   #replyError(envelope: Envelope, error: RuntimeError): void {
     if (envelope.replyTo === undefined) return;
     this.transport.publish(envelope.replyTo, {
@@ -958,41 +770,9 @@ export class ActorSystem {
   #deadLetter(reason: DeadLetterReason, to: string, envelope: Envelope, error: RuntimeError): void {
     this.deadLetters.publish({ reason, to, envelope, error, at: this.clock.now() });
   }
-
-  #emitLifecycle(event: LifecycleEvent): void {
-    const notify = (listener: LifecycleListener) => {
-      try {
-        listener(event);
-      } catch (err) {
-        this.logger.error({ err, actor: event.name }, 'lifecycle listener threw');
-      }
-    };
-    const watchers = this.#watchers.get(event.name);
-    if (watchers !== undefined) for (const listener of [...watchers]) notify(listener);
-    for (const listener of [...this.#allWatchers]) notify(listener);
-  }
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/** The payload of a reply, or the error it carries, rebuilt from its wire form. */
-function unwrapReply(reply: Envelope): unknown {
-  // fromWire is total: a forged or garbled error payload still rejects with a RuntimeError.
-  if (reply.type === ReplyType.Error) throw RuntimeError.fromWire(reply.payload);
-  return reply.payload;
-}
-
-function info(cell: ActorCell): ActorInfo {
-  return {
-    name: cell.name,
-    status: cell.status,
-    incarnation: cell.incarnation,
-    mailboxSize: cell.mailboxSize,
-    processed: cell.processed,
-    ...(cell.status === 'failed' ? { error: cell.error } : {}),
-    ...(cell.status === 'done' ? { output: cell.output } : {}),
-  };
-}
 
 /**
  * Creates an {@link ActorSystem}. With no transport given it owns a {@link LocalTransport}.
