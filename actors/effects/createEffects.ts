@@ -1,6 +1,11 @@
 import { fromPromise, type PromiseActorLogic } from 'xstate';
 import type { z } from 'zod';
-import { ErrorCode, RuntimeError, type ActorContext, type BudgetSnapshot } from 'agentvisor/internal';
+import {
+  ErrorCode,
+  RuntimeError,
+  type ActorContext,
+  type BudgetSnapshot,
+} from 'agentvisor/internal';
 import type { ModelRequest, ModelTool } from '../models/index.js';
 import {
   AgentResilience,

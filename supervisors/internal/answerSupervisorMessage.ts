@@ -1,4 +1,10 @@
-import { ErrorCode, RuntimeError, toWireError, type ActorContext, type Envelope } from 'agentvisor/internal';
+import {
+  ErrorCode,
+  RuntimeError,
+  toWireError,
+  type ActorContext,
+  type Envelope,
+} from 'agentvisor/internal';
 import type { WorkerSpec } from '../policy/index.js';
 import type { Supervisor } from '../Supervisor.js';
 

@@ -1,6 +1,11 @@
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { StaticShardOwnership, mailboxSubjects, shardOf, type OwnershipChange } from 'agentvisor/internal';
+import {
+  StaticShardOwnership,
+  mailboxSubjects,
+  shardOf,
+  type OwnershipChange,
+} from 'agentvisor/internal';
 
 describe('shardOf', () => {
   it('is stable: pinned values every sender must agree on', () => {
