@@ -32,7 +32,7 @@ const THROUGHPUT = 512;
 export type { CellHost, CellSettings } from './internal/cellHost.js';
 
 /**
- * @internal One hosted actor incarnation: its bounded mailbox in front of an XState actor, the
+ * One hosted actor incarnation: its bounded mailbox in front of an XState actor, the
  * asks it owes a reply, and the capture of every way XState can fail. Admission decisions live
  * in internal/admission.ts, the durable drain and replay in internal/cellDurable.ts, owed replies
  * in internal/cellReplies.ts, the step in progress in internal/cellStep.ts and the one reach into

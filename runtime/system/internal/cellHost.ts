@@ -10,7 +10,7 @@ import type { DeadLetterReason } from '../DeadLetters.js';
 import type { LifecycleEvent } from '../Lifecycle.js';
 import type { OverflowPolicy } from '../Mailbox.js';
 
-/** @internal What a cell needs from its system. */
+/** What a cell needs from its system. */
 export interface CellHost {
   readonly clock: Clock;
   readonly transport: Transport;
@@ -32,7 +32,7 @@ export interface CellHost {
   journaled: ((actor: string, envelope: Envelope) => void) | undefined;
 }
 
-/** @internal Settings of one cell. */
+/** Settings of one cell. */
 export interface CellSettings {
   readonly name: string;
   readonly subject: string;
