@@ -1,39 +1,20 @@
 /**
  * `agentvisor/internal`: the whole runtime surface, for the sibling layers (actors, supervisors,
- * node, ops) and the tests (the nats.js `internal_mod` pattern). Users import `agentvisor`, whose
- * curated list is a subset of this one; names here may change in any release.
+ * node, ops) and the tests (the nats.js `internal_mod` pattern). Users import `agentvisor`: this
+ * entry is that curated list (re-exported whole, so each name is listed once) plus the names below,
+ * which may change in any release.
  */
-export { disposable, Listeners, type Disposable } from './events/index.js';
-export type { Clock, TimerHandle, SystemClockOptions } from './clock/index.js';
-export { systemClock, createSystemClock } from './clock/index.js';
+export * from './index.js';
 
+export { disposable, Listeners } from './events/index.js';
 export {
-  ErrorCode,
-  RuntimeError,
-  isRuntimeError,
-  isErrorCode,
-  toWireError,
-  causeChain,
-  errorChain,
   wireChain,
   failureSignature,
   parseOptions,
   formatPath,
   describeYamlError,
-  FAILURE_CLASSES,
-  classifyFailure,
-  isFailureClass,
-  retryAfterMsOf,
-  withFailureClass,
 } from './errors/index.js';
-export type {
-  WireError,
-  RuntimeErrorOptions,
-  OptionIssue,
-  YamlSyntaxProblem,
-  FailureClass,
-} from './errors/index.js';
-
+export type { OptionIssue, YamlSyntaxProblem } from './errors/index.js';
 export {
   EnvelopeSchema,
   EnvelopeLimits,
@@ -47,81 +28,24 @@ export {
   decodeValue,
   validateEnvelope,
 } from './codec/index.js';
-export type { Envelope, CodecResult, CodecOptions } from './codec/index.js';
-
+export type { CodecResult, CodecOptions } from './codec/index.js';
 export {
-  LocalTransport,
   createSubjects,
   encodeToken,
   decodeToken,
-  NatsTransport,
   NatsTransportOptionsSchema,
   NATS_CONNECT_DEFAULTS,
 } from './transport/index.js';
-export type {
-  Transport,
-  Subscription,
-  EnvelopeHandler,
-  PublishOutcome,
-  RequestOptions,
-  RejectedHandler,
-  LocalTransportOptions,
-  Subjects,
-  NatsTransportOptions,
-  NatsTransportDeps,
-  NatsTransportStatus,
-} from './transport/index.js';
-
+export type { RejectedHandler, Subjects, NatsTransportDeps } from './transport/index.js';
 export {
-  ActorSystem,
-  createActorSystem,
   ActorSystemOptionsSchema,
-  SHUTDOWN_EVENT,
   DeadLetters,
   isActorTemplate,
-  respond,
-  respondTo,
-  replyAddress,
   REPLY_EVENT,
 } from './system/index.js';
+export type { ReplyEmitted } from './system/index.js';
+export { isSecretKey } from './telemetry/index.js';
 export type {
-  ActorSystemOptions,
-  ActorSystemDeps,
-  SpawnOptions,
-  TellOptions,
-  AskOptions,
-  ActorRef,
-  ActorInfo,
-  MessageListener,
-  StopOptions,
-  GracefulStopOutcome,
-  ActorTemplate,
-  ActorContext,
-  MessageEvent,
-  DeadLetter,
-  DeadLetterReason,
-  DeadLetterListener,
-  LifecycleEvent,
-  LifecycleListener,
-  ActorStatus,
-  StopReason,
-  OverflowPolicy,
-  ReplyAddress,
-  ReplyEmitted,
-} from './system/index.js';
-
-export {
-  createLogger,
-  silentLogger,
-  isSecretKey,
-  createMetricsRegistry,
-  metricValue,
-} from './telemetry/index.js';
-export type {
-  Logger,
-  CreateLoggerOptions,
-  MetricsRegistry,
-  MetricsSnapshot,
   MetricSeries,
   Counter,
   BoundCounter,
@@ -129,134 +53,70 @@ export type {
   Histogram,
   Labels,
 } from './telemetry/index.js';
-
 export {
   CheckpointSchema,
-  CHECKPOINT_VERSION,
   JournalEventSchema,
   JOURNAL_EVENT_KINDS,
   CheckpointPolicySchema,
-  MemoryCheckpointStore,
-  MemoryJournal,
-  FileCheckpointStore,
-  FileJournal,
-  JetStreamCheckpointStore,
-  JetStreamJournal,
   Persister,
   encodeCheckpoint,
   decodeCheckpoint,
   encodeJournalEvent,
   decodeJournalEvent,
   DEFAULT_MAX_CHECKPOINT_BYTES,
-  forkCheckpoint,
-  readTrace,
   EffectLedger,
   uncertainEffect,
   failedOutcome,
 } from './persistence/index.js';
-export type {
-  Checkpoint,
-  StoredCheckpoint,
-  SkippedCheckpoint,
-  CheckpointStore,
-  PutCheckpointOptions,
-  LatestCheckpoint,
-  CheckpointInfo,
-  Journal,
-  JournalEvent,
-  JournalEntry,
-  AppendOptions,
-  JournalRepair,
-  CheckpointPolicy,
-  CheckpointMigration,
-  PersistenceOptions,
-  Recovered,
-  TraceLine,
-  EffectOutcome,
-  EffectRecord,
-} from './persistence/index.js';
-
+export type { SkippedCheckpoint, Recovered, EffectRecord } from './persistence/index.js';
 export {
-  Deadline,
   DeadlineOptionsSchema,
-  createIdleTimeout,
   IdleTimeoutOptionsSchema,
   backoffDelays,
   backoffDelayAt,
-  RetryPolicy,
-  createRetryPolicy,
   RetryOptionsSchema,
   RETRYABLE_CLASSES,
-  CircuitBreaker,
-  createCircuitBreaker,
   CircuitBreakerOptionsSchema,
   CircuitBreakerSnapshotSchema,
-  BreakerRegistry,
-  createBreakerRegistry,
   BreakerRegistrySnapshotSchema,
-  Bulkhead,
-  createBulkhead,
   BulkheadOptionsSchema,
-  FallbackChain,
-  createFallbackChain,
   FallbackOptionsSchema,
-  Budget,
-  createBudget,
   BudgetOptionsSchema,
   BudgetSnapshotSchema,
-  ResiliencePipeline,
-  createResiliencePipeline,
   ResiliencePipelineOptionsSchema,
 } from './resilience/index.js';
-export { BreakerKvSync, syncBreakersWithKv, BreakerKvSyncOptionsSchema } from './cluster/index.js';
 export type {
-  ExecuteOptions,
-  DeadlineOptions,
   DeadlineDeps,
-  IdleTimeout,
-  IdleTimeoutOptions,
   BackoffConfig,
   Jitter,
   StatelessBackoffConfig,
-  RetryOptions,
   RetryConfig,
   RetryContext,
-  RetryEvent,
-  GiveUpEvent,
   GiveUpReason,
   RetryableClass,
   RetryDeps,
-  CircuitState,
-  CircuitBreakerOptions,
   CircuitBreakerConfig,
-  CircuitBreakerSnapshot,
   CircuitBreakerDeps,
   BreakerPermit,
   BreakerStateChange,
   BreakerTransition,
   BreakerRegistrySnapshot,
-  BulkheadOptions,
   BulkheadConfig,
-  FallbackOptions,
   FallbackConfig,
   FallbackMember,
   FallbackCause,
   FallbackEvent,
   FallbackDeps,
-  BudgetOptions,
   BudgetConfig,
-  BudgetUsage,
   BudgetSpent,
   BudgetDimension,
   BudgetSnapshot,
-  ResiliencePipelineOptions,
   ResiliencePipelineDeps,
   AttemptContext,
 } from './resilience/index.js';
-export type { BreakerKvSyncOptions, BreakerSyncApplied } from './cluster/index.js';
-
 export {
-  ClusterClient,
+  BreakerKvSync,
+  BreakerKvSyncOptionsSchema,
   ClusterClientOptionsSchema,
   ClientAskOptionsSchema,
   ClientRetrySchema,
@@ -270,10 +130,8 @@ export {
   PlacementRecordSchema,
 } from './cluster/index.js';
 export type {
-  ClusterClientOptions,
+  BreakerSyncApplied,
   ClusterClientDeps,
-  ClientAskOptions,
-  ClientTellOptions,
   ClusterTables,
   ClusterTablesConfig,
   StoredPlacement,
@@ -290,9 +148,7 @@ export type {
   PlacementRecord,
   Placement,
 } from './cluster/index.js';
-
 export {
-  DurableMailbox,
   DurableMailboxOptionsSchema,
   KvShardLeases,
   KvShardLeasesOptionsSchema,
@@ -307,15 +163,10 @@ export {
 } from './mailbox/index.js';
 export type {
   DurableMailboxDeps,
-  DurableMailboxOptions,
-  ReliableSendOptions,
-  ReliableReceipt,
   MailboxDeadLetterListener,
   KvShardLeasesOptions,
   ShardOwnership,
   OwnershipChange,
   OwnershipListener,
-  MailboxDeadLetter,
-  MailboxDeadLetterReason,
   MailboxSubjects,
 } from './mailbox/index.js';

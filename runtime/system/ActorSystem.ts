@@ -247,9 +247,7 @@ export class ActorSystem {
     const cell = this.#cells.get(name);
     if (cell !== undefined) {
       await cell.replay(recovered.replay);
-      this.#holds.release(name, (envelope) => {
-        cell.enqueue(envelope);
-      });
+      this.#holds.release(name, cell);
     }
     return ref;
   }
@@ -330,10 +328,7 @@ export class ActorSystem {
     if (options.prepend !== undefined)
       for (const envelope of options.prepend) cell.enqueue(envelope);
     // A durable actor replays its journal first; its held messages follow the replay.
-    if (persistence === undefined)
-      this.#holds.release(name, (envelope) => {
-        cell.enqueue(envelope);
-      });
+    if (persistence === undefined) this.#holds.release(name, cell);
     return this.ref(name);
   }
 
@@ -376,11 +371,7 @@ export class ActorSystem {
       );
       return;
     }
-    const hold = this.#holds.get(name);
-    if (hold !== undefined) {
-      this.#holds.add(name, hold, envelope);
-      return;
-    }
+    if (this.#holds.hold(name, envelope)) return;
     const current = this.#cells.get(name);
     if (current === undefined) {
       this.#deadLetter('unknown-actor', name, envelope, this.#notFound(name));

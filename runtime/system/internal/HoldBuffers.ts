@@ -3,7 +3,7 @@ import { ErrorCode, RuntimeError } from '../../errors/index.js';
 import type { DeadLetterReason } from '../DeadLetters.js';
 
 /** The messages held for one name while its actor (re)starts, up to `capacity`. */
-export interface Hold {
+interface Hold {
   readonly items: Envelope[];
   readonly capacity: number;
 }
@@ -29,10 +29,6 @@ export class HoldBuffers {
     this.#refusals = refusals;
   }
 
-  get(name: string): Hold | undefined {
-    return this.#holds.get(name);
-  }
-
   has(name: string): boolean {
     return this.#holds.has(name);
   }
@@ -44,10 +40,10 @@ export class HoldBuffers {
 
   /** Opens an empty hold for `name` unless one is open. */
   ensure(name: string, capacity: number): void {
-    if (!this.#holds.has(name)) this.open(name, capacity);
+    if (!this.#holds.has(name)) this.#open(name, capacity);
   }
 
-  open(name: string, capacity: number): Hold {
+  #open(name: string, capacity: number): Hold {
     const hold: Hold = { items: [], capacity };
     this.#holds.set(name, hold);
     return hold;
@@ -66,14 +62,25 @@ export class HoldBuffers {
   divert(name: string, envelopes: readonly Envelope[], failed: boolean): boolean {
     const capacity = failed ? this.#onFailure.get(name) : undefined;
     const hold =
-      this.#holds.get(name) ?? (capacity === undefined ? undefined : this.open(name, capacity));
+      this.#holds.get(name) ?? (capacity === undefined ? undefined : this.#open(name, capacity));
     if (hold === undefined) return false;
-    for (const envelope of envelopes) this.add(name, hold, envelope);
+    for (const envelope of envelopes) this.#add(name, hold, envelope);
+    return true;
+  }
+
+  /**
+   * Takes one message for `name` when a hold is open (holding it, or refusing it past the bound);
+   * false when no hold is open, so the caller delivers it.
+   */
+  hold(name: string, envelope: Envelope): boolean {
+    const hold = this.#holds.get(name);
+    if (hold === undefined) return false;
+    this.#add(name, hold, envelope);
     return true;
   }
 
   /** Holds one message, or refuses it (`hold-overflow`, ERR_MAILBOX_FULL) past the bound. */
-  add(name: string, hold: Hold, envelope: Envelope): void {
+  #add(name: string, hold: Hold, envelope: Envelope): void {
     if (hold.items.length < hold.capacity) {
       hold.items.push(envelope);
       return;
@@ -87,12 +94,12 @@ export class HoldBuffers {
     this.#refusals.deadLetter('hold-overflow', name, envelope, error);
   }
 
-  /** Hands the held messages of `name`, in order, to `enqueue`, and closes its hold. */
-  release(name: string, enqueue: (envelope: Envelope) => void): void {
+  /** Hands the held messages of `name`, in order, to the next incarnation, and closes its hold. */
+  release(name: string, next: { enqueue(envelope: Envelope): void }): void {
     const held = this.#holds.get(name);
     if (held === undefined) return;
     this.#holds.delete(name);
-    for (const envelope of held.items) enqueue(envelope);
+    for (const envelope of held.items) next.enqueue(envelope);
   }
 
   /** Gives up `name`: its held messages are refused as `stopped-actor` (ERR_ACTOR_STOPPED). */

@@ -1,5 +1,4 @@
 import { disposable, type Disposable } from '../../events/index.js';
-import type { Envelope } from '../../codec/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { CellHost } from '../ActorCell.js';
 import type { LifecycleEvent, LifecycleListener } from '../Lifecycle.js';
@@ -47,25 +46,11 @@ export class SystemEvents {
   }
 
   onMessage(listener: MessageListener): Disposable {
-    this.#messageTaps.add(listener);
-    this.#host.delivered = (actor, envelope) => {
-      this.#tap(this.#messageTaps, actor, envelope, 'message listener threw');
-    };
-    return disposable(() => {
-      this.#messageTaps.delete(listener);
-      if (this.#messageTaps.size === 0) this.#host.delivered = undefined;
-    });
+    return this.#addTap(this.#messageTaps, 'delivered', listener, 'message listener threw');
   }
 
   onJournaled(listener: MessageListener): Disposable {
-    this.#journalTaps.add(listener);
-    this.#host.journaled = (actor, envelope) => {
-      this.#tap(this.#journalTaps, actor, envelope, 'journaled listener threw');
-    };
-    return disposable(() => {
-      this.#journalTaps.delete(listener);
-      if (this.#journalTaps.size === 0) this.#host.journaled = undefined;
-    });
+    return this.#addTap(this.#journalTaps, 'journaled', listener, 'journaled listener threw');
   }
 
   emitLifecycle(event: LifecycleEvent): void {
@@ -81,13 +66,26 @@ export class SystemEvents {
     for (const listener of [...this.#allWatchers]) notify(listener);
   }
 
-  #tap(taps: Set<MessageListener>, actor: string, envelope: Envelope, what: string): void {
-    for (const tap of taps) {
-      try {
-        tap(actor, envelope);
-      } catch (err) {
-        this.#logger.error({ err, actor }, what);
+  /** Adds a tap; the host's hook is set while `taps` has any (it costs nothing otherwise). */
+  #addTap(
+    taps: Set<MessageListener>,
+    hook: 'delivered' | 'journaled',
+    listener: MessageListener,
+    what: string,
+  ): Disposable {
+    taps.add(listener);
+    this.#host[hook] ??= (actor, envelope) => {
+      for (const tap of taps) {
+        try {
+          tap(actor, envelope);
+        } catch (err) {
+          this.#logger.error({ err, actor }, what);
+        }
       }
-    }
+    };
+    return disposable(() => {
+      taps.delete(listener);
+      if (taps.size === 0) this.#host[hook] = undefined;
+    });
   }
 }
