@@ -139,6 +139,8 @@ export class Persister {
   readonly #clock: Clock;
   readonly #logger: Logger;
   #lastSeq = 0;
+  /** The append in flight, if any: the next one waits for it (see {@link #append}). */
+  #appending: Promise<void> | undefined;
   #revision = 0;
   #applied = 0;
   #stepsSince = 0;
@@ -174,7 +176,27 @@ export class Persister {
   }
 
   /** Every append of this writer is fenced on the last sequence it saw. */
-  async #append(events: readonly JournalEvent[]): Promise<number[]> {
+  /**
+   * This writer's appends, one after another: each is fenced on the sequence the one before it
+   * left. Two at once (an effect's outcome and a message arriving meanwhile) would both be fenced
+   * on the same last sequence, and the second refused as a stale writer's.
+   */
+  #append(events: readonly JournalEvent[]): Promise<number[]> {
+    const before = this.#appending;
+    const appended =
+      before === undefined ? this.#appendNow(events) : before.then(() => this.#appendNow(events));
+    const settled = appended.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#appending = settled;
+    void settled.then(() => {
+      if (this.#appending === settled) this.#appending = undefined;
+    });
+    return appended;
+  }
+
+  async #appendNow(events: readonly JournalEvent[]): Promise<number[]> {
     const seqs = await this.#options.journal.append(this.actor, events, {
       expectedLastSeq: this.#lastSeq,
     });

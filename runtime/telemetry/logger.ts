@@ -1,6 +1,10 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
 
-export type { Logger } from 'pino';
+/**
+ * The runtime's structured logger: pino's, as {@link createLogger} makes it (JSON lines, secrets
+ * redacted). Pass your own pino logger wherever an option takes a `Logger`.
+ */
+export type Logger = PinoLogger;
 
 /**
  * Paths redacted by pino itself (fast-redact), kept for the common shapes. They reach only the

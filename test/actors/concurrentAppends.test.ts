@@ -1,0 +1,225 @@
+/**
+ * Issue 10 item 2, found by the failover soak (test/integration/cluster/failoverUnderLoad):
+ * one durable actor writes its journal from two places at once — an effect's outcome, and a
+ * message that arrives while the effect finishes. Both appends were fenced on the same last
+ * sequence, so the second was refused as a stale writer's (`Journal of worker moved on`) and the
+ * actor failed; its errored snapshot was then checkpointed, and every restore failed again at
+ * once, leaving it failed for good. One writer's appends are ordered, and a failed state is
+ * never checkpointed.
+ */
+import { describe, expect, it } from 'vitest';
+import { assign, setup } from 'xstate';
+import { z } from 'zod';
+import {
+  MemoryCheckpointStore,
+  MemoryJournal,
+  createActorSystem,
+  replyAddress,
+  respondTo,
+  type AppendOptions,
+  type JournalEvent,
+  type ReplyAddress,
+} from 'agentvisor';
+import { defineAgent, type AgentEvents, type ToolDefinition } from 'agentvisor/actors';
+import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+
+/** A journal whose appends wait at a gate while it is closed (a slow server round trip). */
+class GatedJournal extends MemoryJournal {
+  #gate: Promise<void> | undefined;
+  #open: (() => void) | undefined;
+  waiting = 0;
+
+  close_(): void {
+    this.#gate = new Promise((resolve) => (this.#open = resolve));
+  }
+
+  open_(): void {
+    this.#open?.();
+    this.#gate = undefined;
+  }
+
+  override async append(
+    actor: string,
+    events: readonly JournalEvent[],
+    options?: AppendOptions,
+  ): Promise<number[]> {
+    const gate = this.#gate;
+    if (gate !== undefined) {
+      this.waiting++;
+      await gate;
+      this.waiting--;
+    }
+    return super.append(actor, events, options);
+  }
+}
+
+const accepts = { 'task.run': z.strictObject({ n: z.number() }) } as const;
+
+function worker(post: ToolDefinition) {
+  return defineAgent({
+    name: 'worker',
+    version: 1,
+    accepts,
+    tools: { post },
+    machine: ({ effects }) =>
+      setup({
+        types: {
+          context: {} as { asker: ReplyAddress | undefined; n: number; done: number[] },
+          events: {} as AgentEvents<typeof accepts>,
+        },
+        actors: effects,
+      }).createMachine({
+        id: 'worker',
+        context: { asker: undefined, n: 0, done: [] },
+        initial: 'idle',
+        states: {
+          idle: {
+            on: {
+              'task.run': {
+                target: 'posting',
+                actions: assign({
+                  asker: ({ event }) => replyAddress(event),
+                  n: ({ event }) => event.payload.n,
+                }),
+              },
+            },
+          },
+          posting: {
+            invoke: {
+              src: 'tool',
+              input: ({ context }) => ({ tool: 'post', input: { n: context.n } }),
+              onDone: {
+                target: 'idle',
+                actions: [
+                  assign({ done: ({ context }) => [...context.done, context.n] }),
+                  respondTo(({ context, event }) => ({
+                    to: context.asker!,
+                    payload: event.output,
+                  })),
+                ],
+              },
+            },
+          },
+        },
+      }),
+  });
+}
+
+describe('one durable actor appending from two places at once', () => {
+  it('an effect outcome and a message journaled concurrently: neither is refused as a stale writer', async () => {
+    const store = new MemoryCheckpointStore();
+    const journal = new GatedJournal();
+    const releases: ((v: string) => void)[] = [];
+    const post: ToolDefinition = {
+      input: z.object({ n: z.number() }),
+      idempotent: true,
+      run: () => new Promise<string>((resolve) => releases.push(resolve)),
+    };
+    const system = createActorSystem({}, { clock: new TestClock() });
+    const persistence = { store, journal, machineId: 'worker', machineVersion: 1 };
+    await system.spawnDurable('w', worker(post), { persistence });
+    const first = system.ask('w', 'task.run', { n: 1 });
+    await flushMicrotasks(100);
+    expect(releases).toHaveLength(1);
+
+    // The tool returns while the journal is slow: its outcome append waits; a second message
+    // arrives meanwhile and its append waits too.
+    journal.close_();
+    releases[0]!('posted 1');
+    await flushMicrotasks(100);
+    system.tell('w', 'task.run', { n: 2 });
+    await flushMicrotasks(100);
+    expect(journal.waiting).toBeGreaterThanOrEqual(1);
+    journal.open_();
+    await flushMicrotasks(200);
+
+    expect(system.describe('w')?.status).toBe('running');
+    expect(await first).toBe('posted 1');
+    // The second task was taken once the first was done (its message came after the outcome).
+    expect(releases).toHaveLength(2);
+    releases[1]!('posted 2');
+    await flushMicrotasks(100);
+    expect((system.getSnapshot('w') as { context: { done: number[] } }).context.done).toEqual([
+      1, 2,
+    ]);
+    await system.shutdown();
+  });
+});
+
+describe('a failed state is never a checkpoint', () => {
+  it('an actor failed by its effect restores from its last good state, not into the failure', async () => {
+    const store = new MemoryCheckpointStore();
+    const journal = new MemoryJournal();
+    let fail = true;
+    const post: ToolDefinition = {
+      input: z.object({ n: z.number() }),
+      idempotent: true,
+      run: (input) =>
+        fail
+          ? Promise.reject(new Error('tool broke'))
+          : Promise.resolve(`posted ${String((input as { n: number }).n)}`),
+    };
+    const persistence = { store, journal, machineId: 'worker', machineVersion: 1 };
+    const system = createActorSystem({}, { clock: new TestClock() });
+    await system.spawnDurable('w', worker(post), { persistence });
+    system.tell('w', 'task.run', { n: 1 });
+    await flushMicrotasks(200);
+    expect(system.describe('w')?.status).toBe('failed');
+    const latest = await store.latest('w');
+    expect((latest?.checkpoint.snapshot as { status?: string } | undefined)?.status).not.toBe(
+      'error',
+    );
+
+    fail = false;
+    await system.spawnDurable('w', worker(post), { persistence });
+    await flushMicrotasks(200);
+    expect(system.describe('w')?.status).toBe('running');
+    const next = system.ask('w', 'task.run', { n: 2 });
+    await flushMicrotasks(200);
+    expect(await next).toBe('posted 2');
+    await system.shutdown();
+  });
+});
+
+describe('fenced mid-effect, then restored in place', () => {
+  it('the effect runs again and the task finishes: never stuck mid-task', async () => {
+    const store = new MemoryCheckpointStore();
+    const journal = new MemoryJournal();
+    const releases: ((v: string) => void)[] = [];
+    const post: ToolDefinition = {
+      input: z.object({ n: z.number() }),
+      idempotent: true,
+      run: () => new Promise<string>((resolve) => releases.push(resolve)),
+    };
+    const persistence = { store, journal, machineId: 'worker', machineVersion: 1 };
+    const system = createActorSystem({}, { clock: new TestClock() });
+    await system.spawnDurable('w', worker(post), { persistence });
+    const first = system.ask('w', 'task.run', { n: 1 });
+    first.catch(() => undefined);
+    await flushMicrotasks(100);
+    expect(releases).toHaveLength(1);
+    // Another writer appends meanwhile (a stale owner's last write): this one's outcome append
+    // is fenced and the actor fails.
+    await journal.append('w', [{ id: 'other', kind: 'note', at: 0, data: { other: true } }]);
+    releases[0]!('posted 1');
+    await flushMicrotasks(200);
+    expect(system.describe('w')?.status).toBe('failed');
+
+    // Its node restores it in place (the placement is still its own).
+    await system.spawnDurable('w', worker(post), { persistence });
+    await flushMicrotasks(200);
+    expect(system.describe('w')?.status).toBe('running');
+    expect(releases).toHaveLength(2);
+    releases[1]!('posted 1 again');
+    await flushMicrotasks(200);
+    expect((system.getSnapshot('w') as { value: string }).value).toBe('idle');
+    const next = system.ask('w', 'task.run', { n: 2 });
+    await flushMicrotasks(100);
+    releases.at(-1)!('posted 2');
+    expect(await next).toBe('posted 2');
+    expect((system.getSnapshot('w') as { context: { done: number[] } }).context.done).toEqual([
+      1, 2,
+    ]);
+    await system.shutdown();
+  });
+});
