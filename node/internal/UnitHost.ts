@@ -90,6 +90,12 @@ export class UnitHost {
       await this.#didNotStart(unit, local, error);
       return;
     }
+    // Restored into a state that failed at once: a start that did not take.
+    const info = core.system.describe(unit);
+    if (info?.status === 'failed') {
+      await this.#didNotStart(unit, local, info.error);
+      return;
+    }
     this.#started(unit, local, began);
   }
 
@@ -195,10 +201,16 @@ export class UnitHost {
   // --- internals ---
 
   /**
-   * A start that failed gives the unit up (released: any node may try it) and keeps this node
-   * from claiming it again before a back-off: 250 ms doubling to 30 s.
+   * A start that failed, or a unit's actor that failed while running (not fenced), gives the
+   * unit up (released: any node may try it) and keeps this node from claiming it again before a
+   * back-off: 250 ms doubling to 30 s. A successful start resets the back-off.
    */
-  async #didNotStart(unit: string, local: LocalUnit, error: unknown): Promise<void> {
+  async #didNotStart(
+    unit: string,
+    local: LocalUnit,
+    error: unknown,
+    what: 'start' | 'run' = 'start',
+  ): Promise<void> {
     const core = this.#core;
     local.status = 'failed';
     const failures = this.#startFailures.get(unit) ?? {
@@ -211,7 +223,12 @@ export class UnitHost {
     failures.retryAt = core.clock.monotonic() + backOffMs;
     this.#startFailures.set(unit, failures);
     const count = failures.count;
-    core.logger.error({ err: error, unit, failures: count, backOffMs }, 'unit did not start');
+    core.logger.error(
+      { err: error, unit, failures: count, backOffMs },
+      what === 'start'
+        ? 'unit did not start'
+        : 'unit failed: released, claimed again after a back-off',
+    );
     core.emit({ type: 'unit-failed', unit, error });
     if (core.system.describe(unit) !== undefined) core.system.stop(unit, 'shutdown');
     if (core.local.get(unit) === local) await this.#release(unit);
@@ -231,13 +248,26 @@ export class UnitHost {
   #onUnitFailed(unit: string, error: unknown): void {
     const core = this.#core;
     const local = core.local.get(unit);
-    if (local === undefined) return;
+    // A failure while it starts is the start's (startUnit sees the failed actor).
+    if (local === undefined || local.status === 'starting') return;
+    if (!isRuntimeError(error, ErrorCode.PersistenceConflict)) {
+      // Any other failure of a unit's actor: restarted like a start that failed (released, and
+      // claimed again after a back-off, here or on another node), never left failed in place
+      // answering ERR_ACTOR_FAILED. The failed message is marked, so the restore skips it.
+      if (local.handle === undefined && !core.busy.has(unit))
+        core.track(unit, this.#didNotStart(unit, local, error, 'run'));
+      else {
+        local.status = 'failed';
+        core.emit({ type: 'unit-failed', unit, error });
+      }
+      return;
+    }
     local.status = 'failed';
     core.emit({ type: 'unit-failed', unit, error });
     // A fenced write: another writer moved the journal or checkpoint. If the placement is still
     // ours, that was a stale owner's last write before it stopped: restore again from what is
     // stored. Otherwise the unit is someone else's now.
-    if (!isRuntimeError(error, ErrorCode.PersistenceConflict) || core.busy.has(unit)) return;
+    if (core.busy.has(unit)) return;
     core.track(
       unit,
       (async () => {

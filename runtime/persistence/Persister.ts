@@ -662,7 +662,13 @@ export class Persister {
     if (this.#writing === undefined) this.#writing = this.#writeLoop();
   }
 
-  #capture(snapshot: () => unknown): Checkpoint {
+  /**
+   * The checkpoint of the actor's state now, or undefined when that state is a failure (XState's
+   * `status: 'error'`): restoring it would fail again at once, so it is never written.
+   */
+  #capture(snapshot: () => unknown): Checkpoint | undefined {
+    const state = snapshot();
+    if ((state as { status?: unknown } | null)?.status === 'error') return undefined;
     const effectsFromSeq = this.ledger.lowestActiveSeq();
     return {
       effects: this.ledger.activeEffects(),
@@ -671,7 +677,7 @@ export class Persister {
       actor: this.actor,
       machineId: this.#options.machineId,
       machineVersion: this.#options.machineVersion,
-      snapshot: snapshot(),
+      snapshot: state,
       journalSeq: this.#applied,
       processedIds: [...this.#processed],
       incarnation: this.#incarnation,
@@ -684,6 +690,8 @@ export class Persister {
       while (this.#dirty && this.#snapshot !== undefined) {
         this.#dirty = false;
         const checkpoint = this.#capture(this.#snapshot);
+        // The actor failed since the write was asked for: its last good checkpoint stands.
+        if (checkpoint === undefined) break;
         const { revision } = await this.#options.store.put(checkpoint, {
           expectedRevision: this.#revision,
         });

@@ -17,6 +17,7 @@ import {
   replyAddress,
   respondTo,
   type AppendOptions,
+  type Checkpoint,
   type JournalEvent,
   type ReplyAddress,
 } from 'agentvisor';
@@ -146,7 +147,68 @@ describe('one durable actor appending from two places at once', () => {
   });
 });
 
+/** A checkpoint store whose writes wait at a gate while it is closed (a slow KV put). */
+class GatedStore extends MemoryCheckpointStore {
+  #gate: Promise<void> | undefined;
+  #open: (() => void) | undefined;
+  waiting = 0;
+
+  close_(): void {
+    this.#gate = new Promise((resolve) => (this.#open = resolve));
+  }
+
+  open_(): void {
+    this.#open?.();
+    this.#gate = undefined;
+  }
+
+  override async put(
+    checkpoint: Checkpoint,
+    options?: { expectedRevision?: number },
+  ): Promise<{ revision: number }> {
+    const gate = this.#gate;
+    if (gate !== undefined) {
+      this.waiting++;
+      await gate;
+      this.waiting--;
+    }
+    return super.put(checkpoint, options);
+  }
+}
+
 describe('a failed state is never a checkpoint', () => {
+  it('a checkpoint write coalesced behind a slow one, after the actor failed, is not written', async () => {
+    const store = new GatedStore();
+    const journal = new MemoryJournal();
+    const rejects: ((e: Error) => void)[] = [];
+    const post: ToolDefinition = {
+      input: z.object({ n: z.number() }),
+      idempotent: true,
+      run: () => new Promise<string>((_, reject) => rejects.push(reject)),
+    };
+    const persistence = { store, journal, machineId: 'worker', machineVersion: 1 };
+    const system = createActorSystem({}, { clock: new TestClock() });
+    await system.spawnDurable('w', worker(post), { persistence });
+    store.close_();
+    system.tell('w', 'task.run', { n: 1 });
+    await flushMicrotasks(100);
+    expect(store.waiting).toBe(1);
+    // A message processed meanwhile (refused: the worker is busy) asks for one more write; then
+    // the tool fails while the first is still being written, and the machine has no onError.
+    system.tell('w', 'task.run', { n: 2 });
+    await flushMicrotasks(100);
+    rejects[0]!(new Error('tool broke'));
+    await flushMicrotasks(100);
+    expect(system.describe('w')?.status).toBe('failed');
+    store.open_();
+    await flushMicrotasks(200);
+    for (const info of await store.list('w')) {
+      const stored = await store.get('w', info.revision);
+      expect((stored?.checkpoint.snapshot as { status?: string }).status).not.toBe('error');
+    }
+    await system.shutdown();
+  });
+
   it('an actor failed by its effect restores from its last good state, not into the failure', async () => {
     const store = new MemoryCheckpointStore();
     const journal = new MemoryJournal();

@@ -2,13 +2,16 @@ import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { assign, setup } from 'xstate';
 import {
   JetStreamCheckpointStore,
   JetStreamJournal,
   NatsTransport,
   createActorSystem,
   isRuntimeError,
+  respond,
   systemClock,
+  type MessageEvent,
 } from 'agentvisor';
 import {
   ClusterNode,
@@ -17,6 +20,7 @@ import {
   type ClusterEvent,
   type ClusterNodeOptions,
 } from 'agentvisor/node';
+import { createSubjects } from 'agentvisor/internal';
 import { createSupervisionTree } from 'agentvisor/supervisors';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { agents, tallyMachine } from './fixtures/agents.js';
@@ -365,6 +369,66 @@ describe('ClusterNode units that do not start', () => {
     expect(
       status.placements.map((p) => [p.unit, p.record?.node, p.record?.status, p.record?.epoch]),
     ).toEqual([['flaky', 'a', 'active', 3]]);
+  });
+});
+
+describe('ClusterNode units whose actor fails', () => {
+  it('a unit actor failed by a message is restarted after a back-off, never left failed in place', async () => {
+    const ns = namespace();
+    // Counts `add`; `boom` throws in an action, which fails the actor (no supervisor above it).
+    const fragile = setup({
+      types: {
+        context: {} as { count: number },
+        events: {} as MessageEvent<'add'> | MessageEvent<'boom'> | MessageEvent<'get'>,
+      },
+    }).createMachine({
+      context: { count: 0 },
+      on: {
+        add: {
+          actions: [assign({ count: ({ context }) => context.count + 1 }), respond(() => 'ok')],
+        },
+        boom: {
+          actions: () => {
+            throw new Error('boom');
+          },
+        },
+        get: { actions: respond(({ context }) => context.count) },
+      },
+    });
+    const events: ClusterEvent[] = [];
+    const n = await ClusterNode.start(
+      {
+        node: 'a',
+        namespace: ns,
+        servers: server.url,
+        ...FAST,
+        units: [{ name: 'f1', agent: 'fragile' }],
+      },
+      { agents: { ...agents, fragile: { logic: fragile } } },
+    );
+    nodes.push(n);
+    n.onEvent((e) => events.push(e));
+    await waitFor('f1 running', () => n.system.describe('f1')?.status === 'running');
+    expect(await ask(ns, 'f1', 'add', undefined, 'add-1')).toBe('ok');
+    // Sent once (a retry of it would fail the restored actor again): its answer is the failure.
+    await client
+      .request(
+        createSubjects(ns).actor('f1'),
+        { v: 1, id: 'boom-1', type: 'boom', to: 'f1', payload: undefined },
+        { deadline: systemClock.now() + 2_000 },
+      )
+      .catch(() => undefined);
+    await waitFor('f1 failed and given up', () => events.some((e) => e.type === 'unit-failed'));
+    await waitFor('f1 running again', () =>
+      events.some(
+        (e, i) => e.type === 'started' && i > events.findIndex((x) => x.type === 'unit-failed'),
+      ),
+    );
+    expect(n.system.describe('f1')?.status).toBe('running');
+    // Its state survived, and the message that failed it is not replayed.
+    expect(await ask(ns, 'f1', 'get', undefined, 'get-1')).toBe(1);
+    const status = await readClusterStatus(client.connection, { namespace: ns });
+    expect(status.placements.find((p) => p.unit === 'f1')?.record?.epoch).toBe(2);
   });
 });
 
