@@ -1,4 +1,4 @@
-import { disposable } from '../events/index.js';
+import { Listeners } from '../events/index.js';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { Clock } from '../clock/index.js';
 import type { Disposable } from '../events/index.js';
@@ -59,7 +59,7 @@ export class Membership {
   readonly #logger: Logger;
   readonly #prefix: string;
   readonly #seen = new Map<string, Seen>();
-  readonly #listeners = new Set<(event: MembershipEvent) => void>();
+  readonly #listeners: Listeners<MembershipEvent>;
   #watch: { stop(): void } | undefined;
   #lastBeatOk: number;
   #status: MemberRecord['status'] = 'up';
@@ -69,6 +69,11 @@ export class Membership {
     this.#config = config;
     this.#clock = deps.clock;
     this.#logger = deps.logger;
+    this.#listeners = new Listeners({
+      onListenerError: (err, event) => {
+        deps.logger.error({ err, event: event.type }, 'membership listener threw');
+      },
+    });
     this.#prefix = `${kvToken(config.namespace)}.`;
     this.#lastBeatOk = deps.clock.monotonic();
   }
@@ -208,10 +213,7 @@ export class Membership {
 
   /** Delivers membership events from now on. */
   onEvent(listener: (event: MembershipEvent) => void): Disposable {
-    this.#listeners.add(listener);
-    return disposable(() => {
-      this.#listeners.delete(listener);
-    });
+    return this.#listeners.add(listener);
   }
 
   /** Stops watching. */
@@ -253,12 +255,6 @@ export class Membership {
   }
 
   #emit(event: MembershipEvent): void {
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(event);
-      } catch (err) {
-        this.#logger.error({ err, event: event.type }, 'membership listener threw');
-      }
-    }
+    this.#listeners.emit(event);
   }
 }

@@ -1,4 +1,4 @@
-import { disposable } from '../events/index.js';
+import { Listeners } from '../events/index.js';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Clock } from '../clock/index.js';
@@ -34,7 +34,7 @@ export class PlacementTable {
   /** Lists the bucket's keys under a filter (see listKeys: not `kv.keys()`). */
   readonly #keys: (filter: string) => Promise<string[]>;
   readonly #cache = new Map<string, Placement>();
-  readonly #listeners = new Set<(unit: string, placement: Placement | undefined) => void>();
+  readonly #listeners: Listeners<{ unit: string; placement: Placement | undefined }>;
   #watch: { stop(): void } | undefined;
 
   constructor(
@@ -46,6 +46,11 @@ export class PlacementTable {
     this.#keys = (filter) => listKeys(deps.nc, deps.bucket, filter);
     this.#clock = deps.clock;
     this.#logger = deps.logger;
+    this.#listeners = new Listeners({
+      onListenerError: (err, { unit }) => {
+        deps.logger.error({ err, unit }, 'placement listener threw');
+      },
+    });
     this.#prefix = `${kvToken(namespace)}.`;
   }
 
@@ -118,9 +123,8 @@ export class PlacementTable {
 
   /** Calls `listener` on every change seen by the watch (or by a read or write of this table). */
   onChange(listener: (unit: string, placement: Placement | undefined) => void): Disposable {
-    this.#listeners.add(listener);
-    return disposable(() => {
-      this.#listeners.delete(listener);
+    return this.#listeners.add(({ unit, placement }) => {
+      listener(unit, placement);
     });
   }
 
@@ -174,12 +178,6 @@ export class PlacementTable {
   }
 
   #notify(unit: string, placement: Placement | undefined): void {
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(unit, placement);
-      } catch (err) {
-        this.#logger.error({ err, unit }, 'placement listener threw');
-      }
-    }
+    this.#listeners.emit({ unit, placement });
   }
 }

@@ -2,12 +2,19 @@ import { scheduleMacrotask } from '../clock/index.js';
 import { disposable, type Disposable } from './Disposable.js';
 
 /**
- * The listeners of one event (`onRetry`, `onStateChange`, …). A listener that throws does not
- * stop the others or the operation that emitted: its error is rethrown on a new macrotask, where
- * the process's uncaught-exception handling sees it (STYLE §4: never swallowed).
+ * The listeners of one event (`onRetry`, `onStateChange`, …). One rule for a listener that
+ * throws: it does not stop the others or the operation that emitted, and its error is reported,
+ * never swallowed (STYLE §4) — to `onListenerError` when the owner has somewhere to report it (a
+ * component with a logger logs it), else rethrown on a new macrotask, where the process's
+ * uncaught-exception handling sees it.
  */
 export class Listeners<TEvent> {
   readonly #listeners = new Set<(event: TEvent) => void>();
+  readonly #onListenerError: ((error: unknown, event: TEvent) => void) | undefined;
+
+  constructor(options: { onListenerError?: (error: unknown, event: TEvent) => void } = {}) {
+    this.#onListenerError = options.onListenerError;
+  }
 
   /** Adds a listener; dispose the result to remove it. */
   add(listener: (event: TEvent) => void): Disposable {
@@ -31,10 +38,22 @@ export class Listeners<TEvent> {
       try {
         listener(event);
       } catch (err) {
-        scheduleMacrotask(() => {
-          throw err;
-        });
+        this.#report(err, event);
       }
     }
+  }
+
+  #report(err: unknown, event: TEvent): void {
+    if (this.#onListenerError !== undefined) {
+      try {
+        this.#onListenerError(err, event);
+        return;
+      } catch {
+        // The reporter failed too: fall back to the macrotask, so neither error is lost.
+      }
+    }
+    scheduleMacrotask(() => {
+      throw err;
+    });
   }
 }

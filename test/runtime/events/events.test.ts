@@ -56,4 +56,20 @@ describe('Listeners', () => {
     }
     expect(uncaught).toContain(boom);
   });
+
+  it('with an onListenerError, a throwing listener is reported there (with its event) instead', () => {
+    const reported: [unknown, string][] = [];
+    const listeners = new Listeners<string>({
+      onListenerError: (err, event) => reported.push([err, event]),
+    });
+    const boom = new Error('listener bug');
+    const seen: string[] = [];
+    listeners.add(() => {
+      throw boom;
+    });
+    listeners.add((e) => seen.push(e));
+    listeners.emit('y');
+    expect(seen).toEqual(['y']);
+    expect(reported).toEqual([[boom, 'y']]);
+  });
 });
