@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { NATS_BUCKETS, openBucket } from '../nats/index.js';
+import { NATS_BUCKETS, kvToken, openBucket } from '../nats/index.js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { ErrorCode, RuntimeError, isRuntimeError, parseOptions } from '../errors/index.js';
@@ -20,7 +20,6 @@ import {
   payloadLimit,
   wrongLastSequence,
 } from './internal/natsErrors.js';
-import { encodeToken } from './internal/natsNames.js';
 import {
   lastMessage,
   messageAt,
@@ -361,7 +360,7 @@ export class JetStreamCheckpointStore implements CheckpointStore {
     if (actor === '') {
       throw new RuntimeError(ErrorCode.InvalidOptions, 'Expected `actor` to be a non-empty string');
     }
-    return `a.${encodeToken(actor)}`;
+    return `a.${kvToken(actor)}`;
   }
 
   #subject(actor: string): string {

@@ -13,8 +13,8 @@ import type {
 import { fenced } from './internal/storeErrors.js';
 import { nats, natsStoreError, payloadLimit, wrongLastSequence } from './internal/natsErrors.js';
 import { findJournalStream, openJournalStream } from './internal/natsJournalStream.js';
-import { NATS_JOURNAL } from '../nats/index.js';
-import { encodeToken, journalMessageId } from './internal/natsNames.js';
+import { NATS_JOURNAL, kvToken } from '../nats/index.js';
+import { journalMessageId } from './internal/journalMessageId.js';
 import {
   lastMessage,
   readSubject,
@@ -149,7 +149,7 @@ export class JetStreamJournal implements Journal {
     return this.#run(async () => {
       const subject = this.#subject(actor);
       this.#assertWritable('append');
-      const token = encodeToken(actor);
+      const token = kvToken(actor);
       const batch = events.map((event) => {
         const msgID = journalMessageId(token, event.id);
         const limit = payloadLimit(this.#nc, this.#maxBytes, msgID.length);
@@ -171,7 +171,7 @@ export class JetStreamJournal implements Journal {
    * the `Nats-Msg-Id` of the longest event id, 256 code units base64url-encoded) is smaller.
    */
   maxEventBytes(actor: string): number {
-    return payloadLimit(this.#nc, this.#maxBytes, encodeToken(actor).length + 1 + 1 + 1024);
+    return payloadLimit(this.#nc, this.#maxBytes, kvToken(actor).length + 1 + 1 + 1024);
   }
 
   read(actor: string, afterSeq: number, options: { limit?: number } = {}): Promise<JournalEntry[]> {
@@ -383,7 +383,7 @@ export class JetStreamJournal implements Journal {
     if (actor === '') {
       throw new RuntimeError(ErrorCode.InvalidOptions, 'Expected `actor` to be a non-empty string');
     }
-    return `${this.#prefix}.${encodeToken(actor)}`;
+    return `${this.#prefix}.${kvToken(actor)}`;
   }
 
   #where(actor: string): string {
