@@ -9,21 +9,17 @@ import { EffectLedger } from './EffectLedger.js';
 import { CheckpointPicker } from './internal/CheckpointPicker.js';
 import { CheckpointWriter } from './internal/CheckpointWriter.js';
 import { fenceRecovery } from './internal/fenceRecovery.js';
+import {
+  MESSAGE_RECORD_OVERHEAD_BYTES,
+  failureRecord,
+  messageRecords,
+} from './internal/journalRecords.js';
 import { planRecovery } from './internal/planRecovery.js';
 import { ProcessedIds } from './internal/ProcessedIds.js';
 import { replayMessages } from './internal/replayMessages.js';
 import type { JournalEvent } from './Journal.js';
 import type { PersistenceOptions } from './PersistenceOptions.js';
 import type { Recovered, RecoverOptions } from './Recovered.js';
-
-const MESSAGE_PREFIX = 'm:';
-
-/**
- * Bytes a message's journal record adds around its encoded envelope, rounded up: the event's
- * keys, kind and time, and its id `m:<incarnation>:<envelope id>` (an envelope id is at most 128
- * code units, 384 bytes of UTF-8). A test holds the largest admitted message to its record.
- */
-const MESSAGE_RECORD_OVERHEAD_BYTES = 512;
 
 /**
  * The persistence of one durable actor: write-ahead journaling of its messages, checkpoints by
@@ -202,15 +198,7 @@ export class Persister {
     if (envelopes.length === 0) return [];
     const at = this.#clock.now();
     this.#writer.journaled(envelopes);
-    const seqs = await this.#append(
-      envelopes.map((envelope) => ({
-        // Per incarnation: a message retried by a later incarnation is a new journal entry.
-        id: `${MESSAGE_PREFIX}${this.#incarnation}:${envelope.id}`,
-        kind: 'message' as const,
-        at,
-        data: envelope,
-      })),
-    );
+    const seqs = await this.#append(messageRecords(this.#incarnation, envelopes, at));
     this.#firstOwnSeq = Math.min(this.#firstOwnSeq, ...seqs);
     return seqs;
   }
@@ -229,18 +217,9 @@ export class Persister {
       seq = undefined;
     }
     const effectKey = this.ledger.failedBy(error);
-    if (seq === undefined && effectKey === undefined) return;
-    const write = this.#append([
-      {
-        id: `f:${this.#incarnation}:${seq ?? effectKey}`,
-        kind: 'note',
-        at: this.#clock.now(),
-        data: {
-          ...(seq === undefined ? {} : { failedSeq: seq }),
-          ...(effectKey === undefined ? {} : { effectKey }),
-        },
-      },
-    ]).then(
+    const note = failureRecord(this.#incarnation, seq, effectKey, this.#clock.now());
+    if (note === undefined) return;
+    const write = this.#append([note]).then(
       () => undefined,
       (err: unknown) => {
         this.#logger.error({ err, seq }, 'could not record the failed message');
