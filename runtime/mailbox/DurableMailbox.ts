@@ -8,7 +8,7 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { systemClock, type Clock } from '../clock/index.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, encodeEnvelope, type Envelope } from '../codec/index.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, type Envelope } from '../codec/index.js';
 import { ErrorCode, RuntimeError, parseOptions } from '../errors/index.js';
 import { silentLogger, type Logger } from '../telemetry/index.js';
 import { createIdGenerator, type ActorSystem } from '../system/index.js';
@@ -26,7 +26,7 @@ import type { OwnershipChange, ShardOwnership } from './ShardOwnership.js';
 import { mailboxSubjects, shardOf, type MailboxSubjects } from './shardOf.js';
 import { DeadLetterSink } from './internal/DeadLetterSink.js';
 import { Settlements } from './internal/Settlements.js';
-import { untilAborted } from './internal/untilAborted.js';
+import { publishReliable, reliableEnvelope } from './internal/publishReliable.js';
 import { watchExhaustedDeliveries } from './internal/exhaustedDeliveries.js';
 import { ShardConsumer, type ConsumerContext } from './internal/ShardConsumer.js';
 import {
@@ -228,18 +228,7 @@ export class DurableMailbox {
     payload?: unknown,
     options: ReliableSendOptions = {},
   ): Promise<ReliableReceipt> {
-    const envelope: { -readonly [K in keyof Envelope]: Envelope[K] } = {
-      v: 1,
-      id: this.#nextId(),
-      type,
-      to,
-      payload,
-    };
-    if (options.from !== undefined) envelope.from = options.from;
-    if (options.correlationId !== undefined) envelope.correlationId = options.correlationId;
-    if (options.causationId !== undefined) envelope.causationId = options.causationId;
-    if (options.traceparent !== undefined) envelope.traceparent = options.traceparent;
-    if (options.deadline !== undefined) envelope.deadline = options.deadline;
+    const envelope = reliableEnvelope(this.#nextId(), to, type, payload, options);
     return this.sendEnvelope(
       envelope,
       options.signal === undefined ? {} : { signal: options.signal },
@@ -258,18 +247,12 @@ export class DurableMailbox {
     if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
     if (this.#state !== 'open')
       return Promise.reject(new RuntimeError(ErrorCode.Closed, 'Durable mailbox is stopped'));
-    const encoded = encodeEnvelope(envelope, { maxBytes: this.#config.maxMessageBytes });
-    if (!encoded.ok) return Promise.reject(encoded.error);
-    const shard = this.shardOf(envelope.to);
-    const publish = this.#js
-      .publish(this.subjects.message(shard, envelope.to), encoded.value, { msgID: envelope.id })
-      .then(
-        (ack) => ({ id: envelope.id, shard, seq: ack.seq, duplicate: ack.duplicate }),
-        (cause: unknown) => {
-          throw unavailable(`store message ${envelope.id} for ${envelope.to}`, cause);
-        },
-      );
-    return signal === undefined ? publish : untilAborted(publish, signal);
+    const { shards, maxMessageBytes } = this.#config;
+    return publishReliable(
+      { js: this.#js, subjects: this.subjects, shards, maxMessageBytes },
+      envelope,
+      signal,
+    );
   }
 
   // --- events ---

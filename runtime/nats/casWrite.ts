@@ -16,8 +16,10 @@ export type CasOutcome =
 
 /**
  * @internal The one compare-and-set write of a KV value: `create` when `revision` is undefined
- * (the key must have no value, or a deleted one), `update` on `revision` otherwise. Never throws:
- * every failure is an outcome, none is dropped.
+ * (the key must have no value, or a deleted one), a put expecting `revision` as the key's last
+ * sequence otherwise (`update`). `revision` 0 is strict: the key must hold no message at all, a
+ * delete marker included (a checkpoint store decides itself what a marker on top means). Never
+ * throws: every failure is an outcome, none is dropped.
  */
 export async function casWrite(
   kv: KV,
@@ -26,8 +28,11 @@ export async function casWrite(
   revision: number | undefined,
 ): Promise<CasOutcome> {
   try {
+    // Not kv.update: it refuses revision 0, which is the expectation "no message yet".
     const next =
-      revision === undefined ? await kv.create(key, value) : await kv.update(key, value, revision);
+      revision === undefined
+        ? await kv.create(key, value)
+        : await kv.put(key, value, { previousSeq: revision });
     return { status: 'ok', revision: next };
   } catch (error) {
     return { status: isCasConflict(error) ? 'conflict' : 'unavailable', error };

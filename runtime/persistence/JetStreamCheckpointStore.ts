@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { NATS_BUCKETS, openBucket } from '../nats/index.js';
+import { NATS_BUCKETS, casWrite, isCasConflict, kvToken, openBucket } from '../nats/index.js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { ErrorCode, RuntimeError, isRuntimeError, parseOptions } from '../errors/index.js';
@@ -20,7 +20,6 @@ import {
   payloadLimit,
   wrongLastSequence,
 } from './internal/natsErrors.js';
-import { encodeToken } from './internal/natsNames.js';
 import {
   lastMessage,
   messageAt,
@@ -51,6 +50,12 @@ export const JetStreamCheckpointStoreOptionsSchema = z.strictObject({
 /** What callers pass to {@link JetStreamCheckpointStore.open}. */
 export type JetStreamCheckpointStoreOptions = z.input<typeof JetStreamCheckpointStoreOptionsSchema>;
 type JetStreamCheckpointStoreConfig = z.output<typeof JetStreamCheckpointStoreOptionsSchema>;
+
+/**
+ * The last sequence the server found on a compare-and-set `conflict` (NaN when it did not say),
+ * for the conflict error's details.
+ */
+const foundSeq = (error: unknown): number => wrongLastSequence(error) ?? Number.NaN;
 
 /** Header of KV delete and purge markers (`DEL`, `PURGE`); absent on values. */
 const KV_OPERATION = 'KV-Operation';
@@ -216,7 +221,7 @@ export class JetStreamCheckpointStore implements CheckpointStore {
           await this.#kv.delete(this.#key(actor), { previousSeq: revision });
         } catch (error) {
           // Refused only when a put landed after it: then it is no longer the newest.
-          if (wrongLastSequence(error) === undefined) throw natsStoreError('delete', actor, error);
+          if (!isCasConflict(error)) throw natsStoreError('delete', actor, error);
         }
       }
       await this.#deleteMessage(actor, revision);
@@ -275,12 +280,14 @@ export class JetStreamCheckpointStore implements CheckpointStore {
       );
       throw conflict(actor, expected, top?.seq ?? 0);
     }
-    try {
-      return { revision: await this.#kv.put(key, bytes, { previousSeq: expected }) };
-    } catch (error) {
-      const found = wrongLastSequence(error);
-      if (found === undefined) throw natsStoreError('put', this.#where(actor), error);
-      return this.#putAboveMarker(actor, bytes, expected, found);
+    const outcome = await casWrite(this.#kv, key, bytes, expected);
+    switch (outcome.status) {
+      case 'ok':
+        return { revision: outcome.revision };
+      case 'unavailable':
+        throw natsStoreError('put', this.#where(actor), outcome.error);
+      case 'conflict':
+        return this.#putAboveMarker(actor, bytes, expected, foundSeq(outcome.error));
     }
   }
 
@@ -302,17 +309,17 @@ export class JetStreamCheckpointStore implements CheckpointStore {
     }
     const newest = (await this.#values(actor, top.seq - 1)).at(-1)?.seq ?? 0;
     if (newest !== expected) throw conflict(actor, expected, newest);
-    let revision: number;
-    try {
-      revision = await this.#kv.put(this.#key(actor), bytes, { previousSeq: top.seq });
-    } catch (error) {
-      const again = wrongLastSequence(error);
-      if (again === undefined) throw natsStoreError('put', this.#where(actor), error);
+    const outcome = await casWrite(this.#kv, this.#key(actor), bytes, top.seq);
+    if (outcome.status === 'unavailable') {
+      throw natsStoreError('put', this.#where(actor), outcome.error);
+    }
+    if (outcome.status === 'conflict') {
+      const again = foundSeq(outcome.error);
       throw conflict(actor, expected, Number.isNaN(again) ? top.seq : again);
     }
     // No longer the subject's last message, so deleting it is safe (see the class notes).
     await this.#deleteMessage(actor, top.seq).catch(() => undefined);
-    return { revision };
+    return { revision: outcome.revision };
   }
 
   /** The values (not markers) of an actor up to `untilSeq`, oldest first. */
@@ -361,7 +368,7 @@ export class JetStreamCheckpointStore implements CheckpointStore {
     if (actor === '') {
       throw new RuntimeError(ErrorCode.InvalidOptions, 'Expected `actor` to be a non-empty string');
     }
-    return `a.${encodeToken(actor)}`;
+    return `a.${kvToken(actor)}`;
   }
 
   #subject(actor: string): string {

@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager, type PubAck } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Empty, headers, type NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { ErrorCode, RuntimeError, parseOptions } from '../errors/index.js';
@@ -11,16 +11,13 @@ import type {
   JournalRepair,
 } from './Journal.js';
 import { fenced } from './internal/storeErrors.js';
+import { appendFenced, type JournalPublish } from './internal/appendFenced.js';
+import { MARKER_LAST_SEQ, markerLastSeq } from './internal/markerLastSeq.js';
 import { nats, natsStoreError, payloadLimit, wrongLastSequence } from './internal/natsErrors.js';
 import { findJournalStream, openJournalStream } from './internal/natsJournalStream.js';
-import { NATS_JOURNAL } from '../nats/index.js';
-import { encodeToken, journalMessageId } from './internal/natsNames.js';
-import {
-  lastMessage,
-  readSubject,
-  type StreamAccess,
-  type SubjectMessage,
-} from './internal/natsSubjectReader.js';
+import { NATS_JOURNAL, kvToken } from '../nats/index.js';
+import { journalMessageId } from './internal/journalMessageId.js';
+import { lastMessage, readSubject, type StreamAccess } from './internal/natsSubjectReader.js';
 
 /** A subject token: no `.`, wildcard or whitespace. */
 const TOKEN = String.raw`[^.*>\s]+`;
@@ -54,17 +51,6 @@ export type JetStreamJournalOptions = z.input<typeof JetStreamJournalOptionsSche
 type JetStreamJournalConfig = z.output<typeof JetStreamJournalOptionsSchema>;
 
 /**
- * Header of a truncation marker: the journal's last sequence when everything was truncated. Only
- * markers carry it; reads pass over them.
- */
-const MARKER_LAST_SEQ = 'Agentvisor-Journal-Last-Seq';
-
-function markerLastSeq(message: SubjectMessage): number | undefined {
-  const value = message.header(MARKER_LAST_SEQ);
-  return value === '' ? undefined : Number(value);
-}
-
-/**
  * A journal in a NATS JetStream stream, one subject per actor: `<subjectPrefix>.<base64url of the
  * actor's name>`. A sequence is the stream sequence, so it increases along an actor's journal but
  * is not contiguous.
@@ -73,9 +59,9 @@ function markerLastSeq(message: SubjectMessage): number | undefined {
  *   within `duplicateWindowMs` is answered with the original sequence (JetStream only deduplicates
  *   within that window, where the memory and file journals remember ids for good).
  * - With `expectedLastSeq`, the first publish expects that last subject sequence and each next one
- *   the sequence of the one before, so a concurrent writer is refused mid-batch too. Events before
- *   the refused one stay appended: nats-server 2.9 has no atomic batch publish. Without it, the
- *   publishes of a call are pipelined.
+ *   the sequence of the one before, so a concurrent writer is refused mid-batch too (see
+ *   internal/appendFenced.ts). Events before the refused one stay appended: nats-server 2.9 has
+ *   no atomic batch publish. Without it, the publishes of a call are pipelined.
  * - Reads take the first few events by direct get, then stream the rest through an ephemeral
  *   pull consumer filtered on the actor's subject.
  * - `truncateBefore` purges the subject below a sequence. Truncating everything leaves a marker
@@ -149,7 +135,7 @@ export class JetStreamJournal implements Journal {
     return this.#run(async () => {
       const subject = this.#subject(actor);
       this.#assertWritable('append');
-      const token = encodeToken(actor);
+      const token = kvToken(actor);
       const batch = events.map((event) => {
         const msgID = journalMessageId(token, event.id);
         const limit = payloadLimit(this.#nc, this.#maxBytes, msgID.length);
@@ -162,7 +148,15 @@ export class JetStreamJournal implements Journal {
       }
       return expected === undefined
         ? this.#appendUnfenced(actor, subject, batch)
-        : this.#appendFenced(actor, subject, batch, expected);
+        : appendFenced({
+            access: this.#access,
+            actor,
+            subject,
+            where: this.#where(actor),
+            batch,
+            expected,
+            lastSeq: () => this.#lastSeq(actor),
+          });
     });
   }
 
@@ -171,7 +165,7 @@ export class JetStreamJournal implements Journal {
    * the `Nats-Msg-Id` of the longest event id, 256 code units base64url-encoded) is smaller.
    */
   maxEventBytes(actor: string): number {
-    return payloadLimit(this.#nc, this.#maxBytes, encodeToken(actor).length + 1 + 1 + 1024);
+    return payloadLimit(this.#nc, this.#maxBytes, kvToken(actor).length + 1 + 1 + 1024);
   }
 
   read(actor: string, afterSeq: number, options: { limit?: number } = {}): Promise<JournalEntry[]> {
@@ -242,7 +236,7 @@ export class JetStreamJournal implements Journal {
   async #appendUnfenced(
     actor: string,
     subject: string,
-    batch: readonly { msgID: string; bytes: Uint8Array }[],
+    batch: readonly JournalPublish[],
   ): Promise<number[]> {
     // Nothing waits on an ack, so the publishes are pipelined: the client writes them to the
     // socket in call order and the server stores them in that order.
@@ -254,80 +248,6 @@ export class JetStreamJournal implements Journal {
         throw natsStoreError('append to', this.#where(actor), ack.reason);
       return ack.value.seq;
     });
-  }
-
-  async #appendFenced(
-    actor: string,
-    subject: string,
-    batch: readonly { msgID: string; bytes: Uint8Array }[],
-    expected: number,
-  ): Promise<number[]> {
-    const seqs: number[] = [];
-    let last = expected;
-    let appended = false;
-    for (const { msgID, bytes } of batch) {
-      let ack: PubAck;
-      try {
-        ack = await this.#access.js.publish(subject, bytes, {
-          msgID,
-          expect: { lastSubjectSequence: last },
-        });
-      } catch (error) {
-        const found = wrongLastSequence(error);
-        if (found === undefined) throw natsStoreError('append to', this.#where(actor), error);
-        // After an append of ours, another message on top can only be a concurrent writer's.
-        if (appended) throw fenced(actor, last, Number.isNaN(found) ? 0 : found);
-        ack = await this.#publishAboveMarker(actor, subject, msgID, bytes, expected, found);
-      }
-      seqs.push(ack.seq);
-      if (!ack.duplicate) {
-        last = ack.seq;
-        appended = true;
-      }
-    }
-    // The server answers a duplicate before it checks expectations, so a call that appended
-    // nothing was never fenced: check it here, as the other journals do.
-    if (!appended) {
-      const actual = await this.#lastSeq(actor);
-      if (actual !== expected) throw fenced(actor, expected, actual);
-    }
-    return seqs;
-  }
-
-  /**
-   * The first publish of a fenced append found `found` on top instead of `expected`. That is no
-   * conflict when it is a truncation marker that remembers `expected`: publish against the marker.
-   */
-  async #publishAboveMarker(
-    actor: string,
-    subject: string,
-    msgID: string,
-    bytes: Uint8Array,
-    expected: number,
-    found: number,
-  ): Promise<PubAck> {
-    const top = await this.#nats('read', actor, () => lastMessage(this.#access, subject));
-    const remembered = top === undefined ? undefined : markerLastSeq(top);
-    if (top === undefined || remembered !== expected) {
-      const actual = remembered ?? top?.seq ?? (Number.isNaN(found) ? 0 : found);
-      throw fenced(actor, expected, actual);
-    }
-    let ack: PubAck;
-    try {
-      ack = await this.#access.js.publish(subject, bytes, {
-        msgID,
-        expect: { lastSubjectSequence: top.seq },
-      });
-    } catch (error) {
-      const again = wrongLastSequence(error);
-      if (again === undefined) throw natsStoreError('append to', this.#where(actor), error);
-      throw fenced(actor, expected, Number.isNaN(again) ? top.seq : again);
-    }
-    // The marker is no longer the subject's last message, so it can go.
-    if (!ack.duplicate) {
-      await this.#access.jsm.streams.deleteMessage(this.#access.stream, top.seq).catch(() => false);
-    }
-    return ack;
   }
 
   /**
@@ -383,7 +303,7 @@ export class JetStreamJournal implements Journal {
     if (actor === '') {
       throw new RuntimeError(ErrorCode.InvalidOptions, 'Expected `actor` to be a non-empty string');
     }
-    return `${this.#prefix}.${encodeToken(actor)}`;
+    return `${this.#prefix}.${kvToken(actor)}`;
   }
 
   #where(actor: string): string {

@@ -1,129 +1,25 @@
-import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import type { Clock } from '../clock/index.js';
-import { validateEnvelope, type Envelope } from '../codec/index.js';
-import { ErrorCode, RuntimeError, isRuntimeError, parseOptions } from '../errors/index.js';
+import type { Envelope } from '../codec/index.js';
+import { parseOptions } from '../errors/index.js';
 import type { Logger } from '../telemetry/index.js';
-import {
-  CHECKPOINT_VERSION,
-  type Checkpoint,
-  type SkippedCheckpoint,
-  type StoredCheckpoint,
-} from './Checkpoint.js';
-import type { CheckpointStore, LatestCheckpoint } from './CheckpointStore.js';
+import { CHECKPOINT_VERSION, type Checkpoint } from './Checkpoint.js';
+import { CheckpointPolicySchema, type CheckpointPolicyConfig } from './CheckpointPolicy.js';
 import { DEFAULT_MAX_CHECKPOINT_BYTES } from './codec.js';
 import { EffectLedger } from './EffectLedger.js';
-import type { Journal, JournalEntry, JournalEvent } from './Journal.js';
-
-/** When an actor writes a checkpoint (DESIGN.md "Checkpoints and the journal"). */
-export const CheckpointPolicySchema = z.strictObject({
-  /** After every N messages processed. @default 1 */
-  everySteps: z.number().int().positive().default(1),
-  /** Also after each settled step: a transition not caused by a message (an effect's result). @default true */
-  onSettled: z.boolean().default(true),
-  /** Also at least this often while the actor changes (0: off). @default 0 */
-  intervalMs: z.number().nonnegative().default(0),
-  /**
-   * Also when the messages journaled since the last checkpoint exceed this many bytes, so replay
-   * after a crash stays bounded (0: off). @default 0
-   */
-  maxJournalBytes: z.number().nonnegative().default(0),
-  /** Also when the process heap exceeds this many bytes: state on disk before memory runs out (0: off). @default 0 */
-  maxHeapBytes: z.number().nonnegative().default(0),
-  /** Checkpoints kept; journal entries older than the oldest kept one are truncated. @default 3 */
-  keep: z.number().int().positive().default(3),
-  /** Processed message ids remembered for dedupe. @default 1000 */
-  processedIds: z.number().int().nonnegative().default(1_000),
-});
-
-/** What callers pass. */
-export type CheckpointPolicy = z.input<typeof CheckpointPolicySchema>;
-
-/** A declared migration: a checkpoint written by another machine version → a snapshot for this one. */
-export type CheckpointMigration = (checkpoint: Checkpoint) => unknown;
-
-/** Persistence settings of one durable actor. */
-export interface PersistenceOptions {
-  readonly store: CheckpointStore;
-  readonly journal: Journal;
-  readonly machineId: string;
-  readonly machineVersion: number | string;
-  readonly policy?: CheckpointPolicy;
-  /** Migrates checkpoints of other versions; without it they are refused (ERR_CHECKPOINT_VERSION). */
-  readonly migrate?: CheckpointMigration;
-  /**
-   * Where to start from: the newest valid checkpoint (default), a fresh state (journal and
-   * checkpoints of the name are then left untouched but ignored), or a given checkpoint (fork).
-   */
-  readonly from?: 'latest' | 'fresh' | { readonly checkpoint: Checkpoint };
-}
-
-/** The result of recovery: what to create the actor with and what to replay. */
-export interface Recovered {
-  readonly snapshot: unknown;
-  /** Journaled messages after the checkpoint, to replay in order (their replies suppressed). */
-  readonly replay: readonly { readonly seq: number; readonly envelope: Envelope }[];
-  /** Effects recorded in the journal (intent/outcome) after the checkpoint, by key. */
-  readonly checkpointRevision: number;
-  readonly journalSeq: number;
-}
-
-/** Options of {@link Persister.recover}. */
-export interface RecoverOptions {
-  /**
-   * Throws when the machine cannot restore `snapshot` (XState's restore fails, the shape is
-   * wrong): that checkpoint is then skipped like a corrupt one and an older one tried.
-   */
-  readonly validate?: (snapshot: unknown) => void;
-}
-
-/** A checkpoint recovery can start from, with its (migrated) snapshot. */
-interface Restorable extends StoredCheckpoint {
-  readonly snapshot: unknown;
-}
-
-const MESSAGE_PREFIX = 'm:';
-
-/**
- * Bytes a message's journal record adds around its encoded envelope, rounded up: the event's
- * keys, kind and time, and its id `m:<incarnation>:<envelope id>` (an envelope id is at most 128
- * code units, 384 bytes of UTF-8). A test holds the largest admitted message to its record.
- */
-const MESSAGE_RECORD_OVERHEAD_BYTES = 512;
-
-/**
- * Where recovery reads the journal from: after the checkpoint's position, or earlier when the
- * ledger needs the intents of effects still running when it was taken.
- */
-function readFromOf(checkpoint: Checkpoint | undefined): number {
-  const afterSeq = checkpoint?.journalSeq ?? 0;
-  return Math.min(afterSeq, (checkpoint?.effectsFromSeq ?? afterSeq + 1) - 1);
-}
-
-/** A cheap size estimate of a message (JSON length of its payload plus headers). */
-function approximateSize(envelope: Envelope): number {
-  try {
-    const json: string | undefined = stringify(envelope.payload);
-    return (json === undefined ? 0 : json.length) + 64;
-  } catch {
-    return 64;
-  }
-}
-
-/** JSON.stringify, typed as it behaves: undefined for undefined, functions and symbols. */
-function stringify(value: unknown): string | undefined {
-  return JSON.stringify(value);
-}
-
-/** Sequences of messages an actor failed on, from the failure notes in its journal. */
-function failedSeqs(entries: readonly JournalEntry[]): Set<number> {
-  return new Set(
-    entries.flatMap((e) => {
-      const seq = (e.event.data as { failedSeq?: unknown } | undefined)?.failedSeq;
-      return e.event.kind === 'note' && typeof seq === 'number' ? [seq] : [];
-    }),
-  );
-}
+import { CheckpointPicker } from './internal/CheckpointPicker.js';
+import { CheckpointWriter } from './internal/CheckpointWriter.js';
+import { fenceRecovery } from './internal/fenceRecovery.js';
+import {
+  MESSAGE_RECORD_OVERHEAD_BYTES,
+  failureRecord,
+  messageRecords,
+} from './internal/journalRecords.js';
+import { planRecovery } from './internal/planRecovery.js';
+import { ProcessedIds } from './internal/ProcessedIds.js';
+import { replayMessages } from './internal/replayMessages.js';
+import type { JournalEvent } from './Journal.js';
+import type { PersistenceOptions } from './PersistenceOptions.js';
+import type { Recovered, RecoverOptions } from './Recovered.js';
 
 /**
  * The persistence of one durable actor: write-ahead journaling of its messages, checkpoints by
@@ -131,31 +27,25 @@ function failedSeqs(entries: readonly JournalEntry[]): Set<number> {
  * and journal truncation, processed-id dedupe, and recovery (newest valid checkpoint + the
  * journal after it). Fenced: every journal append carries the last sequence this writer saw, and
  * every checkpoint put the last revision, so a stale owner is refused rather than corrupting state.
+ *
+ * Checkpoint writes are in internal/CheckpointWriter.ts, the choice of checkpoint and journal
+ * to recover from in internal/planRecovery.ts (with CheckpointPicker and checkContinuity), the
+ * fencing of the previous owner in internal/fenceRecovery.ts.
  */
 export class Persister {
   readonly actor: string;
   readonly #options: PersistenceOptions;
-  readonly #policy: z.output<typeof CheckpointPolicySchema>;
+  readonly #policy: CheckpointPolicyConfig;
   readonly #clock: Clock;
   readonly #logger: Logger;
+  readonly #picker: CheckpointPicker;
+  readonly #writer: CheckpointWriter;
+  readonly #processed: ProcessedIds;
   #lastSeq = 0;
   /** The append in flight, if any: the next one waits for it (see {@link #append}). */
   #appending: Promise<void> | undefined;
-  #revision = 0;
   #applied = 0;
-  #stepsSince = 0;
-  #lastCheckpointAt = 0;
-  #processed: string[] = [];
-  readonly #processedSet = new Set<string>();
-  #dirty = false;
-  /** Approximate bytes of messages journaled since the last checkpoint (for maxJournalBytes). */
-  #bytesSince = 0;
   #background: Promise<void> = Promise.resolve();
-  #snapshot: (() => unknown) | undefined;
-  #writing: Promise<void> | undefined;
-  /** Checkpoint writes that failed so far, and the last failure (checkpointNow rejects with it). */
-  #writeFailures = 0;
-  #lastWriteError: unknown;
   #incarnation = 0;
   #failed: ((error: unknown) => void) | undefined;
   /** First sequence this writer journaled a message at: failure marks may only name its own. */
@@ -169,6 +59,18 @@ export class Persister {
     this.#policy = parseOptions(CheckpointPolicySchema, options.policy ?? {}, 'checkpoint policy');
     this.#clock = deps.clock;
     this.#logger = deps.logger;
+    this.#picker = new CheckpointPicker(actor, options, deps.logger);
+    this.#processed = new ProcessedIds(this.#policy.processedIds);
+    this.#writer = new CheckpointWriter({
+      actor,
+      store: options.store,
+      journal: options.journal,
+      policy: this.#policy,
+      clock: deps.clock,
+      logger: deps.logger,
+      capture: (snapshot) => this.#capture(snapshot),
+      fail: (error) => this.#failed?.(error),
+    });
     this.ledger = new EffectLedger({
       append: (events) => this.#append(events),
       now: () => this.#clock.now(),
@@ -211,7 +113,7 @@ export class Persister {
 
   /** Revision of the last checkpoint this writer wrote or restored. */
   get revision(): number {
-    return this.#revision;
+    return this.#writer.revision;
   }
 
   /** @internal Wires the owning incarnation: its number, and how to fail it on a fenced write. */
@@ -237,275 +139,59 @@ export class Persister {
    *   `journal-behind-checkpoint`, `journal-gap` or `no-valid-checkpoint`, with the evidence).
    */
   async recover(options: RecoverOptions = {}): Promise<Recovered> {
-    const { store, journal, from = 'latest' } = this.#options;
-    const validate = options.validate ?? (() => undefined);
-    this.#lastSeq = await journal.lastSeq(this.actor);
+    const from = this.#options.from ?? 'latest';
+    const plan = await planRecovery({
+      actor: this.actor,
+      options: this.#options,
+      picker: this.#picker,
+      logger: this.#logger,
+      validate: options.validate ?? (() => undefined),
+    });
+    this.#lastSeq = plan.lastSeq;
+    this.#writer.revision = plan.revision;
     if (from === 'fresh') {
-      this.#revision = await this.#casPosition(await store.latest(this.actor));
       this.#applied = this.#lastSeq;
       await this.#fence(0);
       return {
         snapshot: undefined,
         replay: [],
-        checkpointRevision: this.#revision,
+        checkpointRevision: this.#writer.revision,
         journalSeq: this.#applied,
       };
     }
-    let chosen: Restorable | undefined;
-    const skipped: SkippedCheckpoint[] = [];
-    if (from === 'latest') {
-      const latest = await store.latest(this.actor);
-      for (const skip of latest?.skipped ?? []) {
-        skipped.push(skip);
-        this.#logger.warn(
-          { err: skip.error, revision: skip.revision },
-          'skipped a corrupt checkpoint',
-        );
-      }
-      this.#revision = await this.#casPosition(latest);
-      if (latest !== undefined) {
-        chosen =
-          this.#restorable(latest, validate, skipped) ??
-          (await this.#olderRestorable(latest.revision, Infinity, validate, skipped));
-      }
-    } else {
-      this.#revision = await this.#casPosition(await store.latest(this.actor));
-      chosen = this.#restorable({ checkpoint: from.checkpoint, revision: 0 }, validate, []);
-      if (chosen === undefined) {
-        throw new RuntimeError(
-          ErrorCode.CorruptData,
-          `The checkpoint given to ${this.actor} does not restore into its machine`,
-          { details: { actor: this.actor } },
-        );
-      }
-    }
-    let entries =
-      from === 'latest' ? await journal.read(this.actor, readFromOf(chosen?.checkpoint)) : [];
-    // A message its actor failed on is not replayed (it would fail again): as in OTP, the
-    // crashing message goes with the crashed process; a person's `retry` re-sends it. When the
-    // newest checkpoint already holds that step's state (it failed later, in an effect), recovery
-    // starts from an older retained checkpoint taken before it.
-    const failed = failedSeqs(entries);
-    const firstFailed = Math.min(...failed);
-    if (from === 'latest' && chosen !== undefined && chosen.checkpoint.journalSeq >= firstFailed) {
-      const older = await this.#olderRestorable(Infinity, firstFailed, validate, []);
-      if (older === undefined) {
-        this.#logger.warn(
-          { failedSeq: firstFailed },
-          'no retained checkpoint before the failed step; restoring the newest',
-        );
-      } else {
-        chosen = older;
-        entries = await journal.read(this.actor, readFromOf(chosen.checkpoint));
-        for (const seq of failedSeqs(entries)) failed.add(seq);
-      }
-    }
-    const checkpoint = chosen?.checkpoint;
-    if (from === 'latest') await this.#checkContinuity(checkpoint, skipped);
-    const snapshot = chosen?.snapshot;
+    const checkpoint = plan.chosen?.checkpoint;
     const afterSeq = checkpoint?.journalSeq ?? 0;
-    for (const id of checkpoint?.processedIds ?? []) this.#remember(id);
-    this.ledger.load(entries, from === 'latest' ? (checkpoint?.effects ?? {}) : {});
+    for (const id of checkpoint?.processedIds ?? []) this.#processed.remember(id);
+    this.ledger.load(plan.entries, from === 'latest' ? (checkpoint?.effects ?? {}) : {});
     // Effects restored as running deliver their recorded outcomes only when the replay reaches
     // them (the cell releases them in journal order).
     this.ledger.holdReplay();
-    const replay = entries
-      .filter((e) => e.seq > afterSeq && !failed.has(e.seq))
-      .flatMap((entry) => this.#messageOf(entry));
-    for (const r of replay) this.#remember(r.envelope.id);
+    const replay = replayMessages(this.actor, plan.entries, afterSeq, plan.failed);
+    for (const r of replay) this.#processed.remember(r.envelope.id);
     this.#applied = replay.at(-1)?.seq ?? afterSeq;
     if (from !== 'latest') this.#applied = this.#lastSeq;
     await this.#fence(replay.length);
-    return { snapshot, replay, checkpointRevision: this.#revision, journalSeq: afterSeq };
-  }
-
-  /**
-   * The new owner's first write: a `recovered` note, fenced on the sequence recovery started
-   * from. A previous writer (a paused or partitioned owner) then fails on its very next append
-   * instead of fencing this one; a writer that appended during this recovery makes it fail
-   * here (ERR_PERSISTENCE_CONFLICT, nothing restored), so the caller recovers again. A `note`,
-   * so every journal reader (and older versions of them) tolerates it; replay skips it.
-   */
-  async #fence(replayed: number): Promise<void> {
-    // Nothing stored yet: a previous writer has written nothing either, so its state is this
-    // one's; whichever appends first fences the other, and no stale state is ever answered.
-    if (this.#lastSeq !== 0 || this.#revision !== 0) await this.#appendRecovered(replayed);
-    // A checkpoint the previous writer put during this recovery would fence this owner's first
-    // checkpoint: refuse now, before anything runs, so the caller recovers again from it.
-    const revision = await this.#casPosition(await this.#options.store.latest(this.actor));
-    if (revision !== this.#revision) {
-      throw new RuntimeError(
-        ErrorCode.PersistenceConflict,
-        `Checkpoints of ${this.actor} moved during recovery: expected revision ${this.#revision}, found ${revision} (a stale writer?)`,
-        { details: { actor: this.actor, expected: this.#revision, found: revision } },
-      );
-    }
-  }
-
-  async #appendRecovered(replayed: number): Promise<void> {
-    await this.#append([
-      {
-        // Unique across nodes (incarnations restart at 1 in every process): never deduplicated.
-        id: `r:${this.#lastSeq}:${randomUUID()}`,
-        kind: 'note',
-        at: this.#clock.now(),
-        data: {
-          recovered: {
-            checkpointRevision: this.#revision,
-            journalSeq: this.#applied,
-            replayed,
-          },
-        },
-      },
-    ]);
-  }
-
-  /**
-   * `stored` with the snapshot to restore (migrated), or undefined when the machine cannot restore
-   * it: then it is recorded in `skipped` as ERR_CORRUPT_DATA and logged, like a corrupt one.
-   *
-   * @throws {RuntimeError} ERR_CHECKPOINT_VERSION for another version without a migration.
-   */
-  #restorable(
-    stored: StoredCheckpoint,
-    validate: (snapshot: unknown) => void,
-    skipped: SkippedCheckpoint[],
-  ): Restorable | undefined {
-    const snapshot = this.#migrate(stored.checkpoint);
-    try {
-      validate(snapshot);
-      return { checkpoint: stored.checkpoint, revision: stored.revision, snapshot };
-    } catch (cause) {
-      const error = new RuntimeError(
-        ErrorCode.CorruptData,
-        `Checkpoint ${stored.revision} of ${this.actor} does not restore into its machine`,
-        { cause, details: { actor: this.actor, revision: stored.revision } },
-      );
-      skipped.push({ revision: stored.revision, error });
-      this.#logger.warn({ err: error, revision: stored.revision }, 'skipped a corrupt checkpoint');
-      return undefined;
-    }
-  }
-
-  /**
-   * The newest retained checkpoint below revision `belowRevision` whose journal position is before
-   * `beforeSeq` and that restores (corrupt ones are logged and passed over).
-   */
-  async #olderRestorable(
-    belowRevision: number,
-    beforeSeq: number,
-    validate: (snapshot: unknown) => void,
-    skipped: SkippedCheckpoint[],
-  ): Promise<Restorable | undefined> {
-    const infos = await this.#options.store.list(this.actor);
-    for (const info of [...infos].reverse()) {
-      if (info.revision >= belowRevision || info.journalSeq >= beforeSeq) continue;
-      let found: StoredCheckpoint | undefined;
-      try {
-        found = await this.#options.store.get(this.actor, info.revision);
-      } catch (err) {
-        this.#logger.warn({ err, revision: info.revision }, 'skipped a corrupt checkpoint');
-        continue;
-      }
-      const usable = found === undefined ? undefined : this.#restorable(found, validate, skipped);
-      if (usable !== undefined) return usable;
-    }
-    return undefined;
-  }
-
-  /**
-   * The compare-and-set position: the store's newest entry, corrupt or not, so the next put
-   * replaces a corrupt newest checkpoint instead of being refused as a stale writer's.
-   */
-  async #casPosition(latest: LatestCheckpoint | undefined): Promise<number> {
-    if (latest !== undefined) return latest.skipped[0]?.revision ?? latest.revision;
-    return (await this.#options.store.newestRevision?.(this.actor)) ?? 0;
-  }
-
-  /**
-   * Refuses to start when the journal cannot carry `checkpoint` (undefined: none valid) forward
-   * to its end. `skipped` are the corrupt checkpoints `latest` passed over.
-   */
-  async #checkContinuity(
-    checkpoint: Checkpoint | undefined,
-    skipped: readonly SkippedCheckpoint[],
-  ): Promise<void> {
-    const journal = this.#options.journal;
-    const base = await journal.baseSeq?.(this.actor);
-    const evidence = {
-      actor: this.actor,
-      journalLastSeq: this.#lastSeq,
-      ...(base === undefined ? {} : { journalBaseSeq: base }),
-      ...(checkpoint === undefined ? {} : { checkpointJournalSeq: checkpoint.journalSeq }),
-      newestRevision: this.#revision,
-      skipped: skipped.map((s) => ({
-        revision: s.revision,
-        code: s.error.code,
-        error: s.error.message,
-      })),
+    return {
+      snapshot: plan.chosen?.snapshot,
+      replay,
+      checkpointRevision: this.#writer.revision,
+      journalSeq: afterSeq,
     };
-    const refuse = (reason: string, message: string): RuntimeError =>
-      new RuntimeError(ErrorCode.CorruptData, `Journal of ${this.actor}: ${message}`, {
-        details: { reason, ...evidence },
-      });
-    // Sequences only grow: a journal behind its checkpoint was lost and started over.
-    if (checkpoint !== undefined && this.#lastSeq < checkpoint.journalSeq) {
-      throw refuse(
-        'journal-behind-checkpoint',
-        `last sequence ${this.#lastSeq} is behind its checkpoint's ${checkpoint.journalSeq} (lost and started over?)`,
-      );
-    }
-    const needsAfter = readFromOf(checkpoint);
-    if (base !== undefined && base > needsAfter) {
-      throw refuse(
-        checkpoint === undefined ? 'no-valid-checkpoint' : 'journal-gap',
-        `truncated up to ${base}, but recovery needs it from ${needsAfter + 1}` +
-          (checkpoint === undefined ? ' (no valid checkpoint left)' : ''),
-      );
-    }
-    // Checkpoints were written (all corrupt now) and the journal cannot prove it is whole.
-    if (checkpoint === undefined && base === undefined && this.#revision > 0) {
-      throw refuse(
-        'no-valid-checkpoint',
-        `no valid checkpoint left (${skipped.length} corrupt), and the journal cannot show it still starts at its first event`,
-      );
-    }
   }
 
-  #migrate(checkpoint: Checkpoint): unknown {
-    const { machineVersion, migrate } = this.#options;
-    if (checkpoint.machineVersion === machineVersion) return checkpoint.snapshot;
-    if (migrate === undefined) {
-      throw new RuntimeError(
-        ErrorCode.CheckpointVersion,
-        `Checkpoint of ${this.actor} was written by version ${String(checkpoint.machineVersion)}; this is ${String(machineVersion)} and declares no migration`,
-        {
-          details: {
-            actor: this.actor,
-            found: checkpoint.machineVersion,
-            expected: machineVersion,
-          },
-        },
-      );
-    }
-    return migrate(checkpoint);
-  }
-
-  #messageOf(entry: JournalEntry): { seq: number; envelope: Envelope }[] {
-    if (entry.event.kind !== 'message') return [];
-    const valid = validateEnvelope(entry.event.data);
-    if (!valid.ok) {
-      // A journaled message that no longer validates: stop recovery rather than skip it.
-      throw new RuntimeError(
-        ErrorCode.CorruptData,
-        `Journal of ${this.actor} holds an invalid message at ${entry.seq}`,
-        {
-          cause: valid.error,
-          details: { actor: this.actor, seq: entry.seq },
-        },
-      );
-    }
-    return [{ seq: entry.seq, envelope: valid.value }];
+  /** Fences out the previous owner (see internal/fenceRecovery.ts). */
+  #fence(replayed: number): Promise<void> {
+    return fenceRecovery({
+      actor: this.actor,
+      store: this.#options.store,
+      picker: this.#picker,
+      append: (events) => this.#append(events),
+      now: this.#clock.now(),
+      lastSeq: this.#lastSeq,
+      revision: this.#writer.revision,
+      applied: this.#applied,
+      replayed,
+    });
   }
 
   // --- live operation ---
@@ -523,7 +209,7 @@ export class Persister {
 
   /** True when a message with this id was processed already (it is then skipped, not redone). */
   isProcessed(id: string): boolean {
-    return this.#processedSet.has(id);
+    return this.#processed.has(id);
   }
 
   /**
@@ -533,18 +219,8 @@ export class Persister {
   async journalMessages(envelopes: readonly Envelope[]): Promise<number[]> {
     if (envelopes.length === 0) return [];
     const at = this.#clock.now();
-    if (this.#policy.maxJournalBytes > 0) {
-      for (const envelope of envelopes) this.#bytesSince += approximateSize(envelope);
-    }
-    const seqs = await this.#append(
-      envelopes.map((envelope) => ({
-        // Per incarnation: a message retried by a later incarnation is a new journal entry.
-        id: `${MESSAGE_PREFIX}${this.#incarnation}:${envelope.id}`,
-        kind: 'message' as const,
-        at,
-        data: envelope,
-      })),
-    );
+    this.#writer.journaled(envelopes);
+    const seqs = await this.#append(messageRecords(this.#incarnation, envelopes, at));
     this.#firstOwnSeq = Math.min(this.#firstOwnSeq, ...seqs);
     return seqs;
   }
@@ -563,18 +239,9 @@ export class Persister {
       seq = undefined;
     }
     const effectKey = this.ledger.failedBy(error);
-    if (seq === undefined && effectKey === undefined) return;
-    const write = this.#append([
-      {
-        id: `f:${this.#incarnation}:${seq ?? effectKey}`,
-        kind: 'note',
-        at: this.#clock.now(),
-        data: {
-          ...(seq === undefined ? {} : { failedSeq: seq }),
-          ...(effectKey === undefined ? {} : { effectKey }),
-        },
-      },
-    ]).then(
+    const note = failureRecord(this.#incarnation, seq, effectKey, this.#clock.now());
+    if (note === undefined) return;
+    const write = this.#append([note]).then(
       () => undefined,
       (err: unknown) => {
         this.#logger.error({ err, seq }, 'could not record the failed message');
@@ -592,7 +259,7 @@ export class Persister {
   /** A message's step begins: its position counts as applied from now on (see the cell). */
   beginStep(seq: number, id: string): void {
     this.#applied = Math.max(this.#applied, seq);
-    this.#remember(id);
+    this.#processed.remember(id);
     this.ledger.step = seq;
   }
 
@@ -604,15 +271,13 @@ export class Persister {
   /** Records that the message at `seq` was applied; checkpoints when the policy says so. */
   applied(id: string, seq: number, snapshot: () => unknown): void {
     this.#applied = Math.max(this.#applied, seq);
-    this.#remember(id);
-    this.#stepsSince++;
-    if (this.#stepsSince >= this.#policy.everySteps || this.#intervalDue() || this.#sizeDue())
-      this.#schedule(snapshot);
+    this.#processed.remember(id);
+    this.#writer.stepped(snapshot);
   }
 
   /** A transition not caused by a message (an effect's result): checkpoint when `onSettled`. */
   settled(snapshot: () => unknown): void {
-    if (this.#policy.onSettled || this.#intervalDue()) this.#schedule(snapshot);
+    this.#writer.settled(snapshot);
   }
 
   /**
@@ -623,48 +288,18 @@ export class Persister {
    *   actor fails too), or the store's error when the write failed.
    */
   async checkpointNow(snapshot: () => unknown): Promise<number> {
-    const failuresBefore = this.#writeFailures;
-    this.#schedule(snapshot);
-    await this.flush();
-    // The write this call asked for (or the one that coalesced it) did not land: say so.
-    if (this.#writeFailures !== failuresBefore) throw this.#lastWriteError;
-    return this.#revision;
+    return this.#writer.now(snapshot);
   }
 
   /** Resolves when every scheduled checkpoint is written. */
   async flush(): Promise<void> {
-    while (this.#writing !== undefined) await this.#writing;
-  }
-
-  /** Size and memory triggers: journal bytes since the last checkpoint, process heap. */
-  #sizeDue(): boolean {
-    const { maxJournalBytes, maxHeapBytes } = this.#policy;
-    if (maxJournalBytes > 0 && this.#bytesSince >= maxJournalBytes) return true;
-    return maxHeapBytes > 0 && process.memoryUsage().heapUsed >= maxHeapBytes;
-  }
-
-  #intervalDue(): boolean {
-    return (
-      this.#policy.intervalMs > 0 &&
-      this.#clock.monotonic() - this.#lastCheckpointAt >= this.#policy.intervalMs
-    );
+    await this.#writer.flush();
   }
 
   /**
-   * Coalescing: a write captures the snapshot and the journal position together when it starts
-   * (between two deliveries, so they agree); steps that arrive while a write is in flight make
-   * one more write, not one each. A burst of N steps costs two writes.
-   */
-  #schedule(snapshot: () => unknown): void {
-    this.#snapshot = snapshot;
-    this.#dirty = true;
-    this.#stepsSince = 0;
-    if (this.#writing === undefined) this.#writing = this.#writeLoop();
-  }
-
-  /**
-   * The checkpoint of the actor's state now, or undefined when that state is a failure (XState's
-   * `status: 'error'`): restoring it would fail again at once, so it is never written.
+   * The checkpoint of `snapshot` at the position applied now (the writer captures on start), or
+   * undefined when that state is a failure (XState's `status: 'error'`): restoring it would fail
+   * again at once, so it is never written.
    */
   #capture(snapshot: () => unknown): Checkpoint | undefined {
     const state = snapshot();
@@ -679,64 +314,9 @@ export class Persister {
       machineVersion: this.#options.machineVersion,
       snapshot: state,
       journalSeq: this.#applied,
-      processedIds: [...this.#processed],
+      processedIds: this.#processed.toArray(),
       incarnation: this.#incarnation,
       createdAt: this.#clock.now(),
     };
-  }
-
-  async #writeLoop(): Promise<void> {
-    try {
-      while (this.#dirty && this.#snapshot !== undefined) {
-        this.#dirty = false;
-        const checkpoint = this.#capture(this.#snapshot);
-        // The actor failed since the write was asked for: its last good checkpoint stands.
-        if (checkpoint === undefined) break;
-        const { revision } = await this.#options.store.put(checkpoint, {
-          expectedRevision: this.#revision,
-        });
-        this.#revision = revision;
-        this.#lastCheckpointAt = this.#clock.monotonic();
-        this.#bytesSince = 0;
-        await this.#retain();
-      }
-    } catch (err) {
-      this.#dirty = false;
-      this.#writeFailures += 1;
-      this.#lastWriteError = err;
-      if (isRuntimeError(err, ErrorCode.PersistenceConflict)) {
-        // Another writer owns this actor now: stop rather than fight it.
-        this.#logger.error({ err }, 'checkpoint refused: another writer owns this actor');
-        this.#failed?.(err);
-      } else {
-        this.#logger.error({ err }, 'checkpoint write failed');
-        this.#failed?.(err);
-      }
-    } finally {
-      this.#writing = undefined;
-    }
-  }
-
-  /** Keeps `keep` checkpoints and truncates the journal before the oldest kept one. */
-  async #retain(): Promise<void> {
-    const { store, journal } = this.#options;
-    await store.retain(this.actor, this.#policy.keep);
-    const oldest = (await store.list(this.actor))[0];
-    if (oldest === undefined || oldest.journalSeq === 0) return;
-    // Keep what recovery from the oldest kept checkpoint needs: messages after it, and the
-    // intents of effects that were running when it was taken.
-    const kept = await store.get(this.actor, oldest.revision);
-    const before = Math.min(oldest.journalSeq + 1, kept?.checkpoint.effectsFromSeq ?? Infinity);
-    await journal.truncateBefore(this.actor, before);
-  }
-
-  #remember(id: string): void {
-    if (this.#policy.processedIds === 0 || this.#processedSet.has(id)) return;
-    this.#processed.push(id);
-    this.#processedSet.add(id);
-    if (this.#processed.length > this.#policy.processedIds) {
-      const dropped = this.#processed.shift();
-      if (dropped !== undefined) this.#processedSet.delete(dropped);
-    }
   }
 }

@@ -23,14 +23,11 @@ export {
 } from './codec.js';
 export { MemoryCheckpointStore } from './MemoryCheckpointStore.js';
 export { MemoryJournal } from './MemoryJournal.js';
-export { Persister, CheckpointPolicySchema } from './Persister.js';
-export type {
-  CheckpointPolicy,
-  CheckpointMigration,
-  PersistenceOptions,
-  Recovered,
-  RecoverOptions,
-} from './Persister.js';
+export { Persister } from './Persister.js';
+export { CheckpointPolicySchema } from './CheckpointPolicy.js';
+export type { CheckpointPolicy } from './CheckpointPolicy.js';
+export type { CheckpointMigration, PersistenceOptions } from './PersistenceOptions.js';
+export type { Recovered, RecoverOptions } from './Recovered.js';
 export { forkCheckpoint, readTrace } from './timeTravel.js';
 export type { TraceLine } from './timeTravel.js';
 export { FileCheckpointStore, FileCheckpointStoreOptionsSchema } from './FileCheckpointStore.js';

@@ -33,6 +33,15 @@ describe('casWrite', () => {
     expect((await casWrite(kv, 'k', bytes('3'), created.revision)).status).toBe('conflict');
   });
 
+  it('with revision 0 writes only a key that holds no message, not even a delete marker', async () => {
+    const kv = await openBucket(nc, 'cas_zero', { history: 2 });
+    const first = await casWrite(kv, 'k', bytes('1'), 0);
+    expect(first.status).toBe('ok');
+    expect((await casWrite(kv, 'k', bytes('2'), 0)).status).toBe('conflict');
+    await kv.delete('k');
+    expect((await casWrite(kv, 'k', bytes('3'), 0)).status).toBe('conflict');
+  });
+
   it('reports a closed connection as unavailable, with the error kept', async () => {
     const own = await connect({ servers: server.url });
     const kv = await openBucket(own, 'cas_closed', { history: 1 });
