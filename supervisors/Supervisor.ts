@@ -12,6 +12,11 @@ import { dynamicChildSpec } from './internal/dynamicChildSpec.js';
 import { spawnChild } from './internal/spawnChild.js';
 import { stopAllChildren, stopChild } from './internal/stopChildren.js';
 import { supervisorActor } from './internal/supervisorActor.js';
+import {
+  restoreSnapshot,
+  takeSnapshot,
+  type SnapshotTarget,
+} from './internal/supervisorSnapshot.js';
 import type { SupervisorCore, SupervisorEventInput } from './internal/SupervisorCore.js';
 import {
   childIdTaken,
@@ -25,9 +30,25 @@ import { PoisonDetector } from './poisonDetector.js';
 import type { ChildSpec, SupervisorSpec, WorkerSpec } from './policy/index.js';
 import type { SupervisorDeps, SupervisorExit } from './SupervisorDeps.js';
 import type { SupervisorEvent } from './SupervisorEvent.js';
+import { parseSupervisorSnapshot, type SupervisorSnapshot } from './SupervisorSnapshot.js';
 
 export type { ChildCounts, ChildInfo, ChildStatus } from './ChildInfo.js';
 export type { SupervisorDeps, SupervisorExit } from './SupervisorDeps.js';
+
+/** Options of a {@link Supervisor}. */
+export interface SupervisorOptions {
+  /** The actor name. @default the spec's id */
+  readonly name?: string;
+  /** Called when the supervisor ends by itself (auto shutdown, or giving up). */
+  readonly onExit?: (exit: SupervisorExit) => void;
+  /**
+   * A {@link Supervisor.toSnapshot} to continue from (read back from storage: validated).
+   *
+   * @throws {RuntimeError} ERR_CHECKPOINT_VERSION for an unknown `v`; ERR_INVALID_OPTIONS for a
+   *   malformed snapshot or one of another supervisor.
+   */
+  readonly snapshot?: unknown;
+}
 
 /**
  * An OTP supervisor hosted as an actor: it starts its children in order, watches them, and on a
@@ -57,11 +78,12 @@ export class Supervisor {
   #context: ActorContext | undefined;
   #dynamicSeq = 0;
 
-  constructor(
-    spec: SupervisorSpec,
-    deps: SupervisorDeps,
-    options: { name?: string; onExit?: (exit: SupervisorExit) => void } = {},
-  ) {
+  constructor(spec: SupervisorSpec, deps: SupervisorDeps, options: SupervisorOptions = {}) {
+    // Validated before anything happens: a bad snapshot is refused and changes nothing.
+    const snapshot =
+      options.snapshot === undefined
+        ? undefined
+        : parseSupervisorSnapshot(options.snapshot, spec.id);
     this.id = spec.id;
     this.name = options.name ?? spec.id;
     this.#spec = spec;
@@ -72,6 +94,7 @@ export class Supervisor {
     if (spec.strategy !== 'dynamic') {
       for (const child of spec.children) this.#children.push(this.#record(child, child.id));
     }
+    if (snapshot !== undefined) restoreSnapshot(this.#snapshotTarget(), snapshot);
   }
 
   /** The spec this supervisor runs. */
@@ -119,6 +142,17 @@ export class Supervisor {
       this.#status = 'stopped';
       this.#stopOwnActor();
     });
+  }
+
+  // --- snapshot (STYLE §7) ---
+
+  /**
+   * The supervisor's restart history and per-child backoff (nested supervisors included) as
+   * JSON-safe data; give it back as `snapshot` when creating the supervisor (or the tree) in a
+   * new process, and the restored one continues the same intensity window and backoff.
+   */
+  toSnapshot(): SupervisorSnapshot {
+    return takeSnapshot(this.#snapshotTarget());
   }
 
   // --- introspection (OTP which_children / count_children) ---
@@ -289,7 +323,8 @@ export class Supervisor {
         this.#emit(event);
       },
       startChild: (child, from) => spawnChild(this.#core, child, from),
-      createSub: (spec, name) => new Supervisor(spec, this.#deps, { name }),
+      createSub: (spec, name, snapshot) =>
+        new Supervisor(spec, this.#deps, { name, ...(snapshot === undefined ? {} : { snapshot }) }),
       stopChild: (child, options) => stopChild(this.#core, child, options),
       remove: (child) => {
         this.#remove(child);
@@ -298,6 +333,22 @@ export class Supervisor {
       autoShutdown: (child) => this.#autoShutdown(child),
       reply: (to, payload) => {
         this.#context?.reply(to, { payload });
+      },
+    };
+  }
+
+  #snapshotTarget(): SnapshotTarget {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- accessors below need the instance
+    const self = this;
+    return {
+      spec: this.#spec,
+      clock: this.#deps.clock,
+      children: this.#children,
+      get history() {
+        return self.#history;
+      },
+      set history(history: number[]) {
+        self.#history = history;
       },
     };
   }

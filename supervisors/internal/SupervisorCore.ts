@@ -5,6 +5,7 @@ import type { SupervisorSpec } from '../policy/index.js';
 import type { SupervisorDeps } from '../SupervisorDeps.js';
 import type { SupervisorEvent } from '../SupervisorEvent.js';
 import type { Supervisor } from '../Supervisor.js';
+import type { SupervisorSnapshot } from '../SupervisorSnapshot.js';
 import type { ChildRecord } from './ChildRecord.js';
 import type { ChildStart } from './childProcess.js';
 
@@ -37,7 +38,11 @@ export interface SupervisorCore {
   emit(event: SupervisorEventInput): void;
   startChild(child: ChildRecord, from: ChildStart | undefined): Promise<void>;
   /** A nested supervisor for a supervisor child, sharing this one's deps. */
-  createSub(spec: SupervisorSpec, name: string): Supervisor;
+  createSub(
+    spec: SupervisorSpec,
+    name: string,
+    snapshot: SupervisorSnapshot | undefined,
+  ): Supervisor;
   stopChild(child: ChildRecord, options: { hold: boolean; how: string }): Promise<void>;
   /** Drops the child's record (its spec goes away). */
   remove(child: ChildRecord): void;

@@ -42,6 +42,7 @@ export async function parkChild(
     },
     (escalation, decision) => core.serial(() => applyDecision(core, child, escalation, decision)),
   );
+  child.escalation = record.id;
   core.emit({
     type: 'child-parked',
     child: child.spec.id,
@@ -65,6 +66,7 @@ export async function applyDecision(
     decidedBy: escalation.resolution?.decidedBy ?? 'human',
   });
   if (!core.isRunning() || child.status !== 'parked' || !core.children.includes(child)) return;
+  child.escalation = undefined;
   const action = decideParked(escalation, decision);
   if (action.type === 'stop') {
     await endChild(core, child);

@@ -22,7 +22,9 @@ export async function spawnChild(
   });
   try {
     if (child.spec.type === 'supervisor') {
-      const sub = core.createSub(child.spec, child.name);
+      // A restored tree's nested supervisor continues its snapshot on its first start only.
+      const sub = core.createSub(child.spec, child.name, child.restore);
+      child.restore = undefined;
       child.sub = sub;
       child.status = 'running';
       await sub.start();
