@@ -12,11 +12,7 @@ import { dynamicChildSpec } from './internal/dynamicChildSpec.js';
 import { spawnChild } from './internal/spawnChild.js';
 import { stopAllChildren, stopChild } from './internal/stopChildren.js';
 import { supervisorActor } from './internal/supervisorActor.js';
-import {
-  restoreSnapshot,
-  takeSnapshot,
-  type SnapshotTarget,
-} from './internal/supervisorSnapshot.js';
+import { restoreSnapshot, takeSnapshot } from './internal/supervisorSnapshot.js';
 import type { SupervisorCore, SupervisorEventInput } from './internal/SupervisorCore.js';
 import {
   childIdTaken,
@@ -25,30 +21,16 @@ import {
   notRunning,
   notTerminated,
 } from './internal/supervisorErrors.js';
-import { recordSupervisorMetrics } from './internal/supervisorMetrics.js';
+import { emitSupervisorEvent } from './internal/emitSupervisorEvent.js';
 import { PoisonDetector } from './poisonDetector.js';
 import type { ChildSpec, SupervisorSpec, WorkerSpec } from './policy/index.js';
 import type { SupervisorDeps, SupervisorExit } from './SupervisorDeps.js';
-import type { SupervisorEvent } from './SupervisorEvent.js';
+import type { SupervisorOptions } from './SupervisorOptions.js';
 import { parseSupervisorSnapshot, type SupervisorSnapshot } from './SupervisorSnapshot.js';
 
 export type { ChildCounts, ChildInfo, ChildStatus } from './ChildInfo.js';
 export type { SupervisorDeps, SupervisorExit } from './SupervisorDeps.js';
-
-/** Options of a {@link Supervisor}. */
-export interface SupervisorOptions {
-  /** The actor name. @default the spec's id */
-  readonly name?: string;
-  /** Called when the supervisor ends by itself (auto shutdown, or giving up). */
-  readonly onExit?: (exit: SupervisorExit) => void;
-  /**
-   * A {@link Supervisor.toSnapshot} to continue from (read back from storage: validated).
-   *
-   * @throws {RuntimeError} ERR_CHECKPOINT_VERSION for an unknown `v`; ERR_INVALID_OPTIONS for a
-   *   malformed snapshot or one of another supervisor.
-   */
-  readonly snapshot?: unknown;
-}
+export type { SupervisorOptions } from './SupervisorOptions.js';
 
 /**
  * An OTP supervisor hosted as an actor: it starts its children in order, watches them, and on a
@@ -94,7 +76,7 @@ export class Supervisor {
     if (spec.strategy !== 'dynamic') {
       for (const child of spec.children) this.#children.push(this.#record(child, child.id));
     }
-    if (snapshot !== undefined) restoreSnapshot(this.#snapshotTarget(), snapshot);
+    if (snapshot !== undefined) restoreSnapshot(this.#core, snapshot);
   }
 
   /** The spec this supervisor runs. */
@@ -152,7 +134,7 @@ export class Supervisor {
    * new process, and the restored one continues the same intensity window and backoff.
    */
   toSnapshot(): SupervisorSnapshot {
-    return takeSnapshot(this.#snapshotTarget());
+    return takeSnapshot(this.#core);
   }
 
   // --- introspection (OTP which_children / count_children) ---
@@ -337,22 +319,6 @@ export class Supervisor {
     };
   }
 
-  #snapshotTarget(): SnapshotTarget {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- accessors below need the instance
-    const self = this;
-    return {
-      spec: this.#spec,
-      clock: this.#deps.clock,
-      children: this.#children,
-      get history() {
-        return self.#history;
-      },
-      set history(history: number[]) {
-        self.#history = history;
-      },
-    };
-  }
-
   #serial<T>(work: () => Promise<T> | T): Promise<T> {
     const next = this.#ops.then(work);
     this.#ops = next.catch((err: unknown) => {
@@ -362,15 +328,7 @@ export class Supervisor {
   }
 
   #emit(event: SupervisorEventInput): void {
-    const full = { ...event, supervisor: this.name, at: this.#deps.clock.now() } as SupervisorEvent;
-    recordSupervisorMetrics(this.#deps.system.metrics, full, () =>
-      this.#deps.escalations.openCount(),
-    );
-    this.#logger.info(
-      { supervisorEvent: full },
-      `${full.type} ${'child' in full ? full.child : ''}`,
-    );
-    this.#deps.emit(full);
+    emitSupervisorEvent(this.#deps, this.#logger, this.name, event);
   }
 
   #child(id: string): ChildRecord {

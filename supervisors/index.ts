@@ -9,7 +9,7 @@
 export { Supervisor } from './Supervisor.js';
 export type { ChildInfo, ChildStatus, ChildCounts } from './ChildInfo.js';
 export type { SupervisorDeps, SupervisorExit } from './SupervisorDeps.js';
-export type { SupervisorOptions } from './Supervisor.js';
+export type { SupervisorOptions } from './SupervisorOptions.js';
 export {
   SupervisorSnapshotSchema,
   SUPERVISOR_SNAPSHOT_VERSION,

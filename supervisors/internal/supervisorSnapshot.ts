@@ -1,21 +1,13 @@
-import type { Clock } from 'agentvisor/internal';
 import { BackoffTracker } from '../backoff.js';
-import type { SupervisorSpec } from '../policy/index.js';
 import {
   SUPERVISOR_SNAPSHOT_VERSION,
   type SupervisorChildSnapshot,
   type SupervisorSnapshot,
 } from '../SupervisorSnapshot.js';
-import type { ChildRecord } from './ChildRecord.js';
+import type { SupervisorCore } from './SupervisorCore.js';
 
 /** What taking and restoring a snapshot reads and writes of a supervisor. */
-export interface SnapshotTarget {
-  readonly spec: SupervisorSpec;
-  readonly clock: Clock;
-  readonly children: readonly ChildRecord[];
-  /** Restart timestamps, monotonic ms, newest first. */
-  history: number[];
-}
+export type SnapshotTarget = Pick<SupervisorCore, 'spec' | 'deps' | 'children' | 'history'>;
 
 /**
  * The supervisor's state as a {@link SupervisorSnapshot}: the restarts still inside the
@@ -23,7 +15,8 @@ export interface SnapshotTarget {
  * escalation and, for a running supervisor child, its own snapshot.
  */
 export function takeSnapshot(target: SnapshotTarget): SupervisorSnapshot {
-  const { clock, spec } = target;
+  const { spec } = target;
+  const { clock } = target.deps;
   const mono = clock.monotonic();
   const wall = clock.now();
   const cutoff = mono - spec.periodMs;
@@ -55,7 +48,8 @@ export function takeSnapshot(target: SnapshotTarget): SupervisorSnapshot {
  * the child's first start).
  */
 export function restoreSnapshot(target: SnapshotTarget, snapshot: SupervisorSnapshot): void {
-  const { clock, spec } = target;
+  const { spec } = target;
+  const { clock } = target.deps;
   const mono = clock.monotonic();
   const wall = clock.now();
   target.history = snapshot.restarts.map((t) => mono - (wall - t));
