@@ -9,6 +9,7 @@ import {
   type ChildRecord,
 } from './internal/ChildRecord.js';
 import { dynamicChildSpec } from './internal/dynamicChildSpec.js';
+import { reparkChild } from './internal/parkChild.js';
 import { spawnChild } from './internal/spawnChild.js';
 import { stopAllChildren, stopChild } from './internal/stopChildren.js';
 import { supervisorActor } from './internal/supervisorActor.js';
@@ -109,7 +110,11 @@ export class Supervisor {
         },
       );
       this.#deps.system.spawn(this.name, actor, { mailbox: { capacity: 1_000 } });
-      for (const child of this.#children) await spawnChild(this.#core, child, undefined);
+      for (const child of this.#children) {
+        // A child parked when the snapshot was taken waits for its escalation again.
+        if (await reparkChild(this.#core, child)) continue;
+        await spawnChild(this.#core, child, undefined);
+      }
     });
   }
 

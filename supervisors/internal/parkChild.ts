@@ -51,6 +51,25 @@ export async function parkChild(
   });
 }
 
+/**
+ * A child restored parked (its supervisor's snapshot named an escalation): when the escalation is
+ * still open in the store, the child stays parked and the escalation is bound to it again, so the
+ * decision, or the deadline's default, acts on it. Returns false when the escalation is gone or
+ * decided: the child then starts as usual.
+ */
+export async function reparkChild(core: SupervisorCore, child: ChildRecord): Promise<boolean> {
+  const id = child.escalation;
+  child.escalation = undefined;
+  if (id === undefined) return false;
+  const record = await core.deps.escalations.rebind(id, (escalation, decision) =>
+    core.serial(() => applyDecision(core, child, escalation, decision)),
+  );
+  if (record === undefined) return false;
+  child.status = 'parked';
+  child.escalation = id;
+  return true;
+}
+
 /** Acts on a person's (or the deadline's) decision about a parked child. */
 export async function applyDecision(
   core: SupervisorCore,

@@ -3,14 +3,21 @@ import { describe, expect, it } from 'vitest';
 import { createActorSystem, isRuntimeError } from 'agentvisor';
 import { TestClock, flushMicrotasks } from 'agentvisor/testing';
 import {
+  createMemoryEscalationStore,
   createSupervisionTree,
+  type EscalationStore,
   type SupervisorEvent,
   type SupervisorSnapshot,
 } from 'agentvisor/supervisors';
 import { worker } from './fixtures.js';
 
 /** One process: a clock whose wall time starts at `wallMs`, a system and a tree on it. */
-async function boot(root: Record<string, unknown>, snapshot?: unknown, wallMs?: number) {
+async function boot(
+  root: Record<string, unknown>,
+  snapshot?: unknown,
+  wallMs?: number,
+  escalationStore?: EscalationStore,
+) {
   const clock = new TestClock(wallMs);
   const system = createActorSystem({}, { clock });
   const tree = await createSupervisionTree(
@@ -20,6 +27,7 @@ async function boot(root: Record<string, unknown>, snapshot?: unknown, wallMs?: 
       agents: { worker } as never,
       random: () => 0.5,
       ...(snapshot === undefined ? {} : { snapshot }),
+      ...(escalationStore === undefined ? {} : { escalationStore }),
     },
   );
   const events: SupervisorEvent[] = [];
@@ -138,6 +146,40 @@ describe('SupervisorSnapshot', () => {
       child: 'w',
     });
     await after.close();
+  });
+
+  it('a child parked when the snapshot was taken waits for its still-open escalation', async () => {
+    const root = {
+      ...window3,
+      onFailure: { auth: 'human' },
+      human: { deadlineMs: 60_000, default: 'stop' },
+    };
+    // The memory store outlives both trees here, as a durable store outlives a process.
+    const store = createMemoryEscalationStore();
+    const before = await boot(root, undefined, WALL, store);
+    before.system.tell('a', 'work.add', { n: 4 });
+    before.system.tell('a', 'work.crash', { reason: 'key revoked', failureClass: 'auth' });
+    await before.settle();
+    const snapshot = before.tree.toSnapshot();
+    const [open] = await before.tree.escalations.list({ status: 'open' });
+    expect(snapshot.children['a']?.parked).toEqual({ escalation: open?.id });
+    await before.close();
+
+    const after = await boot(root, snapshot, WALL + 1_000, store);
+    expect(after.tree.root.whichChildren()[0]?.status).toBe('parked');
+    expect(after.system.describe('a')).toBeUndefined();
+    expect(after.tree.toSnapshot().children['a']?.parked).toEqual({ escalation: open?.id });
+    await after.tree.escalations.resolve(open!.id, { type: 'restart-fresh' }, { by: 'ops' });
+    await after.settle();
+    expect(after.tree.root.whichChildren()[0]?.status).toBe('running');
+    expect(after.system.describe('a')?.status).toBe('running');
+    expect(after.tree.toSnapshot().children['a']?.parked).toBeUndefined();
+    await after.close();
+
+    // With the escalation gone (a memory store lost with the process) the child starts as usual.
+    const lost = await boot(root, snapshot, WALL + 1_000);
+    expect(lost.tree.root.whichChildren()[0]?.status).toBe('running');
+    await lost.close();
   });
 
   it('refuses a snapshot of an unknown version, a malformed one, or one of another supervisor, and starts nothing', async () => {
