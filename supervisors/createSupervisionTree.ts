@@ -19,6 +19,7 @@ import type { FailureClass } from './failureClasses.js';
 import { parsePolicy, type Policy, type PolicyInput } from './policy/index.js';
 import { Supervisor, type SupervisorExit } from './Supervisor.js';
 import type { SupervisorEvent, SupervisorEventListener } from './SupervisorEvent.js';
+import { parseSupervisorSnapshot, type SupervisorSnapshot } from './SupervisorSnapshot.js';
 
 /** Capabilities of a supervision tree; all optional except the system. */
 export interface SupervisionTreeDeps {
@@ -36,6 +37,12 @@ export interface SupervisionTreeDeps {
    * completed effects. Without them workers live in memory and restart fresh.
    */
   persistence?: { store: CheckpointStore; journal: Journal };
+  /**
+   * A {@link SupervisionTree.toSnapshot} to continue from (e.g. taken before the process
+   * restarted): the root and nested supervisors keep their restart intensity window and backoff.
+   * Validated before anything starts.
+   */
+  snapshot?: unknown;
 }
 
 /** A running supervision tree. */
@@ -48,6 +55,11 @@ export interface SupervisionTree {
   readonly escalations: EscalationService;
   /** The supervisor with `id` anywhere in the tree. */
   find(id: string): Supervisor | undefined;
+  /**
+   * The root's restart history and backoff, nested supervisors included, as versioned JSON-safe
+   * data (`v: 1`); pass it back as `deps.snapshot` to continue where it left off.
+   */
+  toSnapshot(): SupervisorSnapshot;
   /** Every supervisor decision, from every level. */
   onEvent(listener: SupervisorEventListener): Disposable;
   /**
@@ -62,7 +74,8 @@ export interface SupervisionTree {
  * on an actor system. The root's own escalation goes to a human, never nowhere: when the root
  * gives up, an escalation for the root is opened, and `retry`/`restart-fresh` start it again.
  *
- * @throws {RuntimeError} ERR_INVALID_OPTIONS naming each bad field of the policy.
+ * @throws {RuntimeError} ERR_INVALID_OPTIONS naming each bad field of the policy, or of
+ *   `deps.snapshot`; ERR_CHECKPOINT_VERSION when `deps.snapshot` has an unknown `v`.
  * @example
  * const tree = await createSupervisionTree(system, { root: { id: 'desk', children: [{ id: 'w', agent: worker }] } });
  */
@@ -72,6 +85,10 @@ export async function createSupervisionTree(
   deps: SupervisionTreeDeps = {},
 ): Promise<SupervisionTree> {
   const policy = parsePolicy(policyInput);
+  let snapshot =
+    deps.snapshot === undefined
+      ? undefined
+      : parseSupervisorSnapshot(deps.snapshot, policy.root.id);
   const listeners = new Set<SupervisorEventListener>();
   const logger: Logger = system.logger.child({ tree: policy.root.id });
   const escalations = new EscalationService(deps.escalationStore ?? createMemoryEscalationStore(), {
@@ -100,7 +117,12 @@ export async function createSupervisionTree(
 
   let root: Supervisor;
   const startRoot = async (): Promise<void> => {
-    root = new Supervisor(policy.root, supervisorDeps, { onExit });
+    // The snapshot is for the first start; a root a person starts again begins a new window.
+    root = new Supervisor(policy.root, supervisorDeps, {
+      onExit,
+      ...(snapshot === undefined ? {} : { snapshot }),
+    });
+    snapshot = undefined;
     await root.start();
   };
   // The root has no parent: its giving up goes to a person.
@@ -143,6 +165,7 @@ export async function createSupervisionTree(
     policy,
     escalations,
     find: (id) => root.find(id),
+    toSnapshot: () => root.toSnapshot(),
     onEvent(listener) {
       listeners.add(listener);
       return disposable(() => {

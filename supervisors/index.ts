@@ -9,6 +9,13 @@
 export { Supervisor } from './Supervisor.js';
 export type { ChildInfo, ChildStatus, ChildCounts } from './ChildInfo.js';
 export type { SupervisorDeps, SupervisorExit } from './SupervisorDeps.js';
+export type { SupervisorOptions } from './SupervisorOptions.js';
+export {
+  SupervisorSnapshotSchema,
+  SUPERVISOR_SNAPSHOT_VERSION,
+  parseSupervisorSnapshot,
+} from './SupervisorSnapshot.js';
+export type { SupervisorSnapshot, SupervisorChildSnapshot } from './SupervisorSnapshot.js';
 export { createSupervisionTree } from './createSupervisionTree.js';
 export type { SupervisionTree, SupervisionTreeDeps } from './createSupervisionTree.js';
 export { describeTree } from './describeTree.js';

@@ -12,7 +12,7 @@ import {
   type ModelCallPlan,
   type ModelOutput,
   type ResilientTool,
-} from './AgentResilience.js';
+} from '../resilience/index.js';
 import type { ApprovalBroker, ApprovalDecision } from './ApprovalBroker.js';
 import { describeTool } from './internal/describeTool.js';
 import { runEffect, type EffectSafety } from './runEffect.js';

@@ -13,8 +13,9 @@ export { runEffect } from './runEffect.js';
 export type { EffectSafety } from './runEffect.js';
 export { createApprovalBroker } from './ApprovalBroker.js';
 export type { ApprovalBroker, ApprovalRequest, ApprovalDecision } from './ApprovalBroker.js';
-export { AgentResilience } from './AgentResilience.js';
-export type { ModelOutput, ModelCallPlan, ResilientTool } from './AgentResilience.js';
+// The resilience family lives in actors/resilience; these names stay exported here as before.
+export { AgentResilience } from '../resilience/index.js';
+export type { ModelOutput, ModelCallPlan, ResilientTool } from '../resilience/index.js';
 export {
   AgentResilienceOptionsSchema,
   ModelDeclarationSchema,
@@ -22,7 +23,7 @@ export {
   DegradeOptionsSchema,
   ToolResilienceSchema,
   DEGRADE_TRIGGERS,
-} from './AgentResilienceOptions.js';
+} from '../resilience/index.js';
 export type {
   AgentResilienceOptions,
   AgentResilienceConfig,
@@ -30,6 +31,6 @@ export type {
   ModelEndpoint,
   DegradeOptions,
   DegradeTrigger,
-} from './AgentResilienceOptions.js';
-export { ResilienceEvents } from './ResilienceEvent.js';
-export type { ResilienceEvent } from './ResilienceEvent.js';
+} from '../resilience/index.js';
+export { ResilienceEvents } from '../resilience/index.js';
+export type { ResilienceEvent } from '../resilience/index.js';

@@ -4,17 +4,14 @@ import {
   ErrorCode,
   RuntimeError,
   isRuntimeError,
-  parseOptions,
   silentLogger,
   type Clock,
   type Disposable,
   type Logger,
-  type OptionIssue,
   type TimerHandle,
 } from 'agentvisor/internal';
 import type { HumanDecisionType } from '../failureClasses.js';
 import {
-  HumanDecisionSchema,
   type EscalationFacts,
   type Escalation,
   type EscalationResolution,
@@ -28,6 +25,8 @@ import {
   type EscalationFilter,
   type EscalationStore,
 } from './EscalationStore.js';
+import { defaultDecision } from './defaultDecision.js';
+import { parseDecision } from './parseDecision.js';
 import { specAsData } from './specAsData.js';
 
 /** What {@link EscalationService.open} takes: the facts, and how long a person has to decide. */
@@ -92,8 +91,9 @@ const MAX_TIMER_MS = 2_147_483_647;
  * loses to the default even if the timer has not fired yet (a busy event loop).
  *
  * Bindings live in this process. After a restart, records still `open` in a durable store have no
- * `apply` and no timer here: resolving one records the decision but applies nothing. Rebinding
- * them to the restarted supervisor comes with the durable stores (checkpoint issue).
+ * `apply` and no timer here until {@link EscalationService.rebind} binds them again (a supervisor
+ * restored from its snapshot does, for its parked children); until then resolving one records the
+ * decision but applies nothing.
  *
  * @example
  * const escalations = new EscalationService(createMemoryEscalationStore(), { clock });
@@ -174,11 +174,32 @@ export class EscalationService {
   }
 
   /**
+   * Binds an escalation still open in the store to `apply` again and re-arms its deadline (one
+   * already past applies the default at once). For a process that restarted: the bindings of the
+   * one that opened it were lost with it.
+   *
+   * @returns The open record, or `undefined` when the store has no open escalation `id`.
+   * @throws {RuntimeError} ERR_CLOSED after {@link EscalationService.dispose}.
+   */
+  async rebind(id: string, apply: ApplyDecision): Promise<OpenEscalation | undefined> {
+    this.#assertOpen();
+    const record = await this.#store.get(id);
+    if (record?.status !== 'open' || this.#disposed) return undefined;
+    const previous = this.#bindings.get(id);
+    if (previous !== undefined) this.#disarm(previous);
+    const { dueAt, defaultDecision } = record;
+    const binding: Binding = { apply, dueAt, defaultDecision, timer: undefined };
+    this.#bindings.set(id, binding);
+    this.#arm(id, binding);
+    return record;
+  }
+
+  /**
    * A person's decision: validated, recorded (compare-and-set in the store), the timer
    * cancelled, `resolved` emitted, then `apply` awaited. If `apply` throws, the escalation stays
    * resolved, `apply-failed` is emitted and the error is rethrown as is.
    *
-   * @throws {RuntimeError} ERR_INVALID_DECISION when `decision` fails {@link HumanDecisionSchema}
+   * @throws {RuntimeError} ERR_INVALID_DECISION when `decision` fails `HumanDecisionSchema`
    *   (`details.issues`).
    * @throws {RuntimeError} ERR_ESCALATION_NOT_FOUND when no escalation has that id.
    * @throws {RuntimeError} ERR_ESCALATION_CLOSED when it is already resolved, or its deadline has
@@ -350,35 +371,6 @@ export class EscalationService {
     if (this.#disposed) {
       throw new RuntimeError(ErrorCode.Closed, 'The escalation service is disposed');
     }
-  }
-}
-
-/** The default decision as a decision: a default `skip` has no result to give. */
-function defaultDecision(type: HumanDecisionType): HumanDecision {
-  switch (type) {
-    case 'skip':
-      return { type: 'skip', result: undefined };
-    case 'retry':
-    case 'resume':
-    case 'restart-fresh':
-    case 'stop':
-      return { type };
-  }
-}
-
-/** Validates an outside decision. */
-function parseDecision(id: string, decision: unknown): HumanDecision {
-  try {
-    return parseOptions(HumanDecisionSchema, decision, 'decision');
-  } catch (error) {
-    if (!isRuntimeError(error, ErrorCode.InvalidOptions)) throw error;
-    const issues = (error.details?.['issues'] ?? []) as OptionIssue[];
-    const summary = issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`));
-    throw new RuntimeError(
-      ErrorCode.InvalidDecision,
-      `Invalid decision for escalation ${JSON.stringify(id)}: ${summary.join('; ')}`,
-      { cause: error, details: { id, issues } },
-    );
   }
 }
 

@@ -3,6 +3,7 @@ import { BackoffTracker } from '../backoff.js';
 import type { ChildCounts, ChildInfo, ChildStatus } from '../ChildInfo.js';
 import type { ChildSpec, SupervisorSpec } from '../policy/index.js';
 import type { Supervisor } from '../Supervisor.js';
+import type { SupervisorSnapshot } from '../SupervisorSnapshot.js';
 
 /** A supervisor's bookkeeping for one child. */
 export interface ChildRecord {
@@ -18,6 +19,10 @@ export interface ChildRecord {
   /** Set while the supervisor itself stops this child, so its exit is not taken as a failure. */
   stopping: boolean;
   timer: unknown;
+  /** The open escalation while the child is parked. */
+  escalation: string | undefined;
+  /** For a supervisor child: the snapshot its next start restores (then cleared). */
+  restore: SupervisorSnapshot | undefined;
 }
 
 /** A new record for `spec`, not yet started; its backoff follows the supervisor's. */
@@ -37,6 +42,8 @@ export function createChildRecord(
     watch: undefined,
     stopping: false,
     timer: undefined,
+    escalation: undefined,
+    restore: undefined,
   };
 }
 

@@ -16,7 +16,7 @@ import {
   type ResilienceEvent,
 } from 'agentvisor/actors';
 import { TestClock } from 'agentvisor/testing';
-import { screenRequest } from '../../actors/effects/screenRequest.js';
+import { screenRequest } from '../../actors/resilience/screenRequest.js';
 import { answerOf, errorOf, harnessAgent, settle } from './resilientAgentHarness.js';
 
 const Answer = z.strictObject({ answer: z.string() });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ModelTool } from '../../models/index.js';
-import type { ResilientTool } from '../AgentResilience.js';
+import type { ResilientTool } from '../../resilience/index.js';
 
 /** A declared tool as a {@link ModelTool}: name, description, JSON Schema of its input. */
 export function describeTool(name: string, tool: ResilientTool): ModelTool {

@@ -386,3 +386,45 @@ describe('EscalationService', () => {
     });
   });
 });
+
+describe('EscalationService.rebind', () => {
+  it('binds an escalation opened by an earlier service on the same store: a decision applies here', async () => {
+    const clock = new TestClock();
+    const first = setup(clock);
+    const record = await first.service.open(input(60_000), first.apply);
+    first.service.dispose();
+    // A new process: a new service on the store that kept the record.
+    const later = new EscalationService(first.store, { clock });
+    const apply = vi.fn();
+    await expect(later.rebind(record.id, apply)).resolves.toMatchObject({
+      id: record.id,
+      status: 'open',
+    });
+    await later.resolve(record.id, { type: 'retry' });
+    expect(apply).toHaveBeenCalledTimes(1);
+    expect(first.apply).not.toHaveBeenCalled();
+  });
+
+  it('re-arms the deadline, and one that passed meanwhile applies the default at once', async () => {
+    const clock = new TestClock();
+    const first = setup(clock);
+    const record = await first.service.open(input(1_000), first.apply);
+    first.service.dispose();
+    await clock.advance(5_000);
+    const later = new EscalationService(first.store, { clock });
+    const apply = vi.fn();
+    await later.rebind(record.id, apply);
+    await clock.advance(0);
+    expect(apply).toHaveBeenCalledWith(expect.objectContaining({ status: 'resolved' }), {
+      type: 'stop',
+    });
+  });
+
+  it('returns undefined for an unknown or resolved escalation', async () => {
+    const { service, apply } = setup();
+    await expect(service.rebind('nope', apply)).resolves.toBeUndefined();
+    const record = await service.open(input(60_000), apply);
+    await service.resolve(record.id, { type: 'stop' });
+    await expect(service.rebind(record.id, vi.fn())).resolves.toBeUndefined();
+  });
+});

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   Deadline,
   ErrorCode,
@@ -7,7 +6,6 @@ import {
   isRuntimeError,
   type BreakerRegistry,
   type Budget,
-  type BudgetSnapshot,
   type CircuitBreaker,
   type Clock,
   type Disposable,
@@ -18,56 +16,21 @@ import {
 } from 'agentvisor/internal';
 import type { OutputGuard } from '../guards/index.js';
 import type { ModelClient, ModelRequest, ModelResponse, ModelTool } from '../models/index.js';
+
+export type { ModelCallPlan, ModelOutput, ResilientTool } from './ModelCallPlan.js';
 import type { AgentResilienceConfig, DegradeTrigger } from './AgentResilienceOptions.js';
+import type { ModelCallPlan, ModelOutput, ResilientTool } from './ModelCallPlan.js';
 import { ResilienceEvents, type ResilienceEvent } from './ResilienceEvent.js';
-import { ToolResilienceSchema } from './AgentResilienceOptions.js';
 import { buildModelChain, type ChainContext } from './internal/buildModelChain.js';
 import { buildToolPipeline } from './internal/buildToolPipeline.js';
 import { abortable } from './internal/abortable.js';
 import { AgentMetrics } from './internal/AgentMetrics.js';
 import { CallMetrics } from './internal/CallMetrics.js';
-import { callChain } from './internal/callChain.js';
-import { withOutputFormat } from './internal/withOutputFormat.js';
-import { screenRequest } from './screenRequest.js';
+import { runModel, withInstruction } from './internal/runModel.js';
+import { degradeTrigger } from './internal/degradeTrigger.js';
+import { watchBreaker, watchRetries } from './internal/watchResilience.js';
+import { screenedEvent, screenRequest } from './screenRequest.js';
 import { TaskBudgets } from './TaskBudgets.js';
-
-/** What the `model` effect delivers: the answer, and which strategy and endpoint gave it. */
-export interface ModelOutput extends ModelResponse {
-  /** `degraded` when the degraded strategy answered; keep it in context to stay degraded. */
-  readonly strategy: 'normal' | 'degraded';
-  /** What switched to the degraded strategy. */
-  readonly degradedBy?: DegradeTrigger;
-  /** The endpoint (client name) that answered. */
-  readonly endpoint: string;
-  /**
-   * What the task has spent after this call, when the agent has a budget: keep it in context and
-   * pass it back as `budgetSpent`, so a restored agent does not forget what was spent before its
-   * checkpoint.
-   */
-  readonly budget?: BudgetSnapshot;
-}
-
-/** A tool as the resilience layer sees it. */
-export interface ResilientTool {
-  readonly input: z.ZodType;
-  readonly description?: string | undefined;
-  readonly idempotent?: boolean | undefined;
-  readonly resilience?: z.input<typeof ToolResilienceSchema> | undefined;
-}
-
-/** One model call, planned before it runs (what is journaled as its intent). */
-export interface ModelCallPlan {
-  /** The declared model. */
-  readonly model: string;
-  readonly request: ModelRequest;
-  readonly task: string;
-  /** Task deadline, epoch ms. */
-  readonly deadline: number | undefined;
-  /** The machine says the task is already degraded (from a previous output). */
-  readonly degraded: boolean;
-  /** What the machine says the task has spent (from a previous output). */
-  readonly spent?: BudgetSnapshot | undefined;
-}
 
 /** One live model call as its steps see it: its step deadline, signal and metrics. */
 interface LiveCall {
@@ -126,7 +89,9 @@ export class AgentResilience {
         this.#watch(breaker);
       },
       watchRetries: (pipeline) => {
-        this.#watchRetries(pipeline, deps.agent);
+        watchRetries(pipeline, deps.agent, (event) => {
+          this.#emit(event);
+        });
       },
     };
     for (const [name, declared] of Object.entries(config.models)) {
@@ -343,27 +308,17 @@ export class AgentResilience {
         details: { model, declared: this.models, failureClass: 'invalid-request' },
       });
     }
-    const call = (req: ModelRequest): Promise<ModelResponse & { endpoint: string }> =>
-      callChain(chain, req, { deadline: step, signal }, metrics);
-    const guard = this.#guards.get(model);
-    if (guard === undefined) return call(request);
-    // The repair loop wraps the whole chain: each repair is a call with its own retries and
-    // fallbacks, all within the step's deadline.
-    const result = await guard.complete(call, withOutputFormat(request, model, guard), {
-      signal,
-      onAttempt: (e) => {
-        if (e.final && e.repaired) {
-          this.#emit({ type: 'repaired', agent: this.#agent, model, attempts: e.attempt }, metrics);
-        }
+    return runModel(
+      chain,
+      this.#guards.get(model),
+      model,
+      request,
+      { step, signal },
+      metrics,
+      (attempts) => {
+        this.#emit({ type: 'repaired', agent: this.#agent, model, attempts }, metrics);
       },
-    });
-    const response = result.response as ModelResponse & { endpoint: string };
-    return {
-      ...response,
-      output: result.value,
-      usage: result.usage,
-      ...(result.cost === undefined ? {} : { cost: result.cost }),
-    };
+    );
   }
 
   async #screen(
@@ -375,17 +330,7 @@ export class AgentResilience {
     const screen = this.#config.screen;
     if (screen === undefined) return plan;
     const request = await screenRequest(screen, plan.request, signal, ({ result }) => {
-      this.#emit(
-        {
-          type: 'screened',
-          agent,
-          source: result.source,
-          action: result.action,
-          score: result.score,
-          blocked: result.action === 'block' || result.action === 'escalate',
-        },
-        call,
-      );
+      this.#emit(screenedEvent(agent, result), call);
     });
     return request === plan.request ? plan : { ...plan, request };
   }
@@ -411,14 +356,7 @@ export class AgentResilience {
         live.call,
       );
     }
-    const request: ModelRequest =
-      degrade.instruction === undefined
-        ? plan.request
-        : {
-            ...plan.request,
-            messages: [{ role: 'system', content: degrade.instruction }, ...plan.request.messages],
-          };
-    const answer = await this.#run(degrade.model, request, live);
+    const answer = await this.#run(degrade.model, withInstruction(plan.request, degrade), live);
     this.#budget(live.call, () => {
       this.#tasks.charge(plan.task, answer);
     });
@@ -426,25 +364,8 @@ export class AgentResilience {
   }
 
   #degradeTrigger(plan: ModelCallPlan): DegradeTrigger | undefined {
-    const budget = this.#tasks.get(plan.task);
-    const degrade = this.#config.degrade;
-    if (degrade === undefined || plan.model === degrade.model) return undefined;
-    // Once degraded, a task stays degraded: the machine said so, or an earlier call switched.
-    if (plan.degraded || this.#tasks.isDegraded(plan.task)) return 'chain-exhausted';
-    if (degrade.when.includes('breaker-open')) {
-      const state = this.#chains.get(plan.model)?.members[0]?.pipeline?.breaker?.state;
-      if (state === 'open' || state === 'isolated') return 'breaker-open';
-    }
-    if (degrade.when.includes('budget-low') && budget !== undefined) {
-      const left = budget.remaining();
-      const { maxTokens, maxCost, maxSteps } = budget.config;
-      const low = (rest: number, max: number | undefined) =>
-        max !== undefined && rest <= max * degrade.budgetLowRatio;
-      if (low(left.tokens, maxTokens) || low(left.cost, maxCost) || low(left.steps, maxSteps)) {
-        return 'budget-low';
-      }
-    }
-    return undefined;
+    const primary = this.#chains.get(plan.model)?.members[0]?.pipeline?.breaker?.state;
+    return degradeTrigger(plan, this.#config.degrade, this.#tasks, primary);
   }
 
   /** The output with the task's spend after it, when there is a budget. */
@@ -456,31 +377,8 @@ export class AgentResilience {
   #watch(breaker: CircuitBreaker): void {
     if (this.#watched.has(breaker)) return;
     this.#watched.add(breaker);
-    breaker.onStateChange((change) => {
-      this.#emit({
-        type: 'breaker',
-        breaker: change.breaker,
-        from: change.from,
-        to: change.to,
-        reason: change.reason,
-      });
-    });
-  }
-
-  #watchRetries(pipeline: ResiliencePipeline, agent: string): void {
-    pipeline.onRetry((e) => {
-      const retryAfterMs = isRuntimeError(e.error)
-        ? (e.error.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs
-        : undefined;
-      this.#emit({
-        type: 'retry',
-        agent,
-        endpoint: pipeline.name,
-        attempt: e.attempt,
-        delayMs: e.delayMs,
-        failureClass: e.failureClass,
-        ...(typeof retryAfterMs === 'number' ? { retryAfterMs } : {}),
-      });
+    watchBreaker(breaker, (event) => {
+      this.#emit(event);
     });
   }
 

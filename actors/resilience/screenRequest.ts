@@ -8,6 +8,7 @@ import {
   type ScreenResult,
 } from '../guards/index.js';
 import type { ChatMessage, ModelRequest } from '../models/index.js';
+import type { ResilienceEvent } from './ResilienceEvent.js';
 
 /** What screening one message found, for the agent's events. */
 export interface ScreenedMessage {
@@ -70,4 +71,16 @@ function sourceOf(message: ChatMessage): ContentSource | undefined {
   if (message.role === 'user') return 'user';
   if (message.role === 'tool') return 'tool';
   return undefined;
+}
+
+/** The agent's `screened` event for one screened message (`blocked` when blocked or held). */
+export function screenedEvent(agent: string, result: ScreenResult): ResilienceEvent {
+  return {
+    type: 'screened',
+    agent,
+    source: result.source,
+    action: result.action,
+    score: result.score,
+    blocked: result.action === 'block' || result.action === 'escalate',
+  };
 }
