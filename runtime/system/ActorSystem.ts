@@ -1,7 +1,7 @@
 import { disposable } from '../events/index.js';
 import type { AnyActorLogic } from 'xstate';
 import { type Clock, systemClock } from '../clock/index.js';
-import { type Envelope, stampSendDeadline } from '../codec/index.js';
+import type { Envelope } from '../codec/index.js';
 import { parseOptions } from '../errors/index.js';
 import {
   createMetricsRegistry,
@@ -19,11 +19,12 @@ import {
 import type { PersistenceOptions } from '../persistence/index.js';
 import type { ActorTemplate } from './ActorTemplate.js';
 import { DeadLetters } from './DeadLetters.js';
-import { askOptionsError, checkTellOptions } from './MessageOptions.js';
+import { checkTellOptions } from './MessageOptions.js';
 import { actorNotFound } from './internal/actorNotFound.js';
 import { ActorTable } from './internal/ActorTable.js';
 import { createEnvelope } from './internal/createEnvelope.js';
 import { deadLetterRejected } from './internal/deadLetterRejected.js';
+import { sendAsk } from './internal/sendAsk.js';
 import { spawnCell } from './internal/spawnCell.js';
 import { spawnDurable } from './internal/spawnDurable.js';
 import { stopGracefully } from './internal/stopGracefully.js';
@@ -41,7 +42,6 @@ import {
 } from './internal/systemOptions.js';
 import {
   info,
-  unwrapReply,
   type ActorInfo,
   type ActorRef,
   type MessageListener,
@@ -79,7 +79,6 @@ export class ActorSystem {
   readonly deadLetters: DeadLetters;
   readonly subjects: Subjects;
 
-  readonly #config: ActorSystemConfig;
   readonly #ownsTransport: boolean;
   /** Cells, incarnations, holds, router and listeners, by name (internal/ActorTable.ts). */
   readonly #table: ActorTable;
@@ -88,7 +87,6 @@ export class ActorSystem {
 
   /** @internal Use {@link createActorSystem}. */
   constructor(config: ActorSystemConfig, deps: ActorSystemDeps) {
-    this.#config = config;
     this.namespace = config.namespace;
     this.clock = deps.clock ?? systemClock;
     this.logger = (deps.logger ?? silentLogger()).child({ ns: config.namespace });
@@ -191,15 +189,7 @@ export class ActorSystem {
    * @throws {RuntimeError} ERR_ACTOR_NOT_FOUND
    */
   stop(name: string, reason: StopReason = 'normal', options: StopOptions = {}): void {
-    const cell = this.#table.require(name);
-    if (options.hold !== undefined) {
-      // Keep the name (and its subscription): queued and arriving messages wait for the next incarnation.
-      this.#table.holds.ensure(name, options.hold.capacity);
-      cell.stop(reason);
-      return;
-    }
-    this.#table.forget(name);
-    cell.stop(reason);
+    this.#table.stop(name, reason, options);
   }
 
   /**
@@ -215,18 +205,7 @@ export class ActorSystem {
     const cell = this.#table.cells.get(name);
     if (cell === undefined) return Promise.reject(actorNotFound(name));
     // Not async here: the helper's promise is returned as is, so callers see the same ticks as before.
-    return stopGracefully(
-      {
-        clock: this.clock,
-        watch: (listener) => this.watch(name, listener),
-        stop: (reason, stopOptions) => {
-          this.stop(name, reason, stopOptions);
-        },
-        current: () => this.#table.cells.get(name),
-      },
-      cell,
-      options,
-    );
+    return stopGracefully(this.#table.gracefulStopHost(name), cell, options);
   }
 
   /**
@@ -234,9 +213,7 @@ export class ActorSystem {
    * is no longer running is forgotten.
    */
   release(name: string): void {
-    const cell = this.#table.cells.get(name);
-    if (cell !== undefined && cell.status !== 'running') this.#table.forget(name);
-    this.#table.holds.discard(name);
+    this.#table.release(name);
   }
 
   /** The persisted last state the actor reached without failing (what `resume` restores). */
@@ -300,22 +277,7 @@ export class ActorSystem {
    *   deadline, an unknown key, a signal that is not an AbortSignal), on every transport.
    */
   ask(to: string, type: string, payload?: unknown, options: AskOptions = {}): Promise<unknown> {
-    const invalid = askOptionsError(options);
-    if (invalid !== undefined) return Promise.reject(invalid);
-    const timeoutMs = options.timeoutMs ?? this.#config.askTimeoutMs;
-    const now = this.clock.now();
-    // What is left of the budget goes on the wire (`budgetMs`), not the wall time it ends at.
-    const remaining =
-      options.deadline === undefined ? timeoutMs : Math.min(timeoutMs, options.deadline - now);
-    const envelope = createEnvelope(this.#table, to, type, payload, options);
-    stampSendDeadline(envelope, this.clock, remaining);
-    const deadline = Math.floor(now + Math.max(0, remaining));
-    const request = this.transport.request(
-      this.#table.router.subject(to),
-      envelope,
-      options.signal === undefined ? { deadline } : { deadline, signal: options.signal },
-    );
-    return request.then(unwrapReply);
+    return sendAsk(this.#table, to, type, payload, options);
   }
 
   /**

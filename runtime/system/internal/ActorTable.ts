@@ -13,9 +13,11 @@ import { actorNotFound } from './actorNotFound.js';
 import { CellRouter } from './CellRouter.js';
 import { createActorContext, type ActorContextHost } from './createActorContext.js';
 import { HoldBuffers } from './HoldBuffers.js';
+import type { StopReason } from '../Lifecycle.js';
 import type { DurableSpawnHost } from './spawnDurable.js';
+import type { GracefulStopHost } from './stopGracefully.js';
 import { SystemEvents } from './SystemEvents.js';
-import type { ActorSystemConfig, AskOptions, TellOptions } from './systemOptions.js';
+import type { ActorSystemConfig, AskOptions, StopOptions, TellOptions } from './systemOptions.js';
 import type { ActorRef } from './systemRefs.js';
 
 const SpawnNameSchema = z.string().min(1).max(512);
@@ -33,7 +35,6 @@ export interface ActorTableSystem {
   ask(to: string, type: string, payload?: unknown, options?: AskOptions): Promise<unknown>;
   checkpoint(name: string): Promise<number>;
   ref(name: string): ActorRef;
-  release(name: string): void;
 }
 
 /**
@@ -46,6 +47,7 @@ export class ActorTable implements DurableSpawnHost {
   readonly config: ActorSystemConfig;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly transport: Transport;
   /** The cell of each hosted name, in spawn order. */
   readonly cells = new Map<string, ActorCell>();
   readonly incarnations = new Map<string, number>();
@@ -66,6 +68,7 @@ export class ActorTable implements DurableSpawnHost {
     this.config = config;
     this.clock = system.clock;
     this.logger = system.logger;
+    this.transport = system.transport;
     this.#system = system;
     const { metrics, transport } = system;
     const deadLetter = this.deadLetter.bind(this);
@@ -158,8 +161,36 @@ export class ActorTable implements DurableSpawnHost {
     return this.#system.ref(name);
   }
 
+  /** See `ActorSystem.stop`. */
+  stop(name: string, reason: StopReason, options: StopOptions): void {
+    const cell = this.require(name);
+    if (options.hold !== undefined) {
+      // Keep the name (and its subscription): queued and arriving messages wait for the next incarnation.
+      this.holds.ensure(name, options.hold.capacity);
+      cell.stop(reason);
+      return;
+    }
+    this.forget(name);
+    cell.stop(reason);
+  }
+
+  /** See `ActorSystem.release`. */
   release(name: string): void {
-    this.#system.release(name);
+    const cell = this.cells.get(name);
+    if (cell !== undefined && cell.status !== 'running') this.forget(name);
+    this.holds.discard(name);
+  }
+
+  /** What a graceful stop of `name` needs (internal/stopGracefully.ts). */
+  gracefulStopHost(name: string): GracefulStopHost {
+    return {
+      clock: this.clock,
+      watch: (listener) => this.events.watch(name, listener),
+      stop: (reason, stopOptions) => {
+        this.stop(name, reason, stopOptions);
+      },
+      current: () => this.cells.get(name),
+    };
   }
 
   /** Forgets the cell of `name` and stops taking its messages from the transport. */
@@ -175,7 +206,7 @@ export class ActorTable implements DurableSpawnHost {
   /** Answers an ask (`replyTo`) with `error`; a tell gets nothing. */
   replyError(envelope: Envelope, error: RuntimeError): void {
     if (envelope.replyTo === undefined) return;
-    this.#system.transport.publish(envelope.replyTo, {
+    this.transport.publish(envelope.replyTo, {
       v: 1,
       id: this.nextId(),
       type: ReplyType.Error,
