@@ -19,12 +19,11 @@ import {
 import type { PersistenceOptions } from '../persistence/index.js';
 import type { ActorTemplate } from './ActorTemplate.js';
 import { DeadLetters } from './DeadLetters.js';
-import { checkTellOptions } from './MessageOptions.js';
 import { actorNotFound } from './internal/actorNotFound.js';
 import { ActorTable } from './internal/ActorTable.js';
-import { createEnvelope } from './internal/createEnvelope.js';
 import { deadLetterRejected } from './internal/deadLetterRejected.js';
 import { sendAsk } from './internal/sendAsk.js';
+import { sendTell } from './internal/sendTell.js';
 import { spawnCell } from './internal/spawnCell.js';
 import { spawnDurable } from './internal/spawnDurable.js';
 import { stopGracefully } from './internal/stopGracefully.js';
@@ -255,16 +254,14 @@ export class ActorSystem {
 
   /**
    * Sends a message, at most once. A message for an unknown, stopped or failed actor, or one
-   * that overflows a mailbox, goes to dead letters: never silently lost.
+   * that overflows a mailbox, goes to dead letters: never silently lost. Over an in-process
+   * transport, a message for an actor hosted here (and subscribed by no one else) goes straight
+   * to it without `transport.publish`; any other goes over the transport.
    *
    * @throws {RuntimeError} ERR_INVALID_OPTIONS for bad options (nothing is sent).
    */
   tell(to: string, type: string, payload?: unknown, options?: TellOptions): void {
-    checkTellOptions(options);
-    const envelope = createEnvelope(this.#table, to, type, payload, options);
-    if (this.transport.publish(this.#table.router.subject(to), envelope) === 'no-subscribers') {
-      this.#table.deadLetter('unknown-actor', to, envelope, actorNotFound(to));
-    }
+    sendTell(this.#table, to, type, payload, options);
   }
 
   /**

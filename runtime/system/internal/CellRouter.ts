@@ -2,8 +2,10 @@ import type { Clock } from '../../clock/index.js';
 import { type Envelope, stampReceivedDeadline } from '../../codec/index.js';
 import { ErrorCode, RuntimeError } from '../../errors/index.js';
 import {
+  LocalTransport,
   isReplyAddress,
-  type Disposable,
+  type EnvelopeHandler,
+  type Subscription,
   type Subjects,
   type Transport,
 } from '../../transport/index.js';
@@ -24,19 +26,28 @@ export interface CellRouterDeps {
   deadLetter(reason: DeadLetterReason, to: string, envelope: Envelope, error: RuntimeError): void;
 }
 
+/** This system's subscription to one name's subject, and the handler it subscribed. */
+interface NameSubscription {
+  readonly subscription: Subscription;
+  readonly handler: EnvelopeHandler;
+}
+
 /**
  * Brings envelopes to the cells of a system: one transport subscription per hosted name (kept
- * while the name waits for its next incarnation), the actor subject of each name (cached), and
- * the route itself: refuse a foreign reply address, hold while the actor (re)starts, dead-letter
- * an unknown name, else enqueue in the cell.
+ * while the name waits for its next incarnation), the actor subject of each name (cached), the
+ * direct local path of a tell ({@link deliverLocal}), and the route itself: refuse a foreign
+ * reply address, hold while the actor (re)starts, dead-letter an unknown name, else enqueue.
  */
 export class CellRouter {
   readonly #deps: CellRouterDeps;
-  readonly #subscriptions = new Map<string, Disposable>();
+  /** The transport when it is in-process: only then can a tell skip it (see deliverLocal). */
+  readonly #local: LocalTransport | undefined;
+  readonly #subscriptions = new Map<string, NameSubscription>();
   readonly #subjectCache = new Map<string, string>();
 
   constructor(deps: CellRouterDeps) {
     this.#deps = deps;
+    this.#local = deps.transport instanceof LocalTransport ? deps.transport : undefined;
   }
 
   /** The actor subject of `name` in this namespace. */
@@ -53,19 +64,36 @@ export class CellRouter {
   /** Subscribes to the subject of `name` unless this system already does. */
   ensureSubscription(name: string): void {
     if (!this.#subscriptions.has(name)) {
-      this.#subscriptions.set(
-        name,
-        this.#deps.transport.subscribe(this.subject(name), (envelope) => {
-          this.route(name, envelope);
-        }),
-      );
+      const handler: EnvelopeHandler = (envelope) => {
+        this.route(name, envelope);
+      };
+      const subscription = this.#deps.transport.subscribe(this.subject(name), handler);
+      this.#subscriptions.set(name, { subscription, handler });
     }
   }
 
   /** Stops taking messages for `name` from the transport. */
   detach(name: string): void {
-    this.#subscriptions.get(name)?.dispose();
+    this.#subscriptions.get(name)?.subscription.dispose();
     this.#subscriptions.delete(name);
+  }
+
+  /**
+   * The direct local path of a tell: when the transport is in-process and this system's
+   * subscription is the only one on the subject of `name`, a publish would only call that
+   * subscription's handler, synchronously, which routes the envelope here. So route it here at
+   * once (same order, holds, dead letters and admission), without the pass through the
+   * transport. False when it may reach anyone else (another subscriber, another system sharing
+   * the transport, a closed transport, a remote transport): the caller publishes as before.
+   */
+  deliverLocal(name: string, envelope: Envelope): boolean {
+    const local = this.#local;
+    if (local === undefined) return false;
+    const own = this.#subscriptions.get(name);
+    if (own === undefined || !local.isSoleSubscriber(own.subscription.subject, own.handler))
+      return false;
+    this.route(name, envelope);
+    return true;
   }
 
   /**
