@@ -121,6 +121,16 @@ export class LocalTransport implements Transport {
     return this.#handlers.has(subject);
   }
 
+  /**
+   * @internal True when `handler` is the only handler subscribed to `subject` (none once closed):
+   * then a publish on `subject` would reach `handler` alone, which the actor system's direct
+   * local tell relies on.
+   */
+  isSoleSubscriber(subject: string, handler: EnvelopeHandler): boolean {
+    const handlers = this.#handlers.get(subject);
+    return handlers?.length === 1 && handlers[0] === handler;
+  }
+
   // --- request / reply ---
 
   request(subject: string, envelope: Envelope, options: RequestOptions): Promise<Envelope> {
