@@ -7,6 +7,7 @@ const envelope = (ns?: string): Envelope => ({
   id: 'm1',
   type: 'ping',
   to: 'a',
+  payload: undefined,
   ...(ns === undefined ? {} : { ns }),
 });
 
