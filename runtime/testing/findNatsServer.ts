@@ -1,6 +1,10 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
+// scripts/find-nats-server.mjs is this search's twin for .ci/run and `npm test` (plain node, no
+// build, before `npm ci`; the published dist cannot reach scripts/). Change both together:
+// test/runtime/testing/findNatsServer.test.ts fails when they disagree.
+
 /** Directories searched after PATH: Debian installs the binary in /usr/sbin, Homebrew in /usr/local/bin. */
 const EXTRA_DIRS = ['/usr/sbin', '/usr/local/bin'];
 
