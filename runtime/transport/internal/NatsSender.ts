@@ -8,6 +8,7 @@ import {
 } from '../../codec/index.js';
 import type { RuntimeError } from '../../errors/index.js';
 import type { Logger } from '../../telemetry/index.js';
+import { replyEnvelope } from '../replyEnvelope.js';
 import { isPublishSubject, isReplyAddress, namespaceOf } from '../subjects.js';
 import type { PublishOutcome } from '../Transport.js';
 import { natsCallError } from './natsCallError.js';
@@ -102,14 +103,14 @@ export class NatsSender {
         ? requestId
         : undefined;
     const reply = encodeEnvelope(
-      {
-        v: 1,
-        id: `${this.#id}.r${++this.#refusals}`,
-        type: ReplyType.Error,
-        to: replyTo.slice(0, EnvelopeLimits.addressLength),
-        ...(correlationId === undefined ? {} : { correlationId }),
-        payload: error.toWire(),
-      },
+      replyEnvelope(
+        {
+          id: `${this.#id}.r${++this.#refusals}`,
+          to: replyTo.slice(0, EnvelopeLimits.addressLength),
+          correlationId,
+        },
+        { error: error.toWire() },
+      ),
       { maxBytes: this.sendLimit() },
     );
     if (reply.ok) this.send(replyTo, reply.value);

@@ -1,9 +1,10 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Clock } from '../../clock/index.js';
-import { decodeEnvelope, type Envelope } from '../../codec/index.js';
+import type { Envelope } from '../../codec/index.js';
 import { ErrorCode, RuntimeError } from '../../errors/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { RequestOptions } from '../Transport.js';
+import { noRespondersError, readReply } from '../readReply.js';
 import { encodeToken } from '../subjects.js';
 import { natsCallError } from './natsCallError.js';
 import type { NatsSender } from './NatsSender.js';
@@ -143,24 +144,18 @@ export class ReplyInbox {
     const token = subject.slice(this.prefix.length);
     const request = this.#pending.envelope(token);
     if (request === undefined) return; // late: its request already ended
-    const data = msg.data;
-    // nats-server's "no responders": an empty message with status 503 on the reply subject.
-    if (data.length === 0 && msg.headers?.code === 503) {
-      this.#pending.reject(
-        token,
-        new RuntimeError(ErrorCode.ActorNotFound, `No actor listens on ${request.to}`, {
-          details: { to: request.to, type: request.type, id: request.id },
-        }),
-      );
-      return;
+    const read = readReply(msg, { maxBytes: this.#settings.maxBytes });
+    switch (read.kind) {
+      case 'no-responders':
+        this.#pending.reject(token, noRespondersError(request));
+        return;
+      case 'invalid':
+        // The reply came and is unusable: fail the request with the reason, not at its deadline.
+        this.#settings.onRejected(subject, read.error, msg.data);
+        this.#pending.reject(token, read.error);
+        return;
+      case 'reply':
+        this.#settle(subject, token, request, read.reply);
     }
-    const decoded = decodeEnvelope(data, { maxBytes: this.#settings.maxBytes });
-    if (!decoded.ok) {
-      // The reply came and is unusable: fail the request with the reason, not at its deadline.
-      this.#settings.onRejected(subject, decoded.error, data);
-      this.#pending.reject(token, decoded.error);
-      return;
-    }
-    this.#settle(subject, token, request, decoded.value);
   };
 }
