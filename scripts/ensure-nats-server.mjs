@@ -1,26 +1,16 @@
 // Makes sure a nats-server binary is available before the test suite runs (the integration tests
-// start real servers). Finds it the way runtime/testing/startNatsServer.ts does; when it is missing
-// and apt-get can be run non-interactively (as root, or through `sudo -n`), installs it.
+// start real servers). Finds it with scripts/find-nats-server.mjs (the search of
+// runtime/testing/findNatsServer.ts); when it is missing and apt-get can be run non-interactively
+// (as root, or through `sudo -n`), installs it.
 // Exit 0: nats-server is available. Exit 1: it is not, with one line saying how to get it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import console from 'node:console';
 import process from 'node:process';
+import { findNatsServer, isExecutableFile } from './find-nats-server.mjs';
 
 const MISSING =
   'nats-server not found: install it with "sudo apt-get install -y nats-server" (Debian/Ubuntu) or "brew install nats-server" (macOS), or set NATS_SERVER_BIN';
-
-/** @param {string} file */
-function isExecutableFile(file) {
-  try {
-    if (!statSync(file).isFile()) return false;
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The first executable `name` on PATH or in the extra directories, or undefined. */
 function which(/** @type {string} */ name, /** @type {string[]} */ extraDirs = []) {
@@ -30,14 +20,6 @@ function which(/** @type {string} */ name, /** @type {string[]} */ extraDirs = [
     if (isExecutableFile(candidate)) return candidate;
   }
   return undefined;
-}
-
-function findNatsServer() {
-  const fromEnv = process.env['NATS_SERVER_BIN'];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    return isExecutableFile(fromEnv) ? fromEnv : undefined;
-  }
-  return which('nats-server', ['/usr/sbin', '/usr/local/bin']);
 }
 
 /** Prints one line naming the binary and its version, and exits 0. */

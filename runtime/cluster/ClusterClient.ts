@@ -2,19 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { createInbox, type Msg, type Subscription } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock/index.js';
-import {
-  ReplyType,
-  decodeEnvelope,
-  encodeEnvelope,
-  stampSendDeadline,
-  type Envelope,
-} from '../codec/index.js';
+import { ReplyType, encodeEnvelope, stampSendDeadline, type Envelope } from '../codec/index.js';
 import { ErrorCode, RuntimeError, isRuntimeError, parseOptions } from '../errors/index.js';
 import { backoffDelays } from '../resilience/index.js';
 import { silentLogger, type Logger } from '../telemetry/index.js';
 import {
   NatsTransport,
   createSubjects,
+  noRespondersError,
+  readReply,
   type NatsTransportOptions,
   type Subjects,
 } from '../transport/index.js';
@@ -298,11 +294,7 @@ export class ClusterClient {
         },
         noResponders: () => {
           done();
-          reject(
-            new RuntimeError(ErrorCode.ActorNotFound, `No actor listens on ${envelope.to}`, {
-              details: { to: envelope.to, id: envelope.id },
-            }),
-          );
+          reject(noRespondersError(envelope));
         },
       };
       const timer = Number.isFinite(waitMs)
@@ -325,18 +317,20 @@ export class ClusterClient {
 
   #onReply(msg: Msg): void {
     const call = this.#pending.get(msg.subject);
-    // nats-server answers a publish nobody subscribes to with a 503 status on its reply subject.
-    if (msg.data.length === 0 && msg.headers?.code === 503) {
-      call?.noResponders();
-      return;
+    // Read as the transport's reply inbox reads its replies; a malformed one is dropped here
+    // (a retry may still be answered) instead of failing the call.
+    const read = readReply(msg);
+    switch (read.kind) {
+      case 'no-responders':
+        call?.noResponders();
+        return;
+      case 'invalid':
+        this.#logger.warn({ err: read.error, subject: msg.subject }, 'malformed reply dropped');
+        return;
+      case 'reply':
+        // A late reply to an earlier attempt (same id, same subject) answers the call all the same.
+        call?.resolve(read.reply);
     }
-    const decoded = decodeEnvelope(msg.data);
-    if (!decoded.ok) {
-      this.#logger.warn({ err: decoded.error, subject: msg.subject }, 'malformed reply dropped');
-      return;
-    }
-    // A late reply to an earlier attempt (same id, same subject) answers the call all the same.
-    call?.resolve(decoded.value);
   }
 
   #remember(id: string, reply: Envelope): void {

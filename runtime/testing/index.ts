@@ -1,7 +1,12 @@
-export { startNatsServer, findNatsServer } from './startNatsServer.js';
-export type { NatsServerHandle, StartNatsServerOptions } from './startNatsServer.js';
+export { startNatsServer } from './startNatsServer.js';
+export { findNatsServer } from './findNatsServer.js';
+export type { NatsServerHandle } from './startNatsServer.js';
+export type {
+  StartNatsServerOptions,
+  NatsServerAuth,
+  NatsServerUser,
+} from './StartNatsServerOptions.js';
 export { TestClock, flushMicrotasks } from '../clock/index.js';
-export type { NatsServerAuth, NatsServerUser } from './startNatsServer.js';
 export { startNatsCluster } from './startNatsCluster.js';
 export type { NatsClusterHandle, StartNatsClusterOptions } from './startNatsCluster.js';
 export { generateTestCertificates } from './generateTestCertificates.js';

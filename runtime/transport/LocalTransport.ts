@@ -3,7 +3,7 @@ import { type Clock, systemClock } from '../clock/index.js';
 import { decodeEnvelope, type Envelope, DEFAULT_MAX_MESSAGE_BYTES } from '../codec/index.js';
 import { ErrorCode, RuntimeError } from '../errors/index.js';
 import { PendingRequests } from './internal/PendingRequests.js';
-import { createSubjects, namespaceOf } from './subjects.js';
+import { createSubjects } from './subjects.js';
 import type {
   Disposable,
   EnvelopeHandler,
@@ -13,6 +13,7 @@ import type {
   Subscription,
   Transport,
 } from './Transport.js';
+import { foreignNamespaceError } from './internal/foreignNamespaceError.js';
 import { requestDeadlineError } from './internal/requestDeadlineError.js';
 
 /** Options of {@link LocalTransport}. */
@@ -70,14 +71,9 @@ export class LocalTransport implements Transport {
       return 'no-subscribers';
     }
     const envelope = decoded.value;
-    const namespace = namespaceOf(subject);
-    if (namespace !== undefined && envelope.ns !== undefined && envelope.ns !== namespace) {
-      // Bytes from outside addressed in another namespace: refused like NatsTransport does.
-      const error = new RuntimeError(
-        ErrorCode.ForeignNamespace,
-        `Envelope ${envelope.id} is addressed to namespace ${envelope.ns}, not ${namespace} (published on ${subject})`,
-        { details: { subject, id: envelope.id, ns: envelope.ns, namespace } },
-      );
+    // Bytes from outside addressed in another namespace: refused like NatsTransport does.
+    const error = foreignNamespaceError(subject, envelope);
+    if (error !== undefined) {
       for (const listener of this.#rejected) listener({ subject, error, bytes });
       return 'no-subscribers';
     }

@@ -1,26 +1,17 @@
-import { disposable } from '../events/index.js';
 import { randomBytes } from 'node:crypto';
-import {
-  type Msg,
-  type NatsConnection,
-  type NodeConnectionOptions,
-  type Subscription as NatsSubscription,
-} from '@nats-io/transport-node';
+import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import { systemClock } from '../clock/index.js';
-import {
-  EnvelopeLimits,
-  ReplyType,
-  decodeEnvelope,
-  encodeEnvelope,
-  type Envelope,
-} from '../codec/index.js';
+import { decodeEnvelope, type Envelope } from '../codec/index.js';
 import { ErrorCode, RuntimeError, parseOptions } from '../errors/index.js';
 import { silentLogger, type Logger } from '../telemetry/index.js';
 import { connectNats } from './internal/connectNats.js';
-import { natsCallError } from './internal/natsCallError.js';
+import { connectOnlyOptionsError } from './internal/connectOnlyOptionsError.js';
+import { NatsSender } from './internal/NatsSender.js';
 import { NatsStatusFeed } from './internal/NatsStatusFeed.js';
-import { drainSubscription, unsubscribe } from './internal/natsSubscriptions.js';
+import { RejectedFeed } from './internal/RejectedFeed.js';
 import { ReplyInbox } from './internal/ReplyInbox.js';
+import { requestDeadlineError } from './internal/requestDeadlineError.js';
+import { SubscriptionRegistry } from './internal/SubscriptionRegistry.js';
 import {
   NATS_CONNECT_DEFAULTS,
   NatsTransportOptionsSchema,
@@ -28,7 +19,6 @@ import {
   type NatsTransportOptions,
   type NatsTransportStatus,
 } from './NatsTransportOptions.js';
-import { encodeToken, isPublishSubject, isReplyAddress, namespaceOf } from './subjects.js';
 import type {
   Disposable,
   EnvelopeHandler,
@@ -38,7 +28,6 @@ import type {
   Subscription,
   Transport,
 } from './Transport.js';
-import { requestDeadlineError } from './internal/requestDeadlineError.js';
 
 /**
  * The {@link Transport} over core NATS (`@nats-io/transport-node`): subjects are NATS subjects,
@@ -76,12 +65,10 @@ export class NatsTransport implements Transport {
   readonly #owns: boolean;
   /** Replies to our requests: `<inboxPrefix>.<transport id>.<request id token>`. */
   readonly #inbox: ReplyInbox;
-  readonly #subs = new Set<NatsSubscription>();
-  readonly #rejected = new Set<RejectedHandler>();
+  readonly #subs: SubscriptionRegistry;
+  readonly #rejected: RejectedFeed;
+  readonly #sender: NatsSender;
   readonly #status: NatsStatusFeed;
-  /** This transport's random id: the prefix of the ids of the refusals it answers. */
-  readonly #id: string;
-  #refusals = 0;
   #state: 'open' | 'draining' | 'closed' = 'open';
   #resolveClosed!: (e: Error | undefined) => void;
 
@@ -98,20 +85,9 @@ export class NatsTransport implements Transport {
     deps: NatsTransportDeps = {},
   ) {
     const config = parseOptions(NatsTransportOptionsSchema, options, 'NatsTransport');
-    if (config.auth !== undefined || config.tls !== undefined) {
-      // The connection is open already: its credentials were chosen by whoever opened it.
-      const path = config.auth === undefined ? 'tls' : 'auth';
-      throw new RuntimeError(
-        ErrorCode.InvalidOptions,
-        `Invalid NatsTransport options: ${path} applies to NatsTransport.connect only`,
-        {
-          details: {
-            what: 'NatsTransport',
-            issues: [{ path, message: 'applies to NatsTransport.connect only' }],
-          },
-        },
-      );
-    }
+    // The connection is open already: its credentials were chosen by whoever opened it.
+    const connectOnly = connectOnlyOptionsError(config);
+    if (connectOnly !== undefined) throw connectOnly;
     const clock = deps.clock ?? systemClock;
     this.connection = nc;
     this.#maxBytes = config.maxMessageBytes;
@@ -119,15 +95,23 @@ export class NatsTransport implements Transport {
     // Random, so the reply subjects of transports across the cluster never meet; base64url is
     // token-safe.
     const id = randomBytes(9).toString('base64url');
-    this.#id = id;
     this.#logger = (deps.logger ?? silentLogger()).child({ transport: 'nats', inbox: id });
+    this.#rejected = new RejectedFeed(this.#logger);
+    this.#sender = new NatsSender(nc, { maxBytes: this.#maxBytes, logger: this.#logger, id });
+    this.#subs = new SubscriptionRegistry(nc, {
+      maxBytes: this.#maxBytes,
+      logger: this.#logger,
+      rejected: this.#rejected,
+      sender: this.#sender,
+    });
     this.#inbox = new ReplyInbox(nc, {
       prefix: `${config.inboxPrefix}.${id}.`,
       maxBytes: config.maxMessageBytes,
       clock,
       logger: this.#logger,
+      sender: this.#sender,
       onRejected: (subject, error, bytes) => {
-        this.#reportRejected(subject, error, bytes);
+        this.#rejected.report(subject, error, bytes);
       },
     });
     this.#status = new NatsStatusFeed(nc, clock, this.#logger);
@@ -184,21 +168,20 @@ export class NatsTransport implements Transport {
     // A reply to one of our own requests (an actor of this node answered): settle it here,
     // without an encode, a trip through the server and a decode.
     if (subject.startsWith(this.#inbox.prefix)) return this.#inbox.settle(subject, envelope);
-    stampNamespace(subject, envelope);
-    const encoded = encodeEnvelope(envelope, { maxBytes: this.#sendLimit() });
-    if (!encoded.ok) return this.#refuseOutgoing(subject, envelope, encoded.error);
-    return this.#send(subject, encoded.value);
+    const encoded = this.#sender.encode(subject, envelope);
+    if (!encoded.ok) return this.#sender.refuseOutgoing(subject, envelope, encoded.error);
+    return this.#sender.send(subject, encoded.value);
   }
 
   publishBytes(subject: string, bytes: Uint8Array): PublishOutcome {
     if (this.#state === 'closed') return 'no-subscribers';
-    const decoded = decodeEnvelope(bytes, { maxBytes: this.#sendLimit() });
+    const decoded = decodeEnvelope(bytes, { maxBytes: this.#sender.sendLimit() });
     if (!decoded.ok) {
-      this.#reportRejected(subject, decoded.error, bytes);
+      this.#rejected.report(subject, decoded.error, bytes);
       return 'no-subscribers';
     }
     // Valid: the same bytes go out (receivers decode and validate them again anyway).
-    return this.#send(subject, bytes);
+    return this.#sender.send(subject, bytes);
   }
 
   subscribe(subject: string, handler: EnvelopeHandler): Subscription {
@@ -208,37 +191,11 @@ export class NatsTransport implements Transport {
         `Transport is ${this.#state}; cannot subscribe to ${subject}`,
       );
     }
-    // Envelopes arriving here must be addressed in this subject's namespace.
-    const namespace = namespaceOf(subject);
-    let sub: NatsSubscription;
-    try {
-      sub = this.connection.subscribe(subject, {
-        callback: (err, msg) => {
-          if (err === null) this.#deliver(subject, msg, handler, namespace);
-          else this.#logger.warn({ err, subject }, 'NATS subscription error');
-        },
-      });
-    } catch (cause) {
-      throw natsCallError('subscribe', subject, cause);
-    }
-    this.#subs.add(sub);
-    let active = true;
-    return {
-      subject,
-      ...disposable(() => {
-        if (!active) return;
-        active = false;
-        this.#subs.delete(sub);
-        unsubscribe(sub);
-      }),
-    };
+    return this.#subs.subscribe(subject, handler);
   }
 
   onRejected(handler: RejectedHandler): Disposable {
-    this.#rejected.add(handler);
-    return disposable(() => {
-      this.#rejected.delete(handler);
-    });
+    return this.#rejected.add(handler);
   }
 
   /** Delivers every connection event (disconnect, reconnecting, reconnect, …) from now on. */
@@ -258,34 +215,7 @@ export class NatsTransport implements Transport {
     // The platform convention: reject with the signal's reason, whatever it is.
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     if (signal?.aborted === true) return Promise.reject(signal.reason);
-    // Ids the system makes are token-safe and stay as they are; any other id is encoded.
-    const token = encodeToken(envelope.id);
-    if (this.#inbox.has(token)) {
-      // Replies are matched by request id: a second request with an id in flight could never be
-      // told apart from the first.
-      return Promise.reject(
-        new RuntimeError(
-          ErrorCode.InvalidMessage,
-          `A request with id ${envelope.id} is already waiting for its reply`,
-          { details: { id: envelope.id } },
-        ),
-      );
-    }
-    const replyTo = this.#inbox.prefix + token;
-    // The request owns its envelope (built for this call by the sender): set the reply subject in
-    // place rather than copy the envelope on the hot path.
-    (envelope as { replyTo?: string }).replyTo = replyTo;
-    stampNamespace(subject, envelope);
-    const encoded = encodeEnvelope(envelope, { maxBytes: this.#sendLimit() });
-    if (!encoded.ok) return Promise.reject(encoded.error);
-    const reply = this.#inbox.register(token, envelope, options);
-    try {
-      // With a reply subject, nats-server answers "no responders" when nobody listens.
-      this.connection.publish(subject, encoded.value, { reply: replyTo });
-    } catch (cause) {
-      this.#inbox.reject(token, natsCallError('publish', subject, cause));
-    }
-    return reply;
+    return this.#inbox.request(subject, envelope, options);
   }
 
   /** Number of requests waiting for a reply. */
@@ -311,7 +241,7 @@ export class NatsTransport implements Transport {
     let error: Error | undefined;
     try {
       if (this.#owns) await this.connection.drain();
-      else await Promise.all([this.#inbox.subscription, ...this.#subs].map(drainSubscription));
+      else await this.#subs.drainAll(this.#inbox.subscription);
     } catch (err) {
       error = err instanceof Error ? err : new Error(String(err));
       this.#logger.warn({ err }, 'NATS drain failed');
@@ -347,164 +277,6 @@ export class NatsTransport implements Transport {
     return this.#state === 'closed';
   }
 
-  /** What one message may weigh on the way out: our limit or the server's, whichever is lower. */
-  #sendLimit(): number {
-    const serverMax = this.connection.info?.max_payload;
-    return serverMax === undefined ? this.#maxBytes : Math.min(this.#maxBytes, serverMax);
-  }
-
-  #send(subject: string, bytes: Uint8Array): PublishOutcome {
-    try {
-      this.connection.publish(subject, bytes);
-      return 'sent';
-    } catch (cause) {
-      const error = natsCallError('publish', subject, cause);
-      this.#logger.warn({ err: error, subject, code: error.code }, 'NATS publish failed');
-      return 'no-subscribers';
-    }
-  }
-
-  /**
-   * An envelope built here that cannot be encoded (too large, not encodable): nothing is sent and
-   * the sender learns `no-subscribers`. A reply is replaced by an error reply carrying the reason,
-   * so the asker fails at once rather than at its deadline.
-   */
-  #refuseOutgoing(subject: string, envelope: Envelope, error: RuntimeError): PublishOutcome {
-    this.#logger.warn(
-      { err: error, code: error.code, subject, msgId: envelope.id, type: envelope.type },
-      `envelope not sent: ${error.message}`,
-    );
-    if (envelope.type === ReplyType.Ok && envelope.correlationId !== undefined) {
-      const fallback = encodeEnvelope(
-        { ...envelope, type: ReplyType.Error, payload: error.toWire() },
-        { maxBytes: this.#sendLimit() },
-      );
-      if (fallback.ok) this.#send(subject, fallback.value);
-    }
-    return 'no-subscribers';
-  }
-
-  /** A message on a subscribed subject: decoded and validated, then handed over. Never throws. */
-  #deliver(
-    subject: string,
-    msg: Msg,
-    handler: EnvelopeHandler,
-    namespace: string | undefined,
-  ): void {
-    const data = msg.data;
-    const plainReply = msg.reply === undefined || msg.reply === '' ? undefined : msg.reply;
-    const decoded = decodeEnvelope(data, { maxBytes: this.#maxBytes });
-    if (!decoded.ok) {
-      // Refused, and answered when the request names a reply subject: its asker learns why at
-      // once instead of at its deadline.
-      this.#reportRejected(subject, decoded.error, data);
-      if (plainReply !== undefined)
-        this.#answerRefusal(plainReply, undefined, decoded.error, namespace);
-      return;
-    }
-    const envelope = decoded.value;
-    if (namespace !== undefined && envelope.ns !== undefined && envelope.ns !== namespace) {
-      this.#refuseForeign(subject, msg, envelope, namespace);
-      return;
-    }
-    // A plain NATS request (`nc.request`, `nats req`) carries its reply subject outside the
-    // envelope.
-    if (envelope.replyTo === undefined && plainReply !== undefined) {
-      if (plainReply.length > EnvelopeLimits.addressLength) {
-        // No reply envelope could carry it: refuse with a code rather than answer nothing.
-        const error = new RuntimeError(
-          ErrorCode.InvalidMessage,
-          `Reply subject of ${envelope.id} is ${plainReply.length} characters, over the limit of ${EnvelopeLimits.addressLength}`,
-          {
-            details: {
-              id: envelope.id,
-              field: 'replyTo',
-              length: plainReply.length,
-              limit: EnvelopeLimits.addressLength,
-            },
-          },
-        );
-        this.#reportRejected(subject, error, data);
-        this.#answerRefusal(plainReply, envelope.id, error, namespace);
-        return;
-      }
-      envelope.replyTo = plainReply;
-    }
-    try {
-      handler(envelope);
-    } catch (err) {
-      this.#logger.error({ err, subject, msgId: envelope.id }, 'envelope handler threw');
-    }
-  }
-
-  /**
-   * An envelope addressed in another namespace than the subject it arrived on: refused, reported,
-   * and an ask answered with the error at once (its asker would otherwise wait for its deadline).
-   */
-  #refuseForeign(subject: string, msg: Msg, envelope: Envelope, namespace: string): void {
-    const error = new RuntimeError(
-      ErrorCode.ForeignNamespace,
-      `Envelope ${envelope.id} is addressed to namespace ${String(envelope.ns)}, not ${namespace} (arrived on ${subject})`,
-      { details: { subject, id: envelope.id, ns: envelope.ns, namespace } },
-    );
-    this.#reportRejected(subject, error, msg.data);
-    const replyTo = envelope.replyTo ?? (msg.reply === '' ? undefined : msg.reply);
-    if (replyTo !== undefined) this.#answerRefusal(replyTo, envelope.id, error, namespace);
-  }
-
-  /**
-   * Answers a refused request with an error reply, whenever its reply subject can be published
-   * to. The reply's own id is fresh (a request id near the length limit plus a suffix would fail
-   * the schema, and the refusal would go unanswered); its `to` is the reply subject, cut to the
-   * address limit (it is informational on a reply); `correlationId` is the request id when it has
-   * one that fits. Like any reply, it goes only to a reply inbox or a subject of the namespace the
-   * request arrived in (`namespace`), never into another namespace's actors.
-   */
-  #answerRefusal(
-    replyTo: string,
-    requestId: string | undefined,
-    error: RuntimeError,
-    namespace: string | undefined,
-  ): void {
-    const usable =
-      isPublishSubject(replyTo) &&
-      (namespace === undefined || isReplyAddress(replyTo, `av.${namespace}`));
-    if (!usable) {
-      this.#logger.debug({ code: error.code }, 'refusal not answered: unusable reply subject');
-      return;
-    }
-    const correlationId =
-      requestId !== undefined && requestId.length <= EnvelopeLimits.idLength
-        ? requestId
-        : undefined;
-    const reply = encodeEnvelope(
-      {
-        v: 1,
-        id: `${this.#id}.r${++this.#refusals}`,
-        type: ReplyType.Error,
-        to: replyTo.slice(0, EnvelopeLimits.addressLength),
-        ...(correlationId === undefined ? {} : { correlationId }),
-        payload: error.toWire(),
-      },
-      { maxBytes: this.#sendLimit() },
-    );
-    if (reply.ok) this.#send(replyTo, reply.value);
-    else this.#logger.warn({ code: reply.error.code }, 'refusal not answered: reply not encodable');
-  }
-
-  #reportRejected(subject: string, error: RuntimeError, bytes: Uint8Array): void {
-    // Listeners (the actor system's dead letters) report it; without any, the log must.
-    const level = this.#rejected.size === 0 ? 'warn' : 'debug';
-    this.#logger[level]({ subject, code: error.code }, `message refused: ${error.message}`);
-    for (const listener of this.#rejected) {
-      try {
-        listener({ subject, error, bytes });
-      } catch (err) {
-        this.#logger.error({ err, subject }, 'rejected-message listener threw');
-      }
-    }
-  }
-
   #rejectPending(cause: Error | undefined): void {
     this.#inbox.rejectAll(
       () =>
@@ -520,8 +292,7 @@ export class NatsTransport implements Transport {
     this.#rejectPending(error);
     this.#status.stop();
     // On a connection that stays open, leave nothing of ours behind.
-    if (!this.#owns) for (const sub of [this.#inbox.subscription, ...this.#subs]) unsubscribe(sub);
-    this.#subs.clear();
+    this.#subs.clear(!this.#owns, this.#inbox.subscription);
     this.#resolveClosed(error);
   }
 
@@ -531,13 +302,4 @@ export class NatsTransport implements Transport {
     if (error !== undefined) this.#logger.error({ err: error }, 'NATS connection closed');
     this.#closeNow(error);
   }
-}
-
-/**
- * Writes the namespace of `subject` into an outgoing envelope (the transport owns the envelopes it
- * is given to send). Subjects outside the layout (reply inboxes) leave it as it is.
- */
-function stampNamespace(subject: string, envelope: Envelope): void {
-  const namespace = namespaceOf(subject);
-  if (namespace !== undefined) (envelope as { ns?: string }).ns = namespace;
 }

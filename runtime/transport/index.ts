@@ -18,3 +18,7 @@ export type {
 } from './NatsTransportOptions.js';
 export { createSubjects, encodeToken, decodeToken, isReplyAddress } from './subjects.js';
 export type { Subjects } from './subjects.js';
+export { replyEnvelope } from './replyEnvelope.js';
+export type { ReplyAddress } from './replyEnvelope.js';
+export { readReply, noRespondersError } from './readReply.js';
+export type { ReplyReading } from './readReply.js';

@@ -1,10 +1,13 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Clock } from '../../clock/index.js';
-import { decodeEnvelope, type Envelope } from '../../codec/index.js';
+import type { Envelope } from '../../codec/index.js';
 import { ErrorCode, RuntimeError } from '../../errors/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { RequestOptions } from '../Transport.js';
+import { noRespondersError, readReply } from '../readReply.js';
+import { encodeToken } from '../subjects.js';
 import { natsCallError } from './natsCallError.js';
+import type { NatsSender } from './NatsSender.js';
 import { PendingRequests } from './PendingRequests.js';
 
 /** @internal Settings of a {@link ReplyInbox}. */
@@ -14,13 +17,15 @@ export interface ReplyInboxSettings {
   readonly maxBytes: number;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Encodes requests (namespace stamp, send limit). */
+  readonly sender: NatsSender;
   /** Told of each reply that arrived but does not decode or validate. */
   readonly onRejected: (subject: string, error: RuntimeError, bytes: Uint8Array) => void;
 }
 
 /**
- * @internal The request side of a NATS transport: one wildcard subscription for the replies of
- * all its requests (a mux inbox, instead of nats.js's `request` per call), each request's reply
+ * @internal The request side of a NATS transport: sends each request with its reply subject, and
+ * holds one wildcard subscription for the replies of all its requests (a mux inbox, instead of nats.js's `request` per call), each request's reply
  * subject being the prefix plus a token of its id. What arrives there settles the request:
  * - nats-server's "no responders" status (503, empty body): ERR_ACTOR_NOT_FOUND at once;
  * - bytes that do not decode or validate: reported, and the request fails with why;
@@ -30,6 +35,7 @@ export interface ReplyInboxSettings {
 export class ReplyInbox {
   readonly prefix: string;
   readonly #settings: ReplyInboxSettings;
+  readonly #nc: NatsConnection;
   readonly #sub: Subscription;
   readonly #pending: PendingRequests;
 
@@ -37,6 +43,7 @@ export class ReplyInbox {
   constructor(nc: NatsConnection, settings: ReplyInboxSettings) {
     this.prefix = settings.prefix;
     this.#settings = settings;
+    this.#nc = nc;
     this.#pending = new PendingRequests(settings.clock);
     try {
       this.#sub = nc.subscribe(`${settings.prefix}*`, { callback: this.#onMessage });
@@ -55,19 +62,41 @@ export class ReplyInbox {
     return this.#pending.size;
   }
 
-  /** True when a request waits on reply-subject token `token`. */
-  has(token: string): boolean {
-    return this.#pending.has(token);
-  }
-
-  /** Registers a request under `token`; the caller sends it next, and fails it if that throws. */
-  register(token: string, envelope: Envelope, options: RequestOptions): Promise<Envelope> {
-    return this.#pending.register(token, envelope, options);
-  }
-
-  /** Fails the request under `token` (its send threw). */
-  reject(token: string, error: unknown): void {
-    this.#pending.reject(token, error);
+  /**
+   * Sends a request with this inbox as its reply subject and waits for the reply. The caller has
+   * checked the transport is open, the deadline usable and the signal not aborted.
+   *
+   * @throws nothing: rejects with ERR_INVALID_MESSAGE when a request with the same id waits, the
+   *   encoding error when the envelope cannot be sent, the publish error mapped by natsCallError.
+   */
+  request(subject: string, envelope: Envelope, options: RequestOptions): Promise<Envelope> {
+    // Ids the system makes are token-safe and stay as they are; any other id is encoded.
+    const token = encodeToken(envelope.id);
+    if (this.#pending.has(token)) {
+      // Replies are matched by request id: a second request with an id in flight could never be
+      // told apart from the first.
+      return Promise.reject(
+        new RuntimeError(
+          ErrorCode.InvalidMessage,
+          `A request with id ${envelope.id} is already waiting for its reply`,
+          { details: { id: envelope.id } },
+        ),
+      );
+    }
+    const replyTo = this.prefix + token;
+    // The request owns its envelope (built for this call by the sender): set the reply subject in
+    // place rather than copy the envelope on the hot path.
+    (envelope as { replyTo?: string }).replyTo = replyTo;
+    const encoded = this.#settings.sender.encode(subject, envelope);
+    if (!encoded.ok) return Promise.reject(encoded.error);
+    const reply = this.#pending.register(token, envelope, options);
+    try {
+      // With a reply subject, nats-server answers "no responders" when nobody listens.
+      this.#nc.publish(subject, encoded.value, { reply: replyTo });
+    } catch (cause) {
+      this.#pending.reject(token, natsCallError('publish', subject, cause));
+    }
+    return reply;
   }
 
   /** Resolves the request a reply subject belongs to, when `reply` answers it. */
@@ -115,24 +144,18 @@ export class ReplyInbox {
     const token = subject.slice(this.prefix.length);
     const request = this.#pending.envelope(token);
     if (request === undefined) return; // late: its request already ended
-    const data = msg.data;
-    // nats-server's "no responders": an empty message with status 503 on the reply subject.
-    if (data.length === 0 && msg.headers?.code === 503) {
-      this.#pending.reject(
-        token,
-        new RuntimeError(ErrorCode.ActorNotFound, `No actor listens on ${request.to}`, {
-          details: { to: request.to, type: request.type, id: request.id },
-        }),
-      );
-      return;
+    const read = readReply(msg, { maxBytes: this.#settings.maxBytes });
+    switch (read.kind) {
+      case 'no-responders':
+        this.#pending.reject(token, noRespondersError(request));
+        return;
+      case 'invalid':
+        // The reply came and is unusable: fail the request with the reason, not at its deadline.
+        this.#settings.onRejected(subject, read.error, msg.data);
+        this.#pending.reject(token, read.error);
+        return;
+      case 'reply':
+        this.#settle(subject, token, request, read.reply);
     }
-    const decoded = decodeEnvelope(data, { maxBytes: this.#settings.maxBytes });
-    if (!decoded.ok) {
-      // The reply came and is unusable: fail the request with the reason, not at its deadline.
-      this.#settings.onRejected(subject, decoded.error, data);
-      this.#pending.reject(token, decoded.error);
-      return;
-    }
-    this.#settle(subject, token, request, decoded.value);
   };
 }

@@ -1,0 +1,40 @@
+import { disposable } from '../../events/index.js';
+import type { RuntimeError } from '../../errors/index.js';
+import type { Logger } from '../../telemetry/index.js';
+import type { Disposable, RejectedHandler } from '../Transport.js';
+
+/**
+ * @internal The listeners of a transport's refused messages (bytes that do not decode or
+ * validate, envelopes addressed to another namespace). Each refusal is logged: at `warn` when
+ * nobody listens (the log is then the only report), at `debug` otherwise.
+ */
+export class RejectedFeed {
+  readonly #listeners = new Set<RejectedHandler>();
+  readonly #logger: Logger;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  /** Adds a listener; disposing it removes it. */
+  add(handler: RejectedHandler): Disposable {
+    this.#listeners.add(handler);
+    return disposable(() => {
+      this.#listeners.delete(handler);
+    });
+  }
+
+  /** Tells every listener of a refused message. Never throws: a listener that throws is logged. */
+  report(subject: string, error: RuntimeError, bytes: Uint8Array): void {
+    // Listeners (the actor system's dead letters) report it; without any, the log must.
+    const level = this.#listeners.size === 0 ? 'warn' : 'debug';
+    this.#logger[level]({ subject, code: error.code }, `message refused: ${error.message}`);
+    for (const listener of this.#listeners) {
+      try {
+        listener({ subject, error, bytes });
+      } catch (err) {
+        this.#logger.error({ err, subject }, 'rejected-message listener threw');
+      }
+    }
+  }
+}
