@@ -81,6 +81,12 @@ export interface AgentConfig<TAccepts extends Accepts, TMachine extends AnyState
   readonly random?: () => number;
   /** Where the `human` effect asks a person. */
   readonly approvals?: ApprovalBroker;
+  /**
+   * Tools that may run only after a person approved (a `human` effect decided `approve` earlier in
+   * the same task): `true` for every non-idempotent tool, or their names. Checked before deploy
+   * by `checkAgent` (`agentvisor verify`). @default false
+   */
+  readonly requiresApproval?: boolean | readonly string[];
   /** When a durable incarnation checkpoints (used by `spawnDurable` callers and supervisors). */
   readonly checkpoint?: CheckpointPolicy;
   /** Migrates checkpoints written by other versions of the machine. */
@@ -105,6 +111,12 @@ export interface AgentDefinition<
   readonly migrate: CheckpointMigration | undefined;
   /** `timeouts.stepMs`: a cluster node reports an incarnation owing work this long without a transition `stuck`. */
   readonly stepMs?: number;
+  /** `timeouts.callMs`: the longest one model or tool call may take. */
+  readonly callMs?: number;
+  /** The agent's tools, by name. */
+  readonly tools?: Readonly<Record<string, ToolDefinition>>;
+  /** The tools that need a person's approval first (`requiresApproval` resolved to names). */
+  readonly requiresApproval?: readonly string[];
   /**
    * Reports retries, fallbacks, breaker changes, withheld tools, degradations and budget
    * overruns of every incarnation (also logged by the incarnation's logger).
@@ -149,6 +161,7 @@ const AgentConfigSchema = z.strictObject({
       'expected an approval broker (createApprovalBroker)',
     )
     .optional(),
+  requiresApproval: z.union([z.boolean(), z.array(z.string().min(1).max(256))]).optional(),
   checkpoint: CheckpointPolicySchema.optional(),
   migrate: z.custom<unknown>((f) => typeof f === 'function', 'expected a function').optional(),
   machine: z.custom<unknown>(
@@ -225,6 +238,9 @@ export function defineAgent<TAccepts extends Accepts, TMachine extends AnyStateM
     checkpoint: config.checkpoint,
     migrate: config.migrate,
     stepMs: resilienceConfig.timeouts.stepMs,
+    callMs: resilienceConfig.timeouts.callMs,
+    tools,
+    requiresApproval: approvalTools(config.requiresApproval, tools, label),
     onResilienceEvent: (listener) => events.add(listener),
     resilience: resilienceOn,
     createLogic(self: ActorContext) {
@@ -238,6 +254,37 @@ export function defineAgent<TAccepts extends Accepts, TMachine extends AnyStateM
       });
     },
   };
+}
+
+/** `requiresApproval` as tool names; a name that is not a declared tool is refused. */
+function approvalTools(
+  requires: boolean | readonly string[] | undefined,
+  tools: Readonly<Record<string, ToolDefinition>>,
+  label: string,
+): readonly string[] {
+  if (requires === undefined || requires === false) return [];
+  if (requires === true) {
+    return Object.entries(tools)
+      .filter(([, tool]) => tool.idempotent !== true)
+      .map(([name]) => name);
+  }
+  const unknown = requires.filter((name) => !(name in tools));
+  if (unknown.length > 0) {
+    throw new RuntimeError(
+      ErrorCode.InvalidOptions,
+      `${label}: requiresApproval names ${unknown.join(', ')}, not declared tools`,
+      {
+        details: {
+          issues: unknown.map((name) => ({
+            path: 'requiresApproval',
+            message: `${name} is not a declared tool`,
+          })),
+          declared: Object.keys(tools),
+        },
+      },
+    );
+  }
+  return requires;
 }
 
 const RESILIENCE_KEYS = [

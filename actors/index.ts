@@ -130,3 +130,11 @@ export type {
   ApprovalGateConfig,
   GateOutcome,
 } from './guards/index.js';
+export { checkAgent } from './verify/index.js';
+export type {
+  AgentCheckReport,
+  AgentProperty,
+  CheckAgentOptions,
+  CounterexampleStep,
+  PropertyResult,
+} from './verify/index.js';
