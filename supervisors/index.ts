@@ -88,3 +88,11 @@ export type {
   PoisonReports,
   EscalatePoisonOptions,
 } from './escalation/index.js';
+export { checkTree } from './verify/index.js';
+export type {
+  CheckTreeOptions,
+  TreeCheckReport,
+  TreeProperty,
+  TreePropertyResult,
+  WorkerFigures,
+} from './verify/index.js';
