@@ -42,6 +42,7 @@ import type { ChildSpec, SupervisorSpec } from 'agentvisor/supervisors';
 import { formatClusterStatus } from './formatClusterStatus.js';
 import { SECURITY_FLAGS, SECURITY_USAGE, securityFrom } from './natsSecurity.js';
 import { agentModulePaths, pickAgent } from './treeAgents.js';
+import { VERIFY_USAGE, formatVerify, verify } from './verifyCommand.js';
 
 const NODE_USAGE = `Usage: agentvisor node --config <cluster.yaml> [--node <id>] [--server <nats-url>]
 
@@ -76,10 +77,15 @@ ${SECURITY_USAGE}`;
 const USAGE = `Usage:
   agentvisor node --config <cluster.yaml> [--node <id>] [--server <nats-url>]
   agentvisor status [--server <nats-url>] [--namespace <ns>] [--json]
+  agentvisor verify <agents module> [--policy <tree.yaml>] [--json]
   agentvisor <command> --help     options of a command
   agentvisor --version            print the version`;
 
-const COMMAND_USAGE: Readonly<Record<string, string>> = { node: NODE_USAGE, status: STATUS_USAGE };
+const COMMAND_USAGE: Readonly<Record<string, string>> = {
+  node: NODE_USAGE,
+  status: STATUS_USAGE,
+  verify: VERIFY_USAGE,
+};
 
 /** Exit codes: 0 done, 1 failed, 2 bad usage. */
 async function main(argv: string[]): Promise<number> {
@@ -96,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'node') return runNode(rest);
   if (command === 'status') return runStatus(rest);
+  if (command === 'verify') return runVerify(rest);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
   return 2;
 }
@@ -185,13 +192,52 @@ async function runStatus(args: string[]): Promise<number> {
 }
 
 /** parseArgs in strict mode; a malformed or unknown flag is a usage error of this command. */
+async function runVerify(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    args,
+    VERIFY_USAGE,
+    {
+      policy: { type: 'string' },
+      'task-ms': { type: 'string' },
+      'max-states': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
+  if (values.help === true) return printUsage(VERIFY_USAGE);
+  const [module] = positionals;
+  if (module === undefined || positionals.length > 1) {
+    throw usage('give one agents module', VERIFY_USAGE);
+  }
+  const number = (flag: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0)
+      throw usage(`${flag} takes a positive integer`, VERIFY_USAGE);
+    return n;
+  };
+  const taskMs = number('--task-ms', values['task-ms']);
+  const maxStates = number('--max-states', values['max-states']);
+  const output = await verify(await importAgents(resolve(module)), {
+    ...(values.policy === undefined ? {} : { policy: values.policy }),
+    ...(taskMs === undefined ? {} : { taskMs }),
+    ...(maxStates === undefined ? {} : { maxStates }),
+  });
+  process.stdout.write(
+    `${values.json === true ? JSON.stringify(output, null, 2) : formatVerify(output)}\n`,
+  );
+  return output.ok ? 0 : 1;
+}
+
 function parseCommandArgs<const TOptions extends NonNullable<ParseArgsConfig['options']>>(
   args: string[],
   commandUsage: string,
   options: TOptions,
+  allowPositionals = false,
 ) {
   try {
-    return parseArgs({ args, strict: true, options });
+    return parseArgs({ args, strict: true, options, allowPositionals });
   } catch (err) {
     // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed flags.
     if (err instanceof TypeError && 'code' in err) throw usage(err.message, commandUsage);
