@@ -7,7 +7,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { initialTransition, setup, transition, type AnyMachineSnapshot } from 'xstate';
+import {
+  initialTransition,
+  setup,
+  transition,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+} from 'xstate';
 import { z } from 'zod';
 
 type Actors = typeof import('agentvisor/actors');
@@ -42,7 +48,7 @@ function ringAgent(lib: Actors, n: number) {
         id: 'ring',
         initial: 's0',
         states: states as never,
-      }),
+      }) as unknown as AnyStateMachine,
   });
 }
 

@@ -7,8 +7,8 @@ import type {
   ModelRequest,
   ModelResponse,
 } from './ModelClient.js';
-import { connectionError, statusError, timeoutError } from './internal/modelErrors.js';
-import { toModelResponse, type RawAnswer, type RawToolCall } from './internal/toModelResponse.js';
+import { faultError, withFault, type ModelFault } from './internal/modelFaults.js';
+import { toModelResponse, type RawToolCall } from './internal/toModelResponse.js';
 
 /** What a script answers: text, or text and tool calls. */
 export type SimulatedAnswer =
@@ -34,20 +34,7 @@ export type SimulatedAnswer =
  *   required field missing); the agent's validation turns it into `invalid-output`;
  * - `hallucinated-tool`: a call to a tool not offered in the request (`name`, or a made-up one).
  */
-export type Fault =
-  | { readonly type: 'latency'; readonly ms: number }
-  | { readonly type: 'hang' }
-  | { readonly type: 'timeout'; readonly afterMs?: number | undefined }
-  | { readonly type: 'rate-limit'; readonly retryAfterMs?: number | undefined }
-  | {
-      readonly type: 'server-error';
-      readonly status?: number | undefined;
-      readonly retryAfterMs?: number | undefined;
-    }
-  | { readonly type: 'connection-reset' }
-  | { readonly type: 'malformed-json' }
-  | { readonly type: 'schema-violation' }
-  | { readonly type: 'hallucinated-tool'; readonly name?: string | undefined };
+export type Fault = ModelFault;
 
 /** A call as a fault rule's predicate sees it. */
 export interface SimulatedCall {
@@ -234,60 +221,29 @@ function answer(
   fault: Fault | undefined,
   delay: number,
 ): ModelResponse {
-  switch (fault?.type) {
-    case 'timeout':
-      throw timeoutError(name, 'headers', delay, undefined);
-    case 'rate-limit':
-      throw statusError(
-        name,
-        429,
-        providerBody('Rate limit reached (simulated)', 'rate_limit_error', 'rate_limit_exceeded'),
-        fault.retryAfterMs ?? 1_000,
-      );
-    case 'server-error':
-      throw statusError(
-        name,
-        fault.status ?? 503,
-        providerBody('The server had an error (simulated)', 'server_error'),
-        fault.retryAfterMs,
-      );
-    case 'connection-reset':
-      throw connectionError(
-        name,
-        Object.assign(new Error('socket hang up (simulated)'), { code: 'ECONNRESET' }),
-      );
-    case 'latency':
-    case 'hang':
-    case 'malformed-json':
-    case 'schema-violation':
-    case 'hallucinated-tool':
-    case undefined:
-      break;
-  }
+  const error = fault === undefined ? undefined : faultError(name, fault, delay);
+  if (error !== undefined) throw error;
   const scripted = script(request, call);
   const base = typeof scripted === 'string' ? { text: scripted, toolCalls: [] } : scripted;
-  let content = base.text ?? '';
-  let toolCalls: RawToolCall[] = (base.toolCalls ?? []).map((c, i) => ({
+  const content = base.text ?? '';
+  const toolCalls: RawToolCall[] = (base.toolCalls ?? []).map((c, i) => ({
     id: `call_${call}_${i}`,
     name: c.name,
     arguments: JSON.stringify(c.arguments ?? {}),
   }));
-  if (fault?.type === 'malformed-json') content = malformedJson(content);
-  if (fault?.type === 'schema-violation') content = JSON.stringify(violating(request));
-  if (fault?.type === 'hallucinated-tool') {
-    const offered = new Set(request.tools?.map((t) => t.name));
-    let made = fault.name ?? 'lookup_everything';
-    while (offered.has(made)) made = `${made}_v2`;
-    toolCalls = [{ id: `call_${call}_0`, name: made, arguments: '{}' }];
-  }
-  const raw: RawAnswer = {
-    model: name,
-    content,
-    refusal: undefined,
-    toolCalls,
-    finishReason: toolCalls.length > 0 ? 'tool_calls' : 'stop',
-    usage: { prompt: countTokens(request.messages), completion: tokens(content) },
-  };
+  const raw = withFault(
+    {
+      model: name,
+      content,
+      refusal: undefined,
+      toolCalls,
+      finishReason: toolCalls.length > 0 ? 'tool_calls' : 'stop',
+      usage: { prompt: countTokens(request.messages), completion: tokens(content) },
+    },
+    request,
+    fault,
+    call,
+  );
   // The HTTP client's own parsing: JSON output and tool arguments fail exactly as they would.
   return toModelResponse(raw, request, { name, model: name, pricing: undefined });
 }
@@ -302,54 +258,6 @@ function matches(on: FaultWhen, call: SimulatedCall): boolean {
     every = 1,
   } = on as { from?: number; to?: number; every?: number };
   return call.call >= from && call.call <= to && (call.call - from) % every === 0;
-}
-
-/** The `{ error: { message, type, code } }` body an OpenAI-compatible server sends. */
-function providerBody(message: string, type: string, code?: string): string {
-  return JSON.stringify({ error: { message, type, ...(code === undefined ? {} : { code }) } });
-}
-
-/** JSON cut off mid-string, as a model that hit its token limit writes it. */
-function malformedJson(text: string): string {
-  const inner = JSON.stringify({ answer: text === '' ? 'partial' : text });
-  return inner.slice(0, Math.max(2, inner.length - 3));
-}
-
-/** JSON that breaks the requested schema: each property of the wrong type, one required dropped. */
-function violating(request: ModelRequest): unknown {
-  const format = request.responseFormat;
-  const schema = format?.type === 'json_schema' ? format.schema : undefined;
-  const properties = schema?.['properties'];
-  if (schema?.['type'] !== 'object' || typeof properties !== 'object' || properties === null) {
-    // No object schema to break field by field: an array is not the object asked for.
-    return ['not', 'the', 'requested', 'shape'];
-  }
-  const wrong: Record<string, unknown> = {};
-  for (const [key, sub] of Object.entries(properties as Record<string, { type?: unknown }>)) {
-    wrong[key] = wrongValueFor(sub.type);
-  }
-  const required = schema['required'];
-  const first = Array.isArray(required) ? (required[0] as unknown) : undefined;
-  if (typeof first === 'string') Reflect.deleteProperty(wrong, first);
-  return wrong;
-}
-
-function wrongValueFor(type: unknown): unknown {
-  switch (type) {
-    case 'string':
-      return 42;
-    case 'number':
-    case 'integer':
-      return 'NaN';
-    case 'boolean':
-      return 'yes';
-    case 'array':
-      return { not: 'an array' };
-    case 'object':
-      return ['not', 'an', 'object'];
-    default:
-      return null;
-  }
 }
 
 function defaultScript(request: ModelRequest): string {
