@@ -138,3 +138,12 @@ export type {
   CounterexampleStep,
   PropertyResult,
 } from './verify/index.js';
+export { createChaos } from './chaos/index.js';
+export type {
+  Chaos,
+  ChaosOptions,
+  ChaosRule,
+  InjectedFault,
+  ToolFault,
+  WeightedFault,
+} from './chaos/index.js';

@@ -1,0 +1,9 @@
+export { createChaos } from './createChaos.js';
+export type {
+  Chaos,
+  ChaosOptions,
+  ChaosRule,
+  InjectedFault,
+  ToolFault,
+  WeightedFault,
+} from './createChaos.js';
