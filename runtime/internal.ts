@@ -7,6 +7,7 @@
 export * from './index.js';
 
 export { disposable, Listeners } from './events/index.js';
+export { nextMacrotask } from './clock/index.js';
 export {
   wireChain,
   failureSignature,
@@ -29,6 +30,7 @@ export {
   validateEnvelope,
 } from './codec/index.js';
 export type { CodecResult, CodecOptions } from './codec/index.js';
+export { openBucket, kvKey, casWrite, claimEpoch, nextEpoch, listKeys } from './nats/index.js';
 export {
   createSubjects,
   encodeToken,
