@@ -11,6 +11,7 @@ export { nextMacrotask } from './clock/index.js';
 export {
   wireChain,
   failureSignature,
+  messageOf,
   parseOptions,
   formatPath,
   describeYamlError,
