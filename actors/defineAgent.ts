@@ -14,17 +14,19 @@ import {
   type MessageEvent,
 } from 'agentvisor/internal';
 import {
-  AgentResilience,
-  AgentResilienceOptionsSchema,
   createEffects,
   type AgentEffects,
-  type AgentResilienceOptions,
   type ApprovalBroker,
-  ResilienceEvents,
-  ToolResilienceSchema,
-  type ResilienceEvent,
   type ToolDefinition,
 } from './effects/index.js';
+import {
+  AgentResilience,
+  AgentResilienceOptionsSchema,
+  ResilienceEvents,
+  ToolResilienceSchema,
+  type AgentResilienceOptions,
+  type ResilienceEvent,
+} from './resilience/index.js';
 import { InputScreen, createInputScreen, type InputScreenOptions } from './guards/index.js';
 import { isZodSchema } from './internal/isZodSchema.js';
 

@@ -21,7 +21,7 @@ export {
   DegradeOptionsSchema,
   ToolResilienceSchema,
   DEGRADE_TRIGGERS,
-} from './effects/index.js';
+} from './resilience/index.js';
 export type {
   ModelOutput,
   ModelCallPlan,
@@ -33,7 +33,7 @@ export type {
   DegradeOptions,
   DegradeTrigger,
   ResilienceEvent,
-} from './effects/index.js';
+} from './resilience/index.js';
 export type {
   AgentEffects,
   AskInput,

@@ -6,6 +6,7 @@ import {
   describeYamlError,
   isRuntimeError,
   isSecretKey,
+  messageOf,
   parseOptions,
 } from 'agentvisor/internal';
 import { ClusterNodeOptionsSchema, type ClusterNodeConfig } from './ClusterNodeOptions.js';
@@ -122,8 +123,4 @@ function fileError(path: string, message: string, cause?: unknown): RuntimeError
     ...(cause === undefined ? {} : { cause }),
     details: { file: path, issues: [{ path: '', message }] },
   });
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

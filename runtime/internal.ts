@@ -7,9 +7,11 @@
 export * from './index.js';
 
 export { disposable, Listeners } from './events/index.js';
+export { nextMacrotask } from './clock/index.js';
 export {
   wireChain,
   failureSignature,
+  messageOf,
   parseOptions,
   formatPath,
   describeYamlError,
@@ -29,6 +31,7 @@ export {
   validateEnvelope,
 } from './codec/index.js';
 export type { CodecResult, CodecOptions } from './codec/index.js';
+export { openBucket, kvKey, casWrite, claimEpoch, nextEpoch, listKeys } from './nats/index.js';
 export {
   createSubjects,
   encodeToken,

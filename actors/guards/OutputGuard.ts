@@ -4,6 +4,7 @@ import {
   ErrorCode,
   formatPath,
   isRuntimeError,
+  messageOf,
   parseOptions,
   RuntimeError,
 } from 'agentvisor/internal';
@@ -238,7 +239,7 @@ export class OutputGuard<TValue> {
         if (!isRepairable(error)) throw error;
         // The client could not even parse the answer: there is no text to quote back.
         lastError = error;
-        const issues = [{ path: '', message: errorMessage(error) }];
+        const issues = [{ path: '', message: messageOf(error) }];
         const record = recordOf(attempt, issues, undefined, undefined, maxAnswerChars);
         history.push(record);
         report(onAttempt, { ...record, repaired: false, final });
@@ -315,10 +316,6 @@ function isRepairable(error: unknown): boolean {
   return (
     isRuntimeError(error, ErrorCode.ModelOutput) && classifyFailure(error) === 'invalid-output'
   );
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The answer as the model wrote it: its text, or its parsed output put back into JSON. */

@@ -3,6 +3,7 @@ export { RuntimeError, isRuntimeError, toWireError } from './RuntimeError.js';
 export { causeChain } from './causeChain.js';
 export { errorChain, wireChain } from './errorChain.js';
 export { failureSignature } from './failureSignature.js';
+export { messageOf } from './messageOf.js';
 export type { WireError, RuntimeErrorOptions } from './RuntimeError.js';
 export { parseOptions, formatPath } from './parseOptions.js';
 export type { OptionIssue } from './parseOptions.js';

@@ -8,102 +8,32 @@
  * never checkpointed.
  */
 import { describe, expect, it } from 'vitest';
-import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import {
   MemoryCheckpointStore,
   MemoryJournal,
   createActorSystem,
-  replyAddress,
-  respondTo,
   type AppendOptions,
   type Checkpoint,
   type JournalEvent,
-  type ReplyAddress,
 } from 'agentvisor';
-import { defineAgent, type AgentEvents, type ToolDefinition } from 'agentvisor/actors';
+import type { ToolDefinition } from 'agentvisor/actors';
 import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { Gate } from '../fixtures/Gate.js';
+import { postingWorker } from '../fixtures/postingWorker.js';
 
 /** A journal whose appends wait at a gate while it is closed (a slow server round trip). */
 class GatedJournal extends MemoryJournal {
-  #gate: Promise<void> | undefined;
-  #open: (() => void) | undefined;
-  waiting = 0;
-
-  close_(): void {
-    this.#gate = new Promise((resolve) => (this.#open = resolve));
-  }
-
-  open_(): void {
-    this.#open?.();
-    this.#gate = undefined;
-  }
+  readonly gate = new Gate();
 
   override async append(
     actor: string,
     events: readonly JournalEvent[],
     options?: AppendOptions,
   ): Promise<number[]> {
-    const gate = this.#gate;
-    if (gate !== undefined) {
-      this.waiting++;
-      await gate;
-      this.waiting--;
-    }
+    await this.gate.pass();
     return super.append(actor, events, options);
   }
-}
-
-const accepts = { 'task.run': z.strictObject({ n: z.number() }) } as const;
-
-function worker(post: ToolDefinition) {
-  return defineAgent({
-    name: 'worker',
-    version: 1,
-    accepts,
-    tools: { post },
-    machine: ({ effects }) =>
-      setup({
-        types: {
-          context: {} as { asker: ReplyAddress | undefined; n: number; done: number[] },
-          events: {} as AgentEvents<typeof accepts>,
-        },
-        actors: effects,
-      }).createMachine({
-        id: 'worker',
-        context: { asker: undefined, n: 0, done: [] },
-        initial: 'idle',
-        states: {
-          idle: {
-            on: {
-              'task.run': {
-                target: 'posting',
-                actions: assign({
-                  asker: ({ event }) => replyAddress(event),
-                  n: ({ event }) => event.payload.n,
-                }),
-              },
-            },
-          },
-          posting: {
-            invoke: {
-              src: 'tool',
-              input: ({ context }) => ({ tool: 'post', input: { n: context.n } }),
-              onDone: {
-                target: 'idle',
-                actions: [
-                  assign({ done: ({ context }) => [...context.done, context.n] }),
-                  respondTo(({ context, event }) => ({
-                    to: context.asker!,
-                    payload: event.output,
-                  })),
-                ],
-              },
-            },
-          },
-        },
-      }),
-  });
 }
 
 describe('one durable actor appending from two places at once', () => {
@@ -118,20 +48,20 @@ describe('one durable actor appending from two places at once', () => {
     };
     const system = createActorSystem({}, { clock: new TestClock() });
     const persistence = { store, journal, machineId: 'worker', machineVersion: 1 };
-    await system.spawnDurable('w', worker(post), { persistence });
+    await system.spawnDurable('w', postingWorker(post), { persistence });
     const first = system.ask('w', 'task.run', { n: 1 });
     await flushMicrotasks(100);
     expect(releases).toHaveLength(1);
 
     // The tool returns while the journal is slow: its outcome append waits; a second message
     // arrives meanwhile and its append waits too.
-    journal.close_();
+    journal.gate.close();
     releases[0]!('posted 1');
     await flushMicrotasks(100);
     system.tell('w', 'task.run', { n: 2 });
     await flushMicrotasks(100);
-    expect(journal.waiting).toBeGreaterThanOrEqual(1);
-    journal.open_();
+    expect(journal.gate.waiting).toBeGreaterThanOrEqual(1);
+    journal.gate.open();
     await flushMicrotasks(200);
 
     expect(system.describe('w')?.status).toBe('running');
@@ -149,29 +79,13 @@ describe('one durable actor appending from two places at once', () => {
 
 /** A checkpoint store whose writes wait at a gate while it is closed (a slow KV put). */
 class GatedStore extends MemoryCheckpointStore {
-  #gate: Promise<void> | undefined;
-  #open: (() => void) | undefined;
-  waiting = 0;
-
-  close_(): void {
-    this.#gate = new Promise((resolve) => (this.#open = resolve));
-  }
-
-  open_(): void {
-    this.#open?.();
-    this.#gate = undefined;
-  }
+  readonly gate = new Gate();
 
   override async put(
     checkpoint: Checkpoint,
     options?: { expectedRevision?: number },
   ): Promise<{ revision: number }> {
-    const gate = this.#gate;
-    if (gate !== undefined) {
-      this.waiting++;
-      await gate;
-      this.waiting--;
-    }
+    await this.gate.pass();
     return super.put(checkpoint, options);
   }
 }
@@ -188,11 +102,11 @@ describe('a failed state is never a checkpoint', () => {
     };
     const persistence = { store, journal, machineId: 'worker', machineVersion: 1 };
     const system = createActorSystem({}, { clock: new TestClock() });
-    await system.spawnDurable('w', worker(post), { persistence });
-    store.close_();
+    await system.spawnDurable('w', postingWorker(post), { persistence });
+    store.gate.close();
     system.tell('w', 'task.run', { n: 1 });
     await flushMicrotasks(100);
-    expect(store.waiting).toBe(1);
+    expect(store.gate.waiting).toBe(1);
     // A message processed meanwhile (refused: the worker is busy) asks for one more write; then
     // the tool fails while the first is still being written, and the machine has no onError.
     system.tell('w', 'task.run', { n: 2 });
@@ -200,7 +114,7 @@ describe('a failed state is never a checkpoint', () => {
     rejects[0]!(new Error('tool broke'));
     await flushMicrotasks(100);
     expect(system.describe('w')?.status).toBe('failed');
-    store.open_();
+    store.gate.open();
     await flushMicrotasks(200);
     for (const info of await store.list('w')) {
       const stored = await store.get('w', info.revision);
@@ -223,7 +137,7 @@ describe('a failed state is never a checkpoint', () => {
     };
     const persistence = { store, journal, machineId: 'worker', machineVersion: 1 };
     const system = createActorSystem({}, { clock: new TestClock() });
-    await system.spawnDurable('w', worker(post), { persistence });
+    await system.spawnDurable('w', postingWorker(post), { persistence });
     system.tell('w', 'task.run', { n: 1 });
     await flushMicrotasks(200);
     expect(system.describe('w')?.status).toBe('failed');
@@ -233,7 +147,7 @@ describe('a failed state is never a checkpoint', () => {
     );
 
     fail = false;
-    await system.spawnDurable('w', worker(post), { persistence });
+    await system.spawnDurable('w', postingWorker(post), { persistence });
     await flushMicrotasks(200);
     expect(system.describe('w')?.status).toBe('running');
     const next = system.ask('w', 'task.run', { n: 2 });
@@ -255,7 +169,7 @@ describe('fenced mid-effect, then restored in place', () => {
     };
     const persistence = { store, journal, machineId: 'worker', machineVersion: 1 };
     const system = createActorSystem({}, { clock: new TestClock() });
-    await system.spawnDurable('w', worker(post), { persistence });
+    await system.spawnDurable('w', postingWorker(post), { persistence });
     const first = system.ask('w', 'task.run', { n: 1 });
     first.catch(() => undefined);
     await flushMicrotasks(100);
@@ -268,7 +182,7 @@ describe('fenced mid-effect, then restored in place', () => {
     expect(system.describe('w')?.status).toBe('failed');
 
     // Its node restores it in place (the placement is still its own).
-    await system.spawnDurable('w', worker(post), { persistence });
+    await system.spawnDurable('w', postingWorker(post), { persistence });
     await flushMicrotasks(200);
     expect(system.describe('w')?.status).toBe('running');
     expect(releases).toHaveLength(2);

@@ -1,7 +1,13 @@
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { z } from 'zod';
-import { isRuntimeError, RuntimeError, type ErrorCode } from 'agentvisor';
+import {
+  classifyFailure as runtimeClassifyFailure,
+  FAILURE_CLASSES as RUNTIME_CLASSES,
+  isRuntimeError,
+  RuntimeError,
+  type ErrorCode,
+} from 'agentvisor';
 import {
   classifyFailure,
   decideDirective,
@@ -15,6 +21,7 @@ import {
   type FailureClass,
 } from '../../supervisors/failureClasses.js';
 import { DecisionTableSchema } from '../../supervisors/policy/schema.js';
+import { failureChains } from '../runtime/errors/failureChains.js';
 
 /** An Error with extra fields, as HTTP clients and Node throw them. */
 function errorWith(fields: Record<string, unknown>, options?: ErrorOptions): Error {
@@ -224,6 +231,24 @@ describe('classifyFailure', () => {
   it.prop([fc.anything()])('returns a failure class for any thrown value', (value) => {
     expect(FAILURE_CLASSES).toContain(classifyFailure(value));
   });
+});
+
+// Moved from test/runtime/errors/failureClass.test.ts: the runtime test may not import supervisors/.
+describe('classifyFailure, the runtime classifier', () => {
+  it('has the failure classes of the supervisors', () => {
+    expect([...RUNTIME_CLASSES]).toEqual([...FAILURE_CLASSES]);
+  });
+
+  it('is the one classifier: the supervisors export the same function', () => {
+    expect(classifyFailure).toBe(runtimeClassifyFailure);
+  });
+
+  it.prop([failureChains])(
+    'classifies as the supervisors do, outside the resilience codes',
+    (error) => {
+      expect(runtimeClassifyFailure(error)).toBe(classifyFailure(error));
+    },
+  );
 });
 
 describe('withFailureClass', () => {

@@ -11,7 +11,7 @@ import {
   type TlsOptions,
 } from '@nats-io/transport-node';
 import type { Clock } from '../../clock/index.js';
-import { causeChain, ErrorCode, RuntimeError } from '../../errors/index.js';
+import { causeChain, ErrorCode, messageOf, RuntimeError } from '../../errors/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { NatsAuth, NatsTls } from '../NatsTransportOptions.js';
 import {
@@ -248,10 +248,6 @@ function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) out = out.split(secret).join('[redacted]');
   return out;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function sleep(clock: Clock, ms: number): Promise<void> {

@@ -3,7 +3,7 @@ import { isRuntimeError, type RuntimeError } from 'agentvisor';
 import { createOpenAIClient, type ModelRequest } from 'agentvisor/actors';
 import { classifyFailure } from 'agentvisor/supervisors';
 import { TestClock } from 'agentvisor/testing';
-import { nextMacrotask } from '../../../runtime/clock/index.js';
+import { nextMacrotask } from 'agentvisor/internal';
 import { completionBody, fakeFetch, jsonResponse, manualStream } from './fakeFetch.js';
 
 const hello: ModelRequest = { messages: [{ role: 'user', content: 'Hello' }] };

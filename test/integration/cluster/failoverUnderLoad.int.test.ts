@@ -21,11 +21,11 @@ import {
   isRuntimeError,
   systemClock,
 } from 'agentvisor';
-import { readClusterStatus, type ClusterStatus } from 'agentvisor/node';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { makeTempDir } from '../../runtime/persistence/tempDir.js';
 import { askWithRetry } from './fixtures/askWithRetry.js';
 import { startNodeProcess, type NodeProcess } from './fixtures/nodeProcess.js';
+import { readStatus, runningUnits } from './fixtures/readStatus.js';
 import { sleep, waitFor } from './fixtures/waitFor.js';
 
 const agentsModule = fileURLToPath(new URL('./fixtures/agents.ts', import.meta.url));
@@ -87,24 +87,6 @@ async function stopBurners(): Promise<void> {
   await Promise.all(exits);
 }
 
-async function status(namespace: string): Promise<ClusterStatus> {
-  const read = readClusterStatus(client.connection, { namespace, timeoutMs: 2_000 });
-  const late = sleep(5_000).then(() => {
-    throw new Error('status read took over 5 s');
-  });
-  return Promise.race([read, late]);
-}
-
-function running(s: ClusterStatus): Map<string, string> {
-  return new Map(
-    s.nodes.flatMap((n) =>
-      (n.status?.units ?? [])
-        .filter((u) => u.status === 'running')
-        .map((u) => [u.name, n.record.node] as const),
-    ),
-  );
-}
-
 /**
  * Runs task `n` on `unit` until it is done. Timeouts and a unit in failover are retried with the
  * same message id (a processed retry is answered ERR_DUPLICATE_MESSAGE: done); a refusal because
@@ -145,8 +127,8 @@ async function runOnce(run: number): Promise<void> {
   const before = await waitFor(
     'three nodes running every unit',
     async () => {
-      const s = await status(ns);
-      return s.nodes.length === 3 && running(s).size === UNITS.length && running(s);
+      const s = await readStatus(client.connection, ns);
+      return s.nodes.length === 3 && runningUnits(s).size === UNITS.length && runningUnits(s);
     },
     60_000,
   );
@@ -176,10 +158,10 @@ async function runOnce(run: number): Promise<void> {
   await stopBurners();
 
   const after = await waitFor('every unit running on the survivors', async () => {
-    const s = await status(ns);
-    return running(s).size === UNITS.length && s;
+    const s = await readStatus(client.connection, ns);
+    return runningUnits(s).size === UNITS.length && s;
   });
-  for (const unit of moved) expect(running(after).get(unit)).not.toBe(victim.id);
+  for (const unit of moved) expect(runningUnits(after).get(unit)).not.toBe(victim.id);
   const survivors = nodes.filter((p) => p !== victim);
   for (const p of survivors) expect(p.output()).not.toContain(STUCK_LOG);
   expect(after.nodes.flatMap((n) => n.status?.units ?? []).map((u) => u.status)).not.toContain(

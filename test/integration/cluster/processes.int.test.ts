@@ -9,11 +9,12 @@ import {
   NatsTransport,
   systemClock,
 } from 'agentvisor';
-import { readClusterStatus, type ClusterStatus } from 'agentvisor/node';
+import type { ClusterStatus } from 'agentvisor/node';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { makeTempDir } from '../../runtime/persistence/tempDir.js';
 import { askWithRetry } from './fixtures/askWithRetry.js';
 import { runCli, startNodeProcess, type NodeProcess } from './fixtures/nodeProcess.js';
+import { readStatus, runningUnits } from './fixtures/readStatus.js';
 import { sleep, waitFor } from './fixtures/waitFor.js';
 
 const agentsModule = fileURLToPath(new URL('./fixtures/agents.ts', import.meta.url));
@@ -66,8 +67,8 @@ async function startCluster(namespace: string): Promise<NodeProcess[]> {
     await waitFor(
       'three nodes running every unit',
       async () => {
-        const s = await status(namespace);
-        return s.nodes.length === 3 && running(s).size === UNITS.length && s;
+        const s = await readStatus(client.connection, namespace);
+        return s.nodes.length === 3 && runningUnits(s).size === UNITS.length && s;
       },
       60_000,
     );
@@ -77,27 +78,6 @@ async function startCluster(namespace: string): Promise<NodeProcess[]> {
     throw err;
   }
   return started;
-}
-
-async function status(namespace: string): Promise<ClusterStatus> {
-  // Generous: under a full parallel test run a busy node process may answer late. A read that
-  // does not finish in 5 s is given up and retried (waitFor polls again).
-  const read = readClusterStatus(client.connection, { namespace, timeoutMs: 2_000 });
-  const late = sleep(5_000).then(() => {
-    throw new Error('status read took over 5 s');
-  });
-  return Promise.race([read, late]);
-}
-
-/** unit → node, from what the answering nodes report running. */
-function running(s: ClusterStatus): Map<string, string> {
-  return new Map(
-    s.nodes.flatMap((n) =>
-      (n.status?.units ?? [])
-        .filter((u) => u.status === 'running')
-        .map((u) => [u.name, n.record.node] as const),
-    ),
-  );
 }
 
 function ask(namespace: string, unit: string, type: string, payload: unknown, id: string) {
@@ -118,7 +98,7 @@ describe('cluster of node processes', () => {
   it('a node killed with SIGKILL mid-work: every actor resumes elsewhere, nothing lost or applied twice', async () => {
     const ns = 'kill';
     const nodes = await startCluster(ns);
-    const before = running(await status(ns));
+    const before = runningUnits(await readStatus(client.connection, ns));
     for (let r = 0; r < 5; r++) await sendRound(ns, r);
     const victim = nodes.find((p) => [...before.values()].includes(p.id))!;
     const moved = [...before].filter(([, n]) => n === victim.id).map(([u]) => u);
@@ -132,11 +112,11 @@ describe('cluster of node processes', () => {
     await inFlight;
 
     const after = await waitFor('moved units running on survivors', async () => {
-      const s = await status(ns);
-      return running(s).size === UNITS.length && s;
+      const s = await readStatus(client.connection, ns);
+      return runningUnits(s).size === UNITS.length && s;
     });
     for (const unit of moved) {
-      expect(running(after).get(unit)).not.toBe(victim.id);
+      expect(runningUnits(after).get(unit)).not.toBe(victim.id);
       expect(after.placements.find((p) => p.unit === unit)?.record?.epoch).toBeGreaterThanOrEqual(
         2,
       );
@@ -151,16 +131,16 @@ describe('cluster of node processes', () => {
   it('a zombie (SIGSTOP until its actors moved, then SIGCONT) writes nothing and stops its copies', async () => {
     const ns = 'zombie';
     const nodes = await startCluster(ns);
-    const before = running(await status(ns));
+    const before = runningUnits(await readStatus(client.connection, ns));
     for (let r = 0; r < 3; r++) await sendRound(ns, r);
     const zombie = nodes.find((p) => [...before.values()].includes(p.id))!;
     const moved = [...before].filter(([, n]) => n === zombie.id).map(([u]) => u);
 
     zombie.signal('SIGSTOP');
     await waitFor('its units taken over', async () => {
-      const s = await status(ns);
+      const s = await readStatus(client.connection, ns);
       return moved.every((u) => {
-        const owner = running(s).get(u);
+        const owner = runningUnits(s).get(u);
         return owner !== undefined && owner !== zombie.id;
       });
     });
@@ -188,14 +168,15 @@ describe('cluster of node processes', () => {
 
     zombie.signal('SIGCONT');
     await waitFor('the zombie runs none of the moved units', async () => {
-      const s = await status(ns);
+      const s = await readStatus(client.connection, ns);
       const self = s.nodes.find((n) => n.record.node === zombie.id)?.status;
       return self !== undefined && moved.every((u) => !self.units.some((x) => x.name === u));
     });
     // Not a sleep: two more heartbeats written by the zombie after it dropped the units prove
     // that its event loop has run on (any write it still had queued would have landed by then).
     const beat = async () =>
-      (await status(ns)).nodes.find((n) => n.record.node === zombie.id)?.record.at;
+      (await readStatus(client.connection, ns)).nodes.find((n) => n.record.node === zombie.id)
+        ?.record.at;
     let seen = await beat();
     for (let b = 0; b < 2; b++) {
       const after = seen;
@@ -225,10 +206,10 @@ describe('cluster of node processes', () => {
     leaving.signal('SIGTERM');
     expect(await leaving.exited).toBe(0);
     const s = await waitFor('two nodes run every unit', async () => {
-      const st = await status(ns);
-      return running(st).size === UNITS.length && st.nodes.length === 2 && st;
+      const st = await readStatus(client.connection, ns);
+      return runningUnits(st).size === UNITS.length && st.nodes.length === 2 && st;
     });
-    expect([...running(s).values()]).not.toContain(leaving.id);
+    expect([...runningUnits(s).values()]).not.toContain(leaving.id);
     for (const unit of UNITS) {
       const state = (await ask(ns, unit, 'get', undefined, `${unit}-get`)) as { ids: string[] };
       expect(state.ids).toEqual(['r0', 'r1']);
@@ -276,13 +257,13 @@ describe('cluster of node processes with durable mailboxes', () => {
     await waitFor(
       'every shard placed',
       async () => {
-        const s = await status(ns);
-        return s.nodes.length === 3 && running(s).size === SHARDS && s;
+        const s = await readStatus(client.connection, ns);
+        return s.nodes.length === 3 && runningUnits(s).size === SHARDS && s;
       },
       40_000,
     );
     const sender = await DurableMailbox.open(client.connection, { namespace: ns, shards: SHARDS });
-    const before = running(await status(ns));
+    const before = runningUnits(await readStatus(client.connection, ns));
     const victim = started.find((p) => [...before.values()].includes(p.id))!;
     const ids = new Map<string, string[]>(ACTORS.map((a) => [a, []]));
     const sendRoundReliably = async (round: number) => {

@@ -3,8 +3,15 @@ import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock, startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
-import { createKvShardLeases, type OwnershipChange } from '../../../runtime/mailbox/index.js';
-import { casWrite, claimEpoch, kvKey, nextEpoch, openBucket } from '../../../runtime/nats/index.js';
+import {
+  casWrite,
+  claimEpoch,
+  createKvShardLeases,
+  kvKey,
+  nextEpoch,
+  openBucket,
+  type OwnershipChange,
+} from 'agentvisor/internal';
 
 let server: NatsServerHandle;
 let nc: NatsConnection;

@@ -3,7 +3,7 @@ import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
-import { listKeys } from '../../../runtime/nats/index.js';
+import { listKeys } from 'agentvisor/internal';
 
 let server: NatsServerHandle;
 let writer: NatsConnection;

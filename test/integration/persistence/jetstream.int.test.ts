@@ -3,12 +3,7 @@ import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
-import type { Journal } from '../../../runtime/persistence/index.js';
-import {
-  JetStreamCheckpointStore,
-  JetStreamJournal,
-  readTrace,
-} from '../../../runtime/persistence/index.js';
+import { JetStreamCheckpointStore, JetStreamJournal, readTrace, type Journal } from 'agentvisor';
 import { describeCheckpointStoreConformance } from '../../runtime/persistence/conformance/checkpointStore.js';
 import {
   checkpointFixture,

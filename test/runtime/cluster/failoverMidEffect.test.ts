@@ -5,71 +5,16 @@
  * takes the next one: it never sits mid-task answering ERR_UNHANDLED.
  */
 import { describe, expect, it } from 'vitest';
-import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import {
   MemoryCheckpointStore,
   MemoryJournal,
   createActorSystem,
   isRuntimeError,
-  replyAddress,
-  respondTo,
-  type ReplyAddress,
 } from 'agentvisor';
-import { defineAgent, type AgentEvents, type ToolDefinition } from 'agentvisor/actors';
+import type { ToolDefinition } from 'agentvisor/actors';
 import { TestClock, flushMicrotasks } from 'agentvisor/testing';
-
-const accepts = { 'task.run': z.strictObject({ n: z.number() }) } as const;
-
-function worker(post: ToolDefinition) {
-  return defineAgent({
-    name: 'worker',
-    version: 1,
-    accepts,
-    tools: { post },
-    machine: ({ effects }) =>
-      setup({
-        types: {
-          context: {} as { asker: ReplyAddress | undefined; n: number; done: number[] },
-          events: {} as AgentEvents<typeof accepts>,
-        },
-        actors: effects,
-      }).createMachine({
-        id: 'worker',
-        context: { asker: undefined, n: 0, done: [] },
-        initial: 'idle',
-        states: {
-          idle: {
-            on: {
-              'task.run': {
-                target: 'posting',
-                actions: assign({
-                  asker: ({ event }) => replyAddress(event),
-                  n: ({ event }) => event.payload.n,
-                }),
-              },
-            },
-          },
-          posting: {
-            invoke: {
-              src: 'tool',
-              input: ({ context }) => ({ tool: 'post', input: { n: context.n } }),
-              onDone: {
-                target: 'idle',
-                actions: [
-                  assign({ done: ({ context }) => [...context.done, context.n] }),
-                  respondTo(({ context, event }) => ({
-                    to: context.asker!,
-                    payload: event.output,
-                  })),
-                ],
-              },
-            },
-          },
-        },
-      }),
-  });
-}
+import { postingWorker } from '../../fixtures/postingWorker.js';
 
 describe('failover mid-effect', () => {
   it('the new owner re-runs the effect, ignores the stale owner’s late outcome, and finishes', async () => {
@@ -87,7 +32,7 @@ describe('failover mid-effect', () => {
     };
     const clockA = new TestClock();
     const a = createActorSystem({}, { clock: clockA });
-    await a.spawnDurable('w', worker(post), { persistence });
+    await a.spawnDurable('w', postingWorker(post), { persistence });
     a.tell('w', 'task.run', { n: 1 });
     await flushMicrotasks(100);
     expect(runs).toHaveLength(1);
@@ -95,7 +40,7 @@ describe('failover mid-effect', () => {
     // The new owner restores while A's post is in flight.
     const clockB = new TestClock();
     const b = createActorSystem({}, { clock: clockB });
-    await b.spawnDurable('w', worker(post), { persistence });
+    await b.spawnDurable('w', postingWorker(post), { persistence });
     await flushMicrotasks(100);
     expect(runs).toHaveLength(2);
     // A's post returns late: its outcome must be fenced (A fails, answers nothing).
@@ -107,7 +52,7 @@ describe('failover mid-effect', () => {
     // placement is still its own (ClusterNode, on ERR_PERSISTENCE_CONFLICT).
     const bFailed = b.describe('w')?.status === 'failed';
     if (bFailed) {
-      await b.spawnDurable('w', worker(post), { persistence });
+      await b.spawnDurable('w', postingWorker(post), { persistence });
       await flushMicrotasks(100);
       for (const run of runs.slice(2)) run.release('re-run');
       await flushMicrotasks(100);
