@@ -22,7 +22,7 @@ import {
   type ReplyAddress,
 } from 'agentvisor';
 import { defineAgent, type AgentEvents, type ToolDefinition } from 'agentvisor/actors';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock, waitFor } from 'agentvisor/testing';
 
 /** A journal whose appends wait at a gate while it is closed (a slow server round trip). */
 class GatedJournal extends MemoryJournal {
@@ -120,26 +120,30 @@ describe('one durable actor appending from two places at once', () => {
     const persistence = { store, journal, machineId: 'worker', machineVersion: 1 };
     await system.spawnDurable('w', worker(post), { persistence });
     const first = system.ask('w', 'task.run', { n: 1 });
-    await flushMicrotasks(100);
+    await system.settled();
     expect(releases).toHaveLength(1);
 
     // The tool returns while the journal is slow: its outcome append waits; a second message
     // arrives meanwhile and its append waits too.
     journal.close_();
     releases[0]!('posted 1');
-    await flushMicrotasks(100);
+    // The journal is held shut, so the system waits on it: the test watches the gate instead.
+    await waitFor('the outcome append at the gate', () => journal.waiting >= 1);
     system.tell('w', 'task.run', { n: 2 });
-    await flushMicrotasks(100);
+    await waitFor(
+      'the message taken for journaling',
+      () => system.describe('w')?.mailboxSize === 0,
+    );
     expect(journal.waiting).toBeGreaterThanOrEqual(1);
     journal.open_();
-    await flushMicrotasks(200);
+    await system.settled();
 
     expect(system.describe('w')?.status).toBe('running');
     expect(await first).toBe('posted 1');
     // The second task was taken once the first was done (its message came after the outcome).
     expect(releases).toHaveLength(2);
     releases[1]!('posted 2');
-    await flushMicrotasks(100);
+    await system.settled();
     expect((system.getSnapshot('w') as { context: { done: number[] } }).context.done).toEqual([
       1, 2,
     ]);
@@ -191,17 +195,21 @@ describe('a failed state is never a checkpoint', () => {
     await system.spawnDurable('w', worker(post), { persistence });
     store.close_();
     system.tell('w', 'task.run', { n: 1 });
-    await flushMicrotasks(100);
+    // The store is held shut, so the system waits on it: the test watches the gate instead.
+    await waitFor(
+      'the checkpoint write at the gate',
+      () => store.waiting === 1 && rejects.length === 1,
+    );
     expect(store.waiting).toBe(1);
     // A message processed meanwhile (refused: the worker is busy) asks for one more write; then
     // the tool fails while the first is still being written, and the machine has no onError.
     system.tell('w', 'task.run', { n: 2 });
-    await flushMicrotasks(100);
+    await waitFor('the second message processed', () => system.describe('w')?.processed === 2);
     rejects[0]!(new Error('tool broke'));
-    await flushMicrotasks(100);
+    await waitFor('the actor failed', () => system.describe('w')?.status === 'failed');
     expect(system.describe('w')?.status).toBe('failed');
     store.open_();
-    await flushMicrotasks(200);
+    await system.settled();
     for (const info of await store.list('w')) {
       const stored = await store.get('w', info.revision);
       expect((stored?.checkpoint.snapshot as { status?: string }).status).not.toBe('error');
@@ -225,7 +233,7 @@ describe('a failed state is never a checkpoint', () => {
     const system = createActorSystem({}, { clock: new TestClock() });
     await system.spawnDurable('w', worker(post), { persistence });
     system.tell('w', 'task.run', { n: 1 });
-    await flushMicrotasks(200);
+    await system.settled();
     expect(system.describe('w')?.status).toBe('failed');
     const latest = await store.latest('w');
     expect((latest?.checkpoint.snapshot as { status?: string } | undefined)?.status).not.toBe(
@@ -234,10 +242,10 @@ describe('a failed state is never a checkpoint', () => {
 
     fail = false;
     await system.spawnDurable('w', worker(post), { persistence });
-    await flushMicrotasks(200);
+    await system.settled();
     expect(system.describe('w')?.status).toBe('running');
     const next = system.ask('w', 'task.run', { n: 2 });
-    await flushMicrotasks(200);
+    await system.settled();
     expect(await next).toBe('posted 2');
     await system.shutdown();
   });
@@ -258,25 +266,25 @@ describe('fenced mid-effect, then restored in place', () => {
     await system.spawnDurable('w', worker(post), { persistence });
     const first = system.ask('w', 'task.run', { n: 1 });
     first.catch(() => undefined);
-    await flushMicrotasks(100);
+    await system.settled();
     expect(releases).toHaveLength(1);
     // Another writer appends meanwhile (a stale owner's last write): this one's outcome append
     // is fenced and the actor fails.
     await journal.append('w', [{ id: 'other', kind: 'note', at: 0, data: { other: true } }]);
     releases[0]!('posted 1');
-    await flushMicrotasks(200);
+    await system.settled();
     expect(system.describe('w')?.status).toBe('failed');
 
     // Its node restores it in place (the placement is still its own).
     await system.spawnDurable('w', worker(post), { persistence });
-    await flushMicrotasks(200);
+    await system.settled();
     expect(system.describe('w')?.status).toBe('running');
     expect(releases).toHaveLength(2);
     releases[1]!('posted 1 again');
-    await flushMicrotasks(200);
+    await system.settled();
     expect((system.getSnapshot('w') as { value: string }).value).toBe('idle');
     const next = system.ask('w', 'task.run', { n: 2 });
-    await flushMicrotasks(100);
+    await system.settled();
     releases.at(-1)!('posted 2');
     expect(await next).toBe('posted 2');
     expect((system.getSnapshot('w') as { context: { done: number[] } }).context.done).toEqual([
