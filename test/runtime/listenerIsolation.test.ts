@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection, Status } from '@nats-io/transport-node';
 import pino from 'pino';
-import { createActorSystem, type LifecycleEvent } from 'agentvisor';
+import { RuntimeError, createActorSystem, type LifecycleEvent } from 'agentvisor';
 import { createApprovalBroker, type ApprovalRequest } from 'agentvisor/actors';
 import { Listeners } from 'agentvisor/internal';
 import { TestClock } from 'agentvisor/testing';
@@ -16,6 +16,7 @@ import type { MailboxDeadLetter } from '../../runtime/mailbox/MailboxDeadLetter.
 import { DeadLetterSink } from '../../runtime/mailbox/internal/DeadLetterSink.js';
 import { mailboxSubjects } from '../../runtime/mailbox/shardOf.js';
 import { NatsStatusFeed } from '../../runtime/transport/internal/NatsStatusFeed.js';
+import { RejectedFeed } from '../../runtime/transport/internal/RejectedFeed.js';
 import { counterMachine } from './system/fixtures.js';
 
 /** A logger that keeps the messages of its error lines. */
@@ -176,5 +177,32 @@ describe('DeadLetterSink', () => {
     await sink.store(letter);
     expect(seen).toEqual(['all poison', 'poison poison']);
     expect(errors.filter((m) => m === 'mailbox dead-letter listener threw')).toHaveLength(2);
+  });
+});
+
+describe('DeadLetters', () => {
+  it('a throwing dead-letter listener is logged and the others still get the letter', async () => {
+    const { logger, errors } = errorLog();
+    const system = createActorSystem({}, { clock: new TestClock(), logger });
+    const seen: string[] = [];
+    system.deadLetters.subscribe(boom);
+    system.deadLetters.subscribe((l) => seen.push(l.reason));
+    system.tell('nobody', 'inc');
+    expect(seen).toEqual(['unknown-actor']);
+    expect(errors).toContain('dead-letter listener threw');
+    await system.shutdown();
+  });
+});
+
+describe('RejectedFeed', () => {
+  it('a throwing rejected-message listener is logged and the others still hear of it', () => {
+    const { logger, errors } = errorLog();
+    const feed = new RejectedFeed(logger);
+    const seen: string[] = [];
+    feed.add(boom);
+    feed.add((r) => seen.push(r.subject));
+    feed.report('a.b', new RuntimeError('ERR_MALFORMED_MESSAGE', 'bad bytes'), new Uint8Array(1));
+    expect(seen).toEqual(['a.b']);
+    expect(errors).toContain('rejected-message listener threw');
   });
 });
