@@ -173,3 +173,8 @@ export type {
   OwnershipListener,
   MailboxSubjects,
 } from './mailbox/index.js';
+
+// Listener-owning internals, for the test that each isolates a throwing listener.
+export { DeadLetterSink } from './mailbox/internal/DeadLetterSink.js';
+export { NatsStatusFeed } from './transport/internal/NatsStatusFeed.js';
+export { RejectedFeed } from './transport/internal/RejectedFeed.js';

@@ -1,4 +1,4 @@
-import { disposable } from 'agentvisor/internal';
+import { Listeners } from 'agentvisor/internal';
 import { ErrorCode, RuntimeError, type Clock, type Disposable } from 'agentvisor/internal';
 
 /** A pending request for a person's decision. */
@@ -42,7 +42,9 @@ export function createApprovalBroker(deps: { clock: Clock }): ApprovalBroker {
       detach: () => void;
     }
   >();
-  const listeners = new Set<(request: ApprovalRequest) => void>();
+  // No logger here: a listener that throws is rethrown on a macrotask (the Listeners rule), and
+  // neither the other listeners nor the request are affected.
+  const listeners = new Listeners<ApprovalRequest>();
   const finish = (key: string, decision: ApprovalDecision) => {
     const entry = waiting.get(key);
     if (entry === undefined) return;
@@ -67,7 +69,7 @@ export function createApprovalBroker(deps: { clock: Clock }): ApprovalBroker {
         signal?.addEventListener('abort', onAbort, { once: true });
         const detach = () => signal?.removeEventListener('abort', onAbort);
         waiting.set(request.key, { request, resolve, timer, detach });
-        for (const listener of listeners) listener(request);
+        listeners.emit(request);
       });
     },
     pending: () => [...waiting.values()].map((w) => w.request),
@@ -89,11 +91,6 @@ export function createApprovalBroker(deps: { clock: Clock }): ApprovalBroker {
       }
       finish(key, { choice, decidedBy: 'human', ...(by === undefined ? {} : { by }) });
     },
-    onRequested(listener) {
-      listeners.add(listener);
-      return disposable(() => {
-        listeners.delete(listener);
-      });
-    },
+    onRequested: (listener) => listeners.add(listener),
   };
 }

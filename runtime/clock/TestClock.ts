@@ -1,5 +1,14 @@
 import type { Clock, TimerHandle } from './Clock.js';
 
+/**
+ * Something that can say when it has nothing in flight, such as an `ActorSystem`
+ * (`system.settled()`): what {@link TestClock.advanceAsync} awaits between timers.
+ */
+export interface Settleable {
+  /** Resolves when nothing is in flight. */
+  settled(): Promise<void>;
+}
+
 interface PendingTimer {
   readonly id: number;
   readonly dueAt: number;
@@ -61,19 +70,39 @@ export class TestClock implements Clock {
    * Timers set by fired callbacks fire too when they fall inside the window.
    */
   async advance(ms: number): Promise<void> {
+    await this.#advance(ms, flushMicrotasks);
+  }
+
+  /**
+   * Like {@link advance}, but waits for `target` to settle (`target.settled()`) before the first
+   * timer, after each one fires and at the end, instead of letting a fixed number of microtask
+   * rounds run: a timer that starts work (a retry's next attempt, a checkpoint interval, a
+   * deadline failing an ask) has finished it before the next timer fires and when this resolves.
+   * The sinon fake-timers `tickAsync` idea, with an explicit settled signal.
+   *
+   * @example
+   * const system = createActorSystem({}, { clock });
+   * system.tell('poller', 'start');
+   * await clock.advanceAsync(1_000, system); // every `after: 1000` fired and what it started is done
+   */
+  async advanceAsync(ms: number, target: Settleable): Promise<void> {
+    await this.#advance(ms, () => target.settled());
+  }
+
+  async #advance(ms: number, settle: () => Promise<void>): Promise<void> {
     if (!Number.isFinite(ms)) throw new RangeError(`advance(ms) needs a finite number, got ${ms}`);
     const target = this.#mono + Math.max(0, ms);
-    await flushMicrotasks();
+    await settle();
     for (;;) {
       const next = this.#next();
       if (next === undefined || next.dueAt > target) break;
       this.#timers.delete(next.id);
       this.#mono = Math.max(this.#mono, next.dueAt);
       next.fn();
-      await flushMicrotasks();
+      await settle();
     }
     this.#mono = target;
-    await flushMicrotasks();
+    await settle();
   }
 
   /** Advances to the next due timer and fires it (and any due at the same instant). */
@@ -99,7 +128,11 @@ export class TestClock implements Clock {
   }
 }
 
-/** Lets queued microtasks (promise reactions) run, several rounds deep. */
-export async function flushMicrotasks(rounds = 20): Promise<void> {
+/**
+ * Lets queued microtasks (promise reactions) run, several rounds deep: what {@link
+ * TestClock.advance} gives a fired timer's promise chains. Not exported: a test waits for an
+ * explicit signal (`system.settled()`, `clock.advanceAsync(ms, system)`, `waitFor`).
+ */
+async function flushMicrotasks(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await Promise.resolve();
 }

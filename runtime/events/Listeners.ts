@@ -9,19 +9,20 @@ import { disposable, type Disposable } from './Disposable.js';
  * uncaught-exception handling sees it.
  */
 export class Listeners<TEvent> {
-  readonly #listeners = new Set<(event: TEvent) => void>();
+  readonly #listeners = new Set<(event: TEvent) => unknown>();
   readonly #onListenerError: ((error: unknown, event: TEvent) => void) | undefined;
 
   constructor(options: { onListenerError?: (error: unknown, event: TEvent) => void } = {}) {
     this.#onListenerError = options.onListenerError;
   }
 
-  /** Adds a listener; dispose the result to remove it. */
-  add(listener: (event: TEvent) => void): Disposable {
+  /**
+   * Adds a listener; dispose the result to remove it. A listener may be async: {@link emitAsync}
+   * awaits it, {@link emit} does not, but reports its rejection all the same.
+   */
+  add(listener: (event: TEvent) => unknown): Disposable {
     // A wrapper per registration: the same function added twice is called twice.
-    const entry = (event: TEvent): void => {
-      listener(event);
-    };
+    const entry = (event: TEvent): unknown => listener(event);
     this.#listeners.add(entry);
     return disposable(() => {
       this.#listeners.delete(entry);
@@ -33,10 +34,36 @@ export class Listeners<TEvent> {
     return this.#listeners.size;
   }
 
+  /** Removes every listener (the owner stops: nothing it emits later reaches them). */
+  clear(): void {
+    this.#listeners.clear();
+  }
+
+  /** Calls every listener with `event`, in the order they were added; none waits for another. */
   emit(event: TEvent): void {
     for (const listener of [...this.#listeners]) {
       try {
-        listener(event);
+        const result = listener(event);
+        if (result instanceof Promise) {
+          result.catch((err: unknown) => {
+            this.#report(err, event);
+          });
+        }
+      } catch (err) {
+        this.#report(err, event);
+      }
+    }
+  }
+
+  /**
+   * Calls the listeners one after another, awaiting each: for events whose listeners must be done
+   * before the owner goes on (a mailbox shard changing hands). A listener that throws or rejects
+   * is reported as with {@link emit}, and the next one still runs.
+   */
+  async emitAsync(event: TEvent): Promise<void> {
+    for (const listener of [...this.#listeners]) {
+      try {
+        await listener(event);
       } catch (err) {
         this.#report(err, event);
       }

@@ -1,4 +1,4 @@
-import { disposable } from '../events/index.js';
+import { Listeners } from '../events/index.js';
 import { randomBytes } from 'node:crypto';
 import {
   jetstream,
@@ -108,7 +108,8 @@ export class DurableMailbox {
   readonly #spec: StreamSpec;
   readonly #sink: DeadLetterSink;
   readonly #consumers = new Map<number, ShardConsumer>();
-  readonly #ownershipListeners = new Set<(change: OwnershipChange) => void | Promise<void>>();
+  /** Awaited one after another (emitAsync): a listener is done before the shard changes hands. */
+  readonly #ownershipListeners: Listeners<OwnershipChange>;
   #context: ConsumerContext | undefined;
   #ownership: ShardOwnership | undefined;
   #exhausted: Subscription | undefined;
@@ -132,6 +133,12 @@ export class DurableMailbox {
     this.#clock = deps.clock ?? deps.system?.clock ?? systemClock;
     this.#logger = (deps.logger ?? deps.system?.logger ?? silentLogger()).child({
       mailbox: config.nodeId,
+    });
+    const logger = this.#logger;
+    this.#ownershipListeners = new Listeners({
+      onListenerError: (err, change) => {
+        logger.error({ err, shard: change.shard }, 'ownership listener threw');
+      },
     });
     // A record must fit one publish: the server's max_payload, less room for the headers.
     this.#sink = new DeadLetterSink(js, this.subjects, this.#logger, () =>
@@ -276,10 +283,7 @@ export class DurableMailbox {
    * first), on `lost` after consuming stopped.
    */
   onOwnership(listener: (change: OwnershipChange) => void | Promise<void>): Disposable {
-    this.#ownershipListeners.add(listener);
-    return disposable(() => {
-      this.#ownershipListeners.delete(listener);
-    });
+    return this.#ownershipListeners.add(listener);
   }
 
   /** The shards this node consumes now. */
@@ -382,13 +386,7 @@ export class DurableMailbox {
     }
   }
 
-  async #notifyOwnership(change: OwnershipChange): Promise<void> {
-    for (const listener of this.#ownershipListeners) {
-      try {
-        await listener(change);
-      } catch (err) {
-        this.#logger.error({ err, shard: change.shard }, 'ownership listener threw');
-      }
-    }
+  #notifyOwnership(change: OwnershipChange): Promise<void> {
+    return this.#ownershipListeners.emitAsync(change);
   }
 }

@@ -166,6 +166,11 @@ export class EffectLedger {
     return new Promise((settle) => this.#settledWaiters.push(settle));
   }
 
+  /** @internal True when no recorded outcome is on its way to the machine (see {@link whenSettled}). */
+  get isSettled(): boolean {
+    return this.#inFlight === 0;
+  }
+
   /** The key of the effect invoked as `childId`: restored if it was running at the checkpoint, else from the current step. */
   keyFor(childId: string): string {
     const restored = this.#restored.get(childId);

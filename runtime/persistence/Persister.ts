@@ -291,6 +291,18 @@ export class Persister {
     return this.#writer.now(snapshot);
   }
 
+  /**
+   * @internal What this actor's persistence has in flight: a journal append, a checkpoint write,
+   * a recorded effect outcome on its way to the machine. A promise that resolves when those are
+   * over (more may start meanwhile), or undefined when none is.
+   */
+  whenIdle(): Promise<void> | undefined {
+    if (this.#appending === undefined && !this.#writer.writing && this.ledger.isSettled) return;
+    return Promise.all([this.#appending, this.#writer.flush(), this.ledger.whenSettled()]).then(
+      () => undefined,
+    );
+  }
+
   /** Resolves when every scheduled checkpoint is written. */
   async flush(): Promise<void> {
     await this.#writer.flush();

@@ -25,6 +25,7 @@ import {
 import type { CellHost, CellSettings } from './internal/cellHost.js';
 import { OwedReplies } from './internal/cellReplies.js';
 import { StepTracker, handles } from './internal/cellStep.js';
+import { cellInFlight } from './internal/settleCells.js';
 
 /** Messages processed per turn before the cell yields to the event loop (Akka's "throughput"). */
 const THROUGHPUT = 512;
@@ -125,6 +126,12 @@ export class ActorCell {
   }
 
   readonly #persisted = (): unknown => this.#actor.getPersistedSnapshot();
+
+  /** @internal What this cell has in flight (internal/settleCells.ts); undefined when idle. */
+  inFlight(): Promise<unknown> | undefined {
+    const queued = this.#scheduled || (this.#isRunning() && this.#mailbox.size > 0);
+    return cellInFlight(queued || this.#durable?.draining === true, this.#settings.persistence);
+  }
 
   /** Starts the XState actor (which may fail at once, e.g. a bad restored snapshot). */
   start(): void {

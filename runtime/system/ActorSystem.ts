@@ -2,7 +2,6 @@ import { disposable } from '../events/index.js';
 import type { AnyActorLogic } from 'xstate';
 import { type Clock, systemClock } from '../clock/index.js';
 import type { Envelope } from '../codec/index.js';
-import { parseOptions } from '../errors/index.js';
 import {
   createMetricsRegistry,
   silentLogger,
@@ -24,15 +23,14 @@ import { ActorTable } from './internal/ActorTable.js';
 import { deadLetterRejected } from './internal/deadLetterRejected.js';
 import { sendAsk } from './internal/sendAsk.js';
 import { sendTell } from './internal/sendTell.js';
+import { settleCells } from './internal/settleCells.js';
 import { spawnCell } from './internal/spawnCell.js';
 import { spawnDurable } from './internal/spawnDurable.js';
 import { stopGracefully } from './internal/stopGracefully.js';
 import type { LifecycleListener, StopReason } from './Lifecycle.js';
 import {
-  ActorSystemOptionsSchema,
   type ActorSystemConfig,
   type ActorSystemDeps,
-  type ActorSystemOptions,
   type AskOptions,
   type GracefulStopOutcome,
   type SpawnOptions,
@@ -313,6 +311,22 @@ export class ActorSystem {
     this.transport.publishBytes(this.#table.router.subject(to), bytes);
   }
 
+  /**
+   * Resolves when the system has nothing in flight: every mailbox is drained, every journal
+   * append and checkpoint write has landed, every recorded effect outcome has reached its machine,
+   * and the promise chains these started have run (checked after a turn of the event loop). What
+   * waits on the outside world does not count: a tool call still pending, a timer on the clock
+   * (advance a `TestClock` with `advanceAsync(ms, system)`), a message still on the network.
+   *
+   * @example
+   * system.tell('counter', 'inc');
+   * await system.settled();
+   * expect(system.getSnapshot('counter')).toMatchObject({ context: { count: 1 } });
+   */
+  settled(): Promise<void> {
+    return settleCells(() => this.#table.cells.values());
+  }
+
   // --- lifecycle events ---
 
   /**
@@ -376,16 +390,4 @@ export class ActorSystem {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
   }
-}
-
-/**
- * Creates an {@link ActorSystem}. With no transport given it owns a {@link LocalTransport}.
- *
- * @throws {RuntimeError} ERR_INVALID_OPTIONS with the path of each bad option.
- */
-export function createActorSystem(
-  options: ActorSystemOptions = {},
-  deps: ActorSystemDeps = {},
-): ActorSystem {
-  return new ActorSystem(parseOptions(ActorSystemOptionsSchema, options, 'actor system'), deps);
 }

@@ -1,4 +1,4 @@
-import { disposable } from '../events/index.js';
+import { Listeners } from '../events/index.js';
 import type { Envelope } from '../codec/index.js';
 import type { RuntimeError } from '../errors/index.js';
 import type { Logger } from '../telemetry/index.js';
@@ -41,7 +41,7 @@ export type DeadLetterListener = (letter: DeadLetter) => void;
  * reason in `agentvisor_dead_letters_total`, and logged. Nothing is dropped without a trace.
  */
 export class DeadLetters {
-  readonly #listeners = new Set<DeadLetterListener>();
+  readonly #listeners: Listeners<DeadLetter>;
   readonly #counter: Counter;
   readonly #logger: Logger;
   readonly #byReason = new Map<DeadLetterReason, number>();
@@ -51,14 +51,16 @@ export class DeadLetters {
   constructor(counter: Counter, logger: Logger) {
     this.#counter = counter;
     this.#logger = logger;
+    this.#listeners = new Listeners({
+      onListenerError: (err) => {
+        logger.error({ err }, 'dead-letter listener threw');
+      },
+    });
   }
 
   /** Subscribes to every dead letter from now on. */
   subscribe(listener: DeadLetterListener): Disposable {
-    this.#listeners.add(listener);
-    return disposable(() => {
-      this.#listeners.delete(listener);
-    });
+    return this.#listeners.add(listener);
   }
 
   /** Dead letters so far, in all or for one reason. */
@@ -82,12 +84,6 @@ export class DeadLetters {
       },
       `dead letter (${letter.reason}): ${letter.error.message}`,
     );
-    for (const listener of this.#listeners) {
-      try {
-        listener(letter);
-      } catch (err) {
-        this.#logger.error({ err }, 'dead-letter listener threw');
-      }
-    }
+    this.#listeners.emit(letter);
   }
 }

@@ -1,9 +1,5 @@
-export {
-  ActorSystem,
-  createActorSystem,
-  ActorSystemOptionsSchema,
-  SHUTDOWN_EVENT,
-} from './ActorSystem.js';
+export { ActorSystem, ActorSystemOptionsSchema, SHUTDOWN_EVENT } from './ActorSystem.js';
+export { createActorSystem } from './createActorSystem.js';
 export type {
   ActorSystemOptions,
   ActorSystemDeps,

@@ -6,7 +6,8 @@ export type {
   NatsServerAuth,
   NatsServerUser,
 } from './StartNatsServerOptions.js';
-export { TestClock, flushMicrotasks } from '../clock/index.js';
+export { TestClock } from '../clock/index.js';
+export type { Settleable } from '../clock/index.js';
 export { startNatsCluster } from './startNatsCluster.js';
 export type { NatsClusterHandle, StartNatsClusterOptions } from './startNatsCluster.js';
 export { generateTestCertificates } from './generateTestCertificates.js';

@@ -18,7 +18,7 @@ import {
   type JournalEvent,
 } from 'agentvisor';
 import type { ToolDefinition } from 'agentvisor/actors';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock, waitFor } from 'agentvisor/testing';
 import { Gate } from '../fixtures/Gate.js';
 import { postingWorker } from '../fixtures/postingWorker.js';
 
@@ -50,26 +50,30 @@ describe('one durable actor appending from two places at once', () => {
     const persistence = { store, journal, machineId: 'worker', machineVersion: 1 };
     await system.spawnDurable('w', postingWorker(post), { persistence });
     const first = system.ask('w', 'task.run', { n: 1 });
-    await flushMicrotasks(100);
+    await system.settled();
     expect(releases).toHaveLength(1);
 
     // The tool returns while the journal is slow: its outcome append waits; a second message
     // arrives meanwhile and its append waits too.
     journal.gate.close();
     releases[0]!('posted 1');
-    await flushMicrotasks(100);
+    // The journal is held shut, so the system waits on it: the test watches the gate instead.
+    await waitFor('the outcome append at the gate', () => journal.gate.waiting >= 1);
     system.tell('w', 'task.run', { n: 2 });
-    await flushMicrotasks(100);
+    await waitFor(
+      'the message taken for journaling',
+      () => system.describe('w')?.mailboxSize === 0,
+    );
     expect(journal.gate.waiting).toBeGreaterThanOrEqual(1);
     journal.gate.open();
-    await flushMicrotasks(200);
+    await system.settled();
 
     expect(system.describe('w')?.status).toBe('running');
     expect(await first).toBe('posted 1');
     // The second task was taken once the first was done (its message came after the outcome).
     expect(releases).toHaveLength(2);
     releases[1]!('posted 2');
-    await flushMicrotasks(100);
+    await system.settled();
     expect((system.getSnapshot('w') as { context: { done: number[] } }).context.done).toEqual([
       1, 2,
     ]);
@@ -105,17 +109,21 @@ describe('a failed state is never a checkpoint', () => {
     await system.spawnDurable('w', postingWorker(post), { persistence });
     store.gate.close();
     system.tell('w', 'task.run', { n: 1 });
-    await flushMicrotasks(100);
+    // The store is held shut, so the system waits on it: the test watches the gate instead.
+    await waitFor(
+      'the checkpoint write at the gate',
+      () => store.gate.waiting === 1 && rejects.length === 1,
+    );
     expect(store.gate.waiting).toBe(1);
     // A message processed meanwhile (refused: the worker is busy) asks for one more write; then
     // the tool fails while the first is still being written, and the machine has no onError.
     system.tell('w', 'task.run', { n: 2 });
-    await flushMicrotasks(100);
+    await waitFor('the second message processed', () => system.describe('w')?.processed === 2);
     rejects[0]!(new Error('tool broke'));
-    await flushMicrotasks(100);
+    await waitFor('the actor failed', () => system.describe('w')?.status === 'failed');
     expect(system.describe('w')?.status).toBe('failed');
     store.gate.open();
-    await flushMicrotasks(200);
+    await system.settled();
     for (const info of await store.list('w')) {
       const stored = await store.get('w', info.revision);
       expect((stored?.checkpoint.snapshot as { status?: string }).status).not.toBe('error');
@@ -139,7 +147,7 @@ describe('a failed state is never a checkpoint', () => {
     const system = createActorSystem({}, { clock: new TestClock() });
     await system.spawnDurable('w', postingWorker(post), { persistence });
     system.tell('w', 'task.run', { n: 1 });
-    await flushMicrotasks(200);
+    await system.settled();
     expect(system.describe('w')?.status).toBe('failed');
     const latest = await store.latest('w');
     expect((latest?.checkpoint.snapshot as { status?: string } | undefined)?.status).not.toBe(
@@ -148,10 +156,10 @@ describe('a failed state is never a checkpoint', () => {
 
     fail = false;
     await system.spawnDurable('w', postingWorker(post), { persistence });
-    await flushMicrotasks(200);
+    await system.settled();
     expect(system.describe('w')?.status).toBe('running');
     const next = system.ask('w', 'task.run', { n: 2 });
-    await flushMicrotasks(200);
+    await system.settled();
     expect(await next).toBe('posted 2');
     await system.shutdown();
   });
@@ -172,25 +180,25 @@ describe('fenced mid-effect, then restored in place', () => {
     await system.spawnDurable('w', postingWorker(post), { persistence });
     const first = system.ask('w', 'task.run', { n: 1 });
     first.catch(() => undefined);
-    await flushMicrotasks(100);
+    await system.settled();
     expect(releases).toHaveLength(1);
     // Another writer appends meanwhile (a stale owner's last write): this one's outcome append
     // is fenced and the actor fails.
     await journal.append('w', [{ id: 'other', kind: 'note', at: 0, data: { other: true } }]);
     releases[0]!('posted 1');
-    await flushMicrotasks(200);
+    await system.settled();
     expect(system.describe('w')?.status).toBe('failed');
 
     // Its node restores it in place (the placement is still its own).
     await system.spawnDurable('w', postingWorker(post), { persistence });
-    await flushMicrotasks(200);
+    await system.settled();
     expect(system.describe('w')?.status).toBe('running');
     expect(releases).toHaveLength(2);
     releases[1]!('posted 1 again');
-    await flushMicrotasks(200);
+    await system.settled();
     expect((system.getSnapshot('w') as { value: string }).value).toBe('idle');
     const next = system.ask('w', 'task.run', { n: 2 });
-    await flushMicrotasks(100);
+    await system.settled();
     releases.at(-1)!('posted 2');
     expect(await next).toBe('posted 2');
     expect((system.getSnapshot('w') as { context: { done: number[] } }).context.done).toEqual([

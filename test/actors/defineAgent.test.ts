@@ -10,7 +10,7 @@ import {
   type ReplyAddress,
 } from 'agentvisor';
 import { createSimulatedModel, defineAgent, type AgentEvents } from 'agentvisor/actors';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 
 const accepts = {
   'greet.say': z.strictObject({ name: z.string().min(1).max(20) }),
@@ -165,7 +165,7 @@ describe('defineAgent', () => {
     system.spawn('g', greeter);
     system.spawn('a', asker);
     const answer = system.ask('a', 'go.run', { q: 'Bo' });
-    await flushMicrotasks();
+    await system.settled();
     await clock.advance(10);
     await expect(answer).resolves.toBe('model says hello Bo');
     await system.shutdown();

@@ -3,7 +3,7 @@ import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { MemoryCheckpointStore, MemoryJournal, createActorSystem } from 'agentvisor';
 import { defineAgent, type AgentEvents } from 'agentvisor/actors';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 
 const accepts = { 'wait.start': z.strictObject({ ms: z.number() }) } as const;
 
@@ -53,13 +53,13 @@ describe('the durable timer', () => {
     const a = createActorSystem({}, { clock: clockA });
     await a.spawnDurable('w', waiter, { persistence });
     a.tell('w', 'wait.start', { ms: 1_000 });
-    await flushMicrotasks(50);
+    await a.settled();
     await clockA.advance(400);
     // Crash at +400. Process B starts with its wall clock at +700.
     const clockB = new TestClock(start + 700);
     const b = createActorSystem({}, { clock: clockB });
     await b.spawnDurable('w', waiter, { persistence });
-    await flushMicrotasks(50);
+    await b.settled();
     const state = () => b.getSnapshot('w') as { value: string; context: { firedAt: number } };
     expect(state().value).toBe('waiting');
     await clockB.advance(299);

@@ -9,7 +9,7 @@ import {
   type FailureClass,
 } from 'agentvisor';
 import { defineAgent, type AgentEvents } from 'agentvisor/actors';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import { createSupervisionTree, type SupervisorEvent } from 'agentvisor/supervisors';
 
 const accepts = { 'job.run': z.strictObject({}) } as const;
@@ -90,7 +90,7 @@ describe('a durable agent keeps its failure class', () => {
       const runs = { n: 0 };
       const { system, tree, events } = await runTree(durable, flakyTool(runs, 'auth'));
       system.tell('a', 'job.run', {});
-      await flushMicrotasks(200);
+      await system.settled();
       const failed = events.filter((e) => e.type === 'child-failed');
       expect(failed).toEqual([
         expect.objectContaining({ failureClass: 'auth', directive: 'human' }),
@@ -105,7 +105,7 @@ describe('a durable agent keeps its failure class', () => {
     const runs = { n: 0 };
     const { system, tree, events } = await runTree(true, flakyTool(runs, 'transient', 1));
     system.tell('a', 'job.run', {});
-    await flushMicrotasks(300);
+    await system.settled();
     expect(events.filter((e) => e.type === 'child-failed')).toEqual([
       expect.objectContaining({ failureClass: 'transient', directive: 'restart' }),
     ]);
@@ -122,11 +122,11 @@ describe('a durable agent keeps its failure class', () => {
       const runs = { n: 0 };
       const { system, tree, events } = await runTree(durable, flakyTool(runs, 'auth', 1));
       system.tell('a', 'job.run', {});
-      await flushMicrotasks(200);
+      await system.settled();
       const [open] = await tree.escalations.list();
       expect(open).toBeDefined();
       await tree.escalations.resolve((open as { id: string }).id, { type: 'retry' });
-      await flushMicrotasks(300);
+      await system.settled();
       expect(events.filter((e) => e.type === 'child-failed')).toHaveLength(1);
       expect(runs.n).toBe(2);
       expect((system.getSnapshot('a') as { value: unknown }).value).toBe('idle');
@@ -140,13 +140,13 @@ describe('a durable agent keeps its failure class', () => {
     // Fails 5 times: the root (intensity 3) gives up on the 4th failure, before any success.
     const { system, tree, events } = await runTree(true, flakyTool(runs, 'transient', 4));
     system.tell('a', 'job.run', {});
-    await flushMicrotasks(300);
+    await system.settled();
     expect(events.filter((e) => e.type === 'gave-up')).toHaveLength(1);
     expect(runs.n).toBe(4);
     const [open] = await tree.escalations.list({ status: 'open' });
     expect(open?.supervisor).toBe('(root)');
     await tree.escalations.resolve((open as { id: string }).id, { type: 'retry' });
-    await flushMicrotasks(300);
+    await system.settled();
     expect(runs.n).toBe(5);
     expect((system.getSnapshot('a') as { value: unknown }).value).toBe('idle');
     await tree.stop();

@@ -13,7 +13,7 @@ import {
   type FailureClass,
 } from 'agentvisor';
 import { defineAgent, type AgentEvents } from 'agentvisor/actors';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import {
   DEFAULT_DECISIONS,
   classifyFailure,
@@ -123,7 +123,7 @@ async function failuresOf(shape: ErrorShape, durable: boolean): Promise<[string,
   tree.onEvent((e) => events.push(e));
   try {
     system.tell('a', 'job.run', {});
-    await flushMicrotasks(200);
+    await system.settled();
     return events.flatMap((e) =>
       e.type === 'child-failed' ? [[e.failureClass, e.directive] as [string, string]] : [],
     );

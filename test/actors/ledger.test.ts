@@ -17,7 +17,7 @@ import {
   type AgentEvents,
   type ToolDefinition,
 } from 'agentvisor/actors';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 
 const accepts = { 'task.run': z.strictObject({ topic: z.string() }) } as const;
 
@@ -139,9 +139,9 @@ describe('the effect ledger', () => {
     const lost = a
       .ask('p', 'task.run', { topic: 'agents' }, { timeoutMs: 60_000 })
       .catch(() => undefined);
-    await flushMicrotasks(50);
+    await a.settled();
     await clockA.advance(5);
-    await flushMicrotasks(50);
+    await a.settled();
     expect(w.modelCalls()).toBe(1);
     expect(w.posts).toHaveLength(1);
     void lost;
@@ -160,7 +160,7 @@ describe('the effect ledger', () => {
     };
     const b = createActorSystem({}, { clock: clockB });
     await b.spawnDurable('p', poster(w.model(), post), { persistence: w.persistence });
-    await flushMicrotasks(100);
+    await b.settled();
     expect(w.modelCalls()).toBe(1);
     expect(w.posts).toHaveLength(2);
     expect(w.posts[1]?.key).toBe(w.posts[0]?.key);
@@ -196,16 +196,16 @@ describe('the effect ledger', () => {
       persistence: w.persistence,
     });
     a.tell('p', 'task.run', { topic: 'agents' });
-    await flushMicrotasks(50);
+    await a.settled();
     await clockA.advance(5);
-    await flushMicrotasks(50);
+    await a.settled();
     expect(w.posts).toHaveLength(1);
 
     const b = createActorSystem({}, { clock: new TestClock() });
     await b.spawnDurable('p', poster(w.model(), post(Promise.resolve('never'))), {
       persistence: w.persistence,
     });
-    await flushMicrotasks(100);
+    await b.settled();
     expect(w.posts).toHaveLength(1); // not run again
     const info = b.describe('p');
     expect(info?.status).toBe('failed');
@@ -236,13 +236,13 @@ describe('the effect ledger', () => {
     const a = createActorSystem({}, { clock: clockA });
     await a.spawnDurable('p', poster(w.model(), post(true)), { persistence: w.persistence });
     a.tell('p', 'task.run', { topic: 'agents' });
-    await flushMicrotasks(50);
+    await a.settled();
     await clockA.advance(5);
-    await flushMicrotasks(50);
+    await a.settled();
 
     const b = createActorSystem({}, { clock: new TestClock() });
     await b.spawnDurable('p', poster(w.model(), post(false)), { persistence: w.persistence });
-    await flushMicrotasks(100);
+    await b.settled();
     expect(w.posts).toHaveLength(1);
     expect((b.getSnapshot('p') as { context: { url: string } }).context.url).toBe(
       'https://example/42',

@@ -24,7 +24,7 @@ import {
   type PutCheckpointOptions,
   type StoredCheckpoint,
 } from 'agentvisor/internal';
-import { flushMicrotasks, type TestClock } from 'agentvisor/testing';
+import type { TestClock } from 'agentvisor/testing';
 
 /** Whether the simulated process has died. Shared by its journal and checkpoint store. */
 export interface Gate {
@@ -156,7 +156,7 @@ export function envelopeBytes(envelope: Envelope): Uint8Array {
 }
 
 /**
- * Drives a process until `done()` holds: lets microtasks run and fires its clock's timers one
+ * Drives a process until `done()` holds: lets promise chains run and fires its clock's timers one
  * at a time. Resolves false when the process died (`gate`) or nothing is left to make progress.
  */
 export async function settle(
@@ -167,7 +167,7 @@ export async function settle(
 ): Promise<boolean> {
   let idle = 0;
   for (let step = 0; step < maxSteps; step++) {
-    await flushMicrotasks(20);
+    await clock.advance(0); // fires nothing not yet due; lets what is running settle
     if (gate?.dead === true) return false;
     if (done()) return true;
     if (clock.pendingTimers > 0) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCheckpointStore, MemoryJournal, createActorSystem } from 'agentvisor';
 import { createSimulatedModel, type ModelClient, type ResilienceEvent } from 'agentvisor/actors';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import { answerOf, errorOf, failingClient, harnessAgent, settle } from './resilientAgentHarness.js';
 
 /** Persistence shared by the two "processes" of a test. */
@@ -61,7 +61,7 @@ describe('defineAgent resilience: durable agents', () => {
     const callsB: string[] = [];
     const b = createActorSystem({}, { clock: clockB });
     await b.spawnDurable('a', degradedAgent(clockB, callsB), { persistence });
-    await flushMicrotasks(50);
+    await b.settled();
     expect((b.getSnapshot('a') as { context: { strategy: string } }).context.strategy).toBe(
       'degraded',
     );
@@ -126,7 +126,7 @@ describe('defineAgent resilience: durable agents', () => {
       const eventsB: ResilienceEvent[] = [];
       const b = createActorSystem({}, { clock: clockB });
       await b.spawnDurable('a', agent(clockB, callsB, eventsB), { persistence });
-      await flushMicrotasks(100);
+      await b.settled();
       await clockB.advance(10);
       expect(callsB).toEqual([]);
       expect(eventsB).toEqual([]);

@@ -9,7 +9,7 @@ import {
   type ActorSystem,
 } from 'agentvisor';
 import { createSimulatedModel, type FaultPlan, type ModelClient } from 'agentvisor/actors';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import { answerOf, errorOf, failingClient, harnessAgent, settle } from './resilientAgentHarness.js';
 
 const agent = 'resilient';
@@ -277,7 +277,7 @@ describe('defineAgent resilience metrics', () => {
     const clockB = new TestClock();
     const b = createActorSystem({}, { clock: clockB });
     await b.spawnDurable('a', def(clockB), { persistence });
-    await flushMicrotasks(100);
+    await b.settled();
     await clockB.advance(10);
     // The message was replayed through the model effect, back to idle, and nothing counted.
     expect(b.getSnapshot('a')).toMatchObject({ value: 'idle', context: { taskId: 'T' } });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assign, fromPromise, setup } from 'xstate';
 import { createActorSystem, isRuntimeError, respond, type MessageEvent } from 'agentvisor';
 import { StuckWatch } from 'agentvisor/node';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 
 type JobEvent = MessageEvent<'start'> | MessageEvent<'wait'> | MessageEvent<'ping'>;
 
@@ -45,7 +45,7 @@ describe('StuckWatch', () => {
     const { clock, system, check } = world();
     system.spawn('j', job);
     system.tell('j', 'start');
-    await flushMicrotasks();
+    await system.settled();
     expect(check()).toEqual([]);
     await clock.advance(STEP_MS);
     expect(check()).toEqual([]); // exactly at the deadline: not yet
@@ -60,7 +60,7 @@ describe('StuckWatch', () => {
     const { clock, system, check } = world();
     system.spawn('j', job);
     system.tell('j', 'wait');
-    await flushMicrotasks();
+    await system.settled();
     check();
     await clock.advance(STEP_MS + 1);
     // Nothing owed yet: a state that waits with nothing pending and no one asking is not stuck.
@@ -89,14 +89,14 @@ describe('StuckWatch', () => {
     const { clock, system, check, watch } = world();
     system.spawn('j', job);
     system.tell('j', 'start');
-    await flushMicrotasks();
+    await system.settled();
     check();
     await clock.advance(STEP_MS + 1);
     expect(check()).toHaveLength(1);
     system.stop('j');
     system.spawn('j', job);
     system.tell('j', 'start');
-    await flushMicrotasks();
+    await system.settled();
     expect(check()).toEqual([]);
     expect(watch.check([])).toEqual([]);
     await clock.advance(STEP_MS + 1);

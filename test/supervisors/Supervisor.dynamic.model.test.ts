@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createActorSystem, isRuntimeError } from 'agentvisor';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import { createSupervisionTree } from 'agentvisor/supervisors';
 import { worker } from './fixtures.js';
 
@@ -70,7 +70,7 @@ describe('Supervisor dynamic (model-based, against OTP)', () => {
                 // A unique reason per crash: the poison detector must never fire.
                 if (step.kind === 'crash') system.tell(id, 'work.crash', { reason: `c${i}` });
                 else system.tell(id, 'work.finish');
-                await flushMicrotasks(50);
+                await system.settled();
                 if (!staysAfter(restart, step.kind)) model.delete(id);
               }
               const ids = tree.root.whichChildren().map((c) => c.id);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createActorSystem, type LifecycleEvent } from 'agentvisor';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import { createSupervisionTree, type SupervisorEvent } from 'agentvisor/supervisors';
 import { worker } from './fixtures.js';
 
@@ -163,7 +163,7 @@ async function startTree(
   );
   const events: SupervisorEvent[] = [];
   tree.onEvent((e) => events.push(e));
-  const settle = () => flushMicrotasks(50);
+  const settle = () => system.settled();
   const close = async () => {
     await tree.stop();
     await system.shutdown();

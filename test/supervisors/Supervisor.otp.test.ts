@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setup } from 'xstate';
 import { createActorSystem, type LifecycleEvent, type MessageEvent } from 'agentvisor';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import { createSupervisionTree, type SupervisorEvent } from 'agentvisor/supervisors';
 import { stubborn, worker } from './fixtures.js';
 
@@ -43,7 +43,7 @@ async function setupTree(root: Record<string, unknown>, agents: Record<string, u
   );
   const events: SupervisorEvent[] = [];
   tree.onEvent((e) => events.push(e));
-  const settle = () => flushMicrotasks(50);
+  const settle = () => system.settled();
   return { clock, system, tree, events, lifecycle, settle };
 }
 

@@ -5,7 +5,7 @@ import {
   type DeadLetter,
   type LifecycleEvent,
 } from 'agentvisor';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import { createSupervisionTree, type SupervisorEvent } from 'agentvisor/supervisors';
 import { stubborn, worker } from './fixtures.js';
 
@@ -26,7 +26,7 @@ async function setupTree(
   );
   const events: SupervisorEvent[] = [];
   tree.onEvent((e) => events.push(e));
-  const settle = () => flushMicrotasks(50);
+  const settle = () => system.settled();
   return { clock, system, tree, events, lifecycle, deadLetters, settle };
 }
 

@@ -1,7 +1,7 @@
 import { fc, it as propIt } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { createActorSystem, isRuntimeError } from 'agentvisor';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import {
   createMemoryEscalationStore,
   createSupervisionTree,
@@ -32,7 +32,7 @@ async function boot(
   );
   const events: SupervisorEvent[] = [];
   tree.onEvent((e) => events.push(e));
-  const settle = () => flushMicrotasks(50);
+  const settle = () => system.settled();
   // Each crash fails differently, so none is taken for a poison message (that would resume).
   let crashes = 0;
   const crash = async (name: string) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCheckpointStore, MemoryJournal, createActorSystem } from 'agentvisor';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import { createSupervisionTree } from 'agentvisor/supervisors';
 import { worker } from './fixtures.js';
 
@@ -14,7 +14,7 @@ describe('Supervisor with durable workers', () => {
       { root: { id: 'root', intensity: 3, children: [{ id: 'w', agent: 'worker' }] } },
       { agents: { worker }, persistence },
     );
-    const settle = () => flushMicrotasks(100);
+    const settle = () => system.settled();
     system.tell('w', 'work.add', { n: 1 });
     system.tell('w', 'work.add', { n: 2 });
     await settle();
@@ -41,7 +41,7 @@ describe('Supervisor with durable workers', () => {
     );
     system.tell('w', 'work.add', { n: 5 });
     system.tell('w', 'work.crash');
-    await flushMicrotasks(100);
+    await system.settled();
     await expect(system.ask('w', 'work.get')).resolves.toEqual({ total: 0, seen: [] });
     await tree.stop();
     await system.shutdown();

@@ -1,4 +1,4 @@
-import { disposable } from '../../events/index.js';
+import { Listeners } from '../../events/index.js';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from '../../telemetry/index.js';
 import type { Disposable } from '../../events/index.js';
@@ -18,8 +18,8 @@ export class DeadLetterSink {
   readonly #subjects: MailboxSubjects;
   readonly #logger: Logger;
   readonly #maxBytes: () => number;
-  readonly #all = new Set<DeadLetterSinkListener>();
-  readonly #poison = new Set<DeadLetterSinkListener>();
+  readonly #all: Listeners<MailboxDeadLetter>;
+  readonly #poison: Listeners<MailboxDeadLetter>;
 
   /** `maxBytes`: the largest record the dead-letter stream takes now (the server's limit). */
   constructor(
@@ -32,20 +32,19 @@ export class DeadLetterSink {
     this.#subjects = subjects;
     this.#logger = logger;
     this.#maxBytes = maxBytes;
+    const onListenerError = (err: unknown) => {
+      logger.error({ err }, 'mailbox dead-letter listener threw');
+    };
+    this.#all = new Listeners({ onListenerError });
+    this.#poison = new Listeners({ onListenerError });
   }
 
   onDeadLetter(listener: DeadLetterSinkListener): Disposable {
-    this.#all.add(listener);
-    return disposable(() => {
-      this.#all.delete(listener);
-    });
+    return this.#all.add(listener);
   }
 
   onPoison(listener: DeadLetterSinkListener): Disposable {
-    this.#poison.add(listener);
-    return disposable(() => {
-      this.#poison.delete(listener);
-    });
+    return this.#poison.add(listener);
   }
 
   /**
@@ -68,17 +67,7 @@ export class DeadLetterSink {
       },
       'mailbox dead letter',
     );
-    this.#notify(this.#all, letter);
-    if (letter.reason === 'poison') this.#notify(this.#poison, letter);
-  }
-
-  #notify(listeners: ReadonlySet<DeadLetterSinkListener>, letter: MailboxDeadLetter): void {
-    for (const listener of listeners) {
-      try {
-        listener(letter);
-      } catch (err) {
-        this.#logger.error({ err }, 'mailbox dead-letter listener threw');
-      }
-    }
+    this.#all.emit(letter);
+    if (letter.reason === 'poison') this.#poison.emit(letter);
   }
 }

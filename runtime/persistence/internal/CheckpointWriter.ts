@@ -94,6 +94,11 @@ export class CheckpointWriter {
     return this.revision;
   }
 
+  /** True while a checkpoint write is under way (see {@link flush}). */
+  get writing(): boolean {
+    return this.#writing !== undefined;
+  }
+
   /** Resolves when every scheduled checkpoint is written. */
   async flush(): Promise<void> {
     while (this.#writing !== undefined) await this.#writing;

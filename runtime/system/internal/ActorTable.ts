@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { Clock } from '../../clock/index.js';
-import { type Envelope, ReplyType } from '../../codec/index.js';
+import type { Envelope } from '../../codec/index.js';
 import { ErrorCode, RuntimeError, isRuntimeError, parseOptions } from '../../errors/index.js';
 import type { Persister } from '../../persistence/index.js';
 import type { Logger, MetricsRegistry } from '../../telemetry/index.js';
-import type { Subjects, Transport } from '../../transport/index.js';
+import { replyEnvelope, type Subjects, type Transport } from '../../transport/index.js';
 import type { ActorCell, CellHost } from '../ActorCell.js';
 import type { ActorContext } from '../ActorTemplate.js';
 import type { DeadLetterReason, DeadLetters } from '../DeadLetters.js';
@@ -206,13 +206,12 @@ export class ActorTable implements DurableSpawnHost {
   /** Answers an ask (`replyTo`) with `error`; a tell gets nothing. */
   replyError(envelope: Envelope, error: RuntimeError): void {
     if (envelope.replyTo === undefined) return;
-    this.transport.publish(envelope.replyTo, {
-      v: 1,
-      id: this.nextId(),
-      type: ReplyType.Error,
-      to: envelope.replyTo,
-      correlationId: envelope.id,
-      payload: error.toWire(),
-    });
+    this.transport.publish(
+      envelope.replyTo,
+      replyEnvelope(
+        { id: this.nextId(), to: envelope.replyTo, correlationId: envelope.id },
+        { error: error.toWire() },
+      ),
+    );
   }
 }

@@ -1,90 +1,90 @@
-import { disposable, type Disposable } from '../../events/index.js';
+import { Listeners, disposable, type Disposable } from '../../events/index.js';
+import type { Envelope } from '../../codec/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { CellHost } from '../ActorCell.js';
 import type { LifecycleEvent, LifecycleListener } from '../Lifecycle.js';
 import type { MessageListener } from './systemRefs.js';
 
+/** What a message or journal tap is told: the actor and the envelope. */
+interface TapEvent {
+  readonly actor: string;
+  readonly envelope: Envelope;
+}
+
 /**
  * The system's listeners: lifecycle watchers (per name and for all), and the message and journal
  * taps, which set the cell host's hooks only while someone listens (they cost nothing otherwise).
- * A listener that throws is logged and the others still run.
+ * A listener that throws is logged and the others still run (the {@link Listeners} rule).
  */
 export class SystemEvents {
-  readonly #logger: Logger;
   readonly #host: { -readonly [K in keyof CellHost]: CellHost[K] };
-  readonly #watchers = new Map<string, Set<LifecycleListener>>();
-  readonly #allWatchers = new Set<LifecycleListener>();
-  readonly #messageTaps = new Set<MessageListener>();
-  readonly #journalTaps = new Set<MessageListener>();
+  readonly #watchers = new Map<string, Listeners<LifecycleEvent>>();
+  readonly #allWatchers: Listeners<LifecycleEvent>;
+  readonly #messageTaps: Listeners<TapEvent>;
+  readonly #journalTaps: Listeners<TapEvent>;
+  readonly #onLifecycleError: (err: unknown, event: LifecycleEvent) => void;
 
   constructor(logger: Logger, host: { -readonly [K in keyof CellHost]: CellHost[K] }) {
-    this.#logger = logger;
     this.#host = host;
+    this.#onLifecycleError = (err, event) => {
+      logger.error({ err, actor: event.name }, 'lifecycle listener threw');
+    };
+    const tapError =
+      (what: string) =>
+      (err: unknown, { actor }: TapEvent): void => {
+        logger.error({ err, actor }, what);
+      };
+    this.#allWatchers = new Listeners({ onListenerError: this.#onLifecycleError });
+    this.#messageTaps = new Listeners({ onListenerError: tapError('message listener threw') });
+    this.#journalTaps = new Listeners({ onListenerError: tapError('journaled listener threw') });
   }
 
   /** Lifecycle events of every incarnation of the actor named `name`. */
   watch(name: string, listener: LifecycleListener): Disposable {
-    let set = this.#watchers.get(name);
-    if (set === undefined) {
-      set = new Set();
-      this.#watchers.set(name, set);
+    let watchers = this.#watchers.get(name);
+    if (watchers === undefined) {
+      watchers = new Listeners({ onListenerError: this.#onLifecycleError });
+      this.#watchers.set(name, watchers);
     }
-    set.add(listener);
+    const added = watchers.add(listener);
     return disposable(() => {
-      const current = this.#watchers.get(name);
-      current?.delete(listener);
-      if (current?.size === 0) this.#watchers.delete(name);
+      added.dispose();
+      if (this.#watchers.get(name)?.size === 0) this.#watchers.delete(name);
     });
   }
 
   /** Lifecycle events of every actor. */
   onLifecycle(listener: LifecycleListener): Disposable {
-    this.#allWatchers.add(listener);
-    return disposable(() => {
-      this.#allWatchers.delete(listener);
-    });
+    return this.#allWatchers.add(listener);
   }
 
   onMessage(listener: MessageListener): Disposable {
-    return this.#addTap(this.#messageTaps, 'delivered', listener, 'message listener threw');
+    return this.#addTap(this.#messageTaps, 'delivered', listener);
   }
 
   onJournaled(listener: MessageListener): Disposable {
-    return this.#addTap(this.#journalTaps, 'journaled', listener, 'journaled listener threw');
+    return this.#addTap(this.#journalTaps, 'journaled', listener);
   }
 
   emitLifecycle(event: LifecycleEvent): void {
-    const notify = (listener: LifecycleListener) => {
-      try {
-        listener(event);
-      } catch (err) {
-        this.#logger.error({ err, actor: event.name }, 'lifecycle listener threw');
-      }
-    };
-    const watchers = this.#watchers.get(event.name);
-    if (watchers !== undefined) for (const listener of [...watchers]) notify(listener);
-    for (const listener of [...this.#allWatchers]) notify(listener);
+    this.#watchers.get(event.name)?.emit(event);
+    this.#allWatchers.emit(event);
   }
 
   /** Adds a tap; the host's hook is set while `taps` has any (it costs nothing otherwise). */
   #addTap(
-    taps: Set<MessageListener>,
+    taps: Listeners<TapEvent>,
     hook: 'delivered' | 'journaled',
     listener: MessageListener,
-    what: string,
   ): Disposable {
-    taps.add(listener);
+    const added = taps.add(({ actor, envelope }) => {
+      listener(actor, envelope);
+    });
     this.#host[hook] ??= (actor, envelope) => {
-      for (const tap of taps) {
-        try {
-          tap(actor, envelope);
-        } catch (err) {
-          this.#logger.error({ err, actor }, what);
-        }
-      }
+      taps.emit({ actor, envelope });
     };
     return disposable(() => {
-      taps.delete(listener);
+      added.dispose();
       if (taps.size === 0) this.#host[hook] = undefined;
     });
   }

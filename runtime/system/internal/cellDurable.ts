@@ -53,6 +53,11 @@ export class DurableRunner {
     this.#persistence = persistence;
   }
 
+  /** True while a drain is under way. */
+  get draining(): boolean {
+    return this.#scheduled;
+  }
+
   /** A message was queued: drains the mailbox unless a drain is already under way. */
   schedule(): void {
     if (this.#scheduled) return;

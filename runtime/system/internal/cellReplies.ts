@@ -1,6 +1,6 @@
-import { type Envelope, ReplyType } from '../../codec/index.js';
+import type { Envelope } from '../../codec/index.js';
 import type { RuntimeError, WireError } from '../../errors/index.js';
-import type { Transport } from '../../transport/index.js';
+import { replyEnvelope, type Transport } from '../../transport/index.js';
 import type { ReplyEmitted } from '../respond.js';
 
 /** What the owed replies need from the cell's host. */
@@ -70,15 +70,15 @@ export class OwedReplies {
 
   /** Publishes a reply envelope to `subject`. */
   send(subject: string, inReplyTo: string, payload: unknown, error: WireError | undefined): void {
-    const reply: Envelope = {
-      v: 1,
+    const address = {
       id: this.#host.nextId(),
-      type: error === undefined ? ReplyType.Ok : ReplyType.Error,
       to: subject,
       from: this.#actor,
       correlationId: inReplyTo,
-      payload: error ?? payload,
     };
-    this.#host.transport.publish(subject, reply);
+    this.#host.transport.publish(
+      subject,
+      replyEnvelope(address, error === undefined ? { payload } : { error }),
+    );
   }
 }

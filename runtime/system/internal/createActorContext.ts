@@ -1,8 +1,7 @@
 import type { Clock } from '../../clock/index.js';
-import { ReplyType } from '../../codec/index.js';
 import type { Persister } from '../../persistence/index.js';
 import type { Logger, MetricsRegistry } from '../../telemetry/index.js';
-import type { Transport } from '../../transport/index.js';
+import { replyEnvelope, type Transport } from '../../transport/index.js';
 import type { ActorCell } from '../ActorCell.js';
 import type { ActorContext } from '../ActorTemplate.js';
 import type { AskOptions, TellOptions } from './systemOptions.js';
@@ -49,15 +48,14 @@ export function createActorContext(
     },
     reply: (to, result) => {
       if (to.replyTo === undefined) return;
-      host.transport.publish(to.replyTo, {
-        v: 1,
-        id: host.nextId(),
-        type: result.error === undefined ? ReplyType.Ok : ReplyType.Error,
-        to: to.replyTo,
-        from: name,
-        correlationId: to.id,
-        payload: result.error ?? result.payload,
-      });
+      const address = { id: host.nextId(), to: to.replyTo, from: name, correlationId: to.id };
+      host.transport.publish(
+        to.replyTo,
+        replyEnvelope(
+          address,
+          result.error === undefined ? { payload: result.payload } : { error: result.error },
+        ),
+      );
     },
   };
 }

@@ -1,4 +1,4 @@
-import { disposable } from '../../events/index.js';
+import { Listeners } from '../../events/index.js';
 import type { NatsConnection, Status } from '@nats-io/transport-node';
 import type { Clock } from '../../clock/index.js';
 import type { Logger } from '../../telemetry/index.js';
@@ -10,7 +10,7 @@ import type { NatsTransportStatus } from '../NatsTransportOptions.js';
  * downtime of each disconnect measured on the monotonic clock.
  */
 export class NatsStatusFeed {
-  readonly #listeners = new Set<(status: NatsTransportStatus) => void>();
+  readonly #listeners: Listeners<NatsTransportStatus>;
   readonly #clock: Clock;
   readonly #logger: Logger;
   #stopped = false;
@@ -20,15 +20,17 @@ export class NatsStatusFeed {
   constructor(nc: NatsConnection, clock: Clock, logger: Logger) {
     this.#clock = clock;
     this.#logger = logger;
+    this.#listeners = new Listeners({
+      onListenerError: (err) => {
+        logger.error({ err }, 'status listener threw');
+      },
+    });
     void this.#watch(nc);
   }
 
   /** Delivers every status from now on. */
   onStatus(listener: (status: NatsTransportStatus) => void): Disposable {
-    this.#listeners.add(listener);
-    return disposable(() => {
-      this.#listeners.delete(listener);
-    });
+    return this.#listeners.add(listener);
   }
 
   /** Stops listening (the connection's status iterator ends at its next event or its close). */
@@ -58,13 +60,7 @@ export class NatsStatusFeed {
     }
     const event = toStatusEvent(status, this.#clock.now(), downMs);
     logStatus(this.#logger, event);
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch (err) {
-        this.#logger.error({ err }, 'status listener threw');
-      }
-    }
+    this.#listeners.emit(event);
   }
 }
 

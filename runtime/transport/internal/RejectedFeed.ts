@@ -1,4 +1,4 @@
-import { disposable } from '../../events/index.js';
+import { Listeners } from '../../events/index.js';
 import type { RuntimeError } from '../../errors/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { Disposable, RejectedHandler } from '../Transport.js';
@@ -9,19 +9,21 @@ import type { Disposable, RejectedHandler } from '../Transport.js';
  * nobody listens (the log is then the only report), at `debug` otherwise.
  */
 export class RejectedFeed {
-  readonly #listeners = new Set<RejectedHandler>();
+  readonly #listeners: Listeners<Parameters<RejectedHandler>[0]>;
   readonly #logger: Logger;
 
   constructor(logger: Logger) {
     this.#logger = logger;
+    this.#listeners = new Listeners({
+      onListenerError: (err, { subject }) => {
+        logger.error({ err, subject }, 'rejected-message listener threw');
+      },
+    });
   }
 
   /** Adds a listener; disposing it removes it. */
   add(handler: RejectedHandler): Disposable {
-    this.#listeners.add(handler);
-    return disposable(() => {
-      this.#listeners.delete(handler);
-    });
+    return this.#listeners.add(handler);
   }
 
   /** Tells every listener of a refused message. Never throws: a listener that throws is logged. */
@@ -29,12 +31,6 @@ export class RejectedFeed {
     // Listeners (the actor system's dead letters) report it; without any, the log must.
     const level = this.#listeners.size === 0 ? 'warn' : 'debug';
     this.#logger[level]({ subject, code: error.code }, `message refused: ${error.message}`);
-    for (const listener of this.#listeners) {
-      try {
-        listener({ subject, error, bytes });
-      } catch (err) {
-        this.#logger.error({ err, subject }, 'rejected-message listener threw');
-      }
-    }
+    this.#listeners.emit({ subject, error, bytes });
   }
 }

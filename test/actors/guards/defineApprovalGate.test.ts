@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from 'agentvisor';
 import { createApprovalBroker, defineApprovalGate } from 'agentvisor/actors';
-import { flushMicrotasks, TestClock, expectRuntimeError } from 'agentvisor/testing';
+import { TestClock, expectRuntimeError } from 'agentvisor/testing';
 
 describe('defineApprovalGate', () => {
   it('builds the human effect input: critical, with deadline and a denying default', () => {
@@ -43,7 +43,7 @@ describe('defineApprovalGate', () => {
       default: 'hold',
     });
     const decision = broker.request({ ...gate.input(), key: 'k2', agent: 'payments' });
-    await flushMicrotasks();
+    expect(broker.pending()).toHaveLength(1); // registered at once: no wait needed
     broker.decide('k2', 'send', 'alice');
     expect(gate.outcome(await decision)).toEqual({
       approved: true,

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { flushMicrotasks, TestClock } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import {
   createOpenAIClient,
   type ModelDelta,
@@ -98,7 +98,7 @@ describe('createOpenAIClient against a failing protocol server', () => {
       const { clock, model, headersIn } = clientOnTestClock({ timeoutMs: 5_000 });
       const call = model.complete(hello);
       await headersIn;
-      await flushMicrotasks();
+      await clock.advance(0);
       await clock.advance(5_000);
       const err = await failure(call, 'ERR_TIMEOUT', 'transient');
       expect(err.details).toMatchObject({ phase: 'body', status: 200, timeoutMs: 5_000 });

@@ -13,7 +13,7 @@ import {
   isRuntimeError,
 } from 'agentvisor';
 import type { ToolDefinition } from 'agentvisor/actors';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import { postingWorker } from '../../fixtures/postingWorker.js';
 
 describe('failover mid-effect', () => {
@@ -34,34 +34,34 @@ describe('failover mid-effect', () => {
     const a = createActorSystem({}, { clock: clockA });
     await a.spawnDurable('w', postingWorker(post), { persistence });
     a.tell('w', 'task.run', { n: 1 });
-    await flushMicrotasks(100);
+    await a.settled();
     expect(runs).toHaveLength(1);
 
     // The new owner restores while A's post is in flight.
     const clockB = new TestClock();
     const b = createActorSystem({}, { clock: clockB });
     await b.spawnDurable('w', postingWorker(post), { persistence });
-    await flushMicrotasks(100);
+    await b.settled();
     expect(runs).toHaveLength(2);
     // A's post returns late: its outcome must be fenced (A fails, answers nothing).
     runs[0]!.release('late');
-    await flushMicrotasks(100);
+    await b.settled();
     runs[1]!.release('posted');
-    await flushMicrotasks(100);
+    await b.settled();
     // Whatever happened, B is restarted in place when it failed, as its node does when the
     // placement is still its own (ClusterNode, on ERR_PERSISTENCE_CONFLICT).
     const bFailed = b.describe('w')?.status === 'failed';
     if (bFailed) {
       await b.spawnDurable('w', postingWorker(post), { persistence });
-      await flushMicrotasks(100);
+      await b.settled();
       for (const run of runs.slice(2)) run.release('re-run');
-      await flushMicrotasks(100);
+      await b.settled();
     }
     expect(isRuntimeError(a.describe('w')?.error, 'ERR_PERSISTENCE_CONFLICT')).toBe(true);
     expect(bFailed).toBe(false);
     expect((b.getSnapshot('w') as { value: string }).value).toBe('idle');
     const next = b.ask('w', 'task.run', { n: 2 });
-    await flushMicrotasks(100);
+    await b.settled();
     runs.at(-1)!.release('posted 2');
     expect(await next).toBe('posted 2');
     expect((b.getSnapshot('w') as { context: { done: number[] } }).context.done).toEqual([1, 2]);

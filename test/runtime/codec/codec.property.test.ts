@@ -9,7 +9,7 @@ import {
   type DeadLetter,
   type Envelope,
 } from 'agentvisor/internal';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 // `packr` is the codec's shared msgpackr instance: internal, not part of the public API.
 import { packr } from '../../../runtime/codec/index.js';
 import { counterMachine } from '../system/fixtures.js';
@@ -209,7 +209,7 @@ describe('codec', () => {
             system.receiveBytes('c', encodeOrThrow(envelope));
           }
         }
-        await flushMicrotasks();
+        await system.settled();
         const snapshot = system.getSnapshot('c') as { context: { count: number } };
         expect(snapshot.context.count).toBe(expected);
         expect(deadLetters).toHaveLength(garbage.length);

@@ -1,4 +1,4 @@
-import { flushMicrotasks, type TestClock } from 'agentvisor/testing';
+import { type TestClock } from 'agentvisor/testing';
 import { sleep } from '../../../runtime/resilience/internal/sleep.js';
 
 /** How a promise settled. */
@@ -14,7 +14,7 @@ export async function drive<T>(clock: TestClock, promise: Promise<T>): Promise<O
     (value) => (outcome = { ok: true, value }),
     (error: unknown) => (outcome = { ok: false, error }),
   );
-  await flushMicrotasks();
+  await clock.advance(0);
   while (outcome === undefined) {
     if (!(await clock.runNext())) {
       throw new Error('hung: the promise is pending and no timer is left');

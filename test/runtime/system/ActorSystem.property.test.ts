@@ -12,7 +12,7 @@ import {
   type OverflowPolicy,
   type ReplyAddress,
 } from 'agentvisor';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 
 /** Records every message it receives: the unique `n` of its payload and its envelope id. */
 const recorderMachine = setup({
@@ -138,7 +138,7 @@ describe('ActorSystem', () => {
       let sent = 0;
       for (const op of ops) {
         if (op === 'flush') {
-          await flushMicrotasks();
+          await system.settled();
           model.flush();
           continue;
         }
@@ -147,7 +147,7 @@ describe('ActorSystem', () => {
         else asks.set(n, settle(system.ask('r', 'rec', { n })));
         model.enqueue(n);
       }
-      await flushMicrotasks();
+      await system.settled();
       model.flush();
 
       const { context } = system.getSnapshot('r') as { context: { ns: number[]; ids: string[] } };
@@ -199,7 +199,7 @@ describe('ActorSystem', () => {
     const replies = requests.map(({ hold, payload }) =>
       system.ask('echo', hold ? 'hold' : 'echo', payload),
     );
-    await flushMicrotasks();
+    await system.settled();
     system.tell('echo', 'release');
     const answers = await Promise.all(replies);
     expect(answers).toStrictEqual(requests.map((r) => r.payload));

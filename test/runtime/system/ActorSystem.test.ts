@@ -8,7 +8,7 @@ import {
   type DeadLetter,
   type LifecycleEvent,
 } from 'agentvisor/internal';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import { counterMachine, slowMachine } from './fixtures.js';
 
 function makeSystem(options: Parameters<typeof createActorSystem>[0] = {}) {
@@ -75,7 +75,7 @@ describe('ActorSystem', () => {
     const { system } = makeSystem();
     system.spawn('slow', slowMachine);
     const pending = codeOf(system.ask('slow', 'slow'));
-    await flushMicrotasks();
+    await system.settled();
     system.stop('slow');
     await expect(pending).resolves.toBe('ERR_ACTOR_STOPPED');
     await system.shutdown();
@@ -90,7 +90,7 @@ describe('ActorSystem', () => {
     system.spawn('victim', counterMachine);
     system.spawn('bystander', counterMachine);
     const asked = codeOf(system.ask('victim', type));
-    await flushMicrotasks();
+    await system.settled();
     const failed = lifecycle.find((e) => e.type === 'failed');
     expect(failed).toMatchObject({ type: 'failed', name: 'victim', incarnation: 1 });
     expect(system.describe('victim')?.status).toBe('failed');
@@ -108,7 +108,7 @@ describe('ActorSystem', () => {
     const { system, deadLetters } = makeSystem();
     system.spawn('victim', counterMachine);
     system.tell('victim', 'boom');
-    await flushMicrotasks();
+    await system.settled();
     system.tell('victim', 'inc');
     expect(deadLetters.map((d) => d.reason)).toEqual(['failed-actor']);
     await system.shutdown();
@@ -118,7 +118,7 @@ describe('ActorSystem', () => {
     const { system, deadLetters } = makeSystem();
     system.spawn('slow', slowMachine);
     void system.ask('slow', 'slow').catch(() => undefined);
-    await flushMicrotasks();
+    await system.settled();
     await expect(codeOf(system.ask('slow', 'slow'))).resolves.toBe('ERR_UNHANDLED');
     expect(deadLetters.map((d) => d.reason)).toEqual(['unhandled']);
     await system.shutdown();
@@ -129,7 +129,7 @@ describe('ActorSystem', () => {
     system.spawn('c', counterMachine);
     system.tell('c', 'inc');
     system.tell('c', 'finish');
-    await flushMicrotasks();
+    await system.settled();
     expect(lifecycle.at(-1)).toMatchObject({ type: 'done', name: 'c', output: { count: 1 } });
     expect(system.describe('c')?.status).toBe('done');
     await system.shutdown();
@@ -141,7 +141,7 @@ describe('ActorSystem', () => {
     system.tell('c', 'inc');
     system.detach('c'); // a node draining: the queued inc is still processed
     system.tell('c', 'inc');
-    await flushMicrotasks();
+    await system.settled();
     expect(system.describe('c')).toMatchObject({ status: 'running', processed: 1 });
     expect(deadLetters.map((l) => l.reason)).toEqual(['unknown-actor']);
     expect(system.getSnapshot('c')).toMatchObject({ context: { count: 1 } });
@@ -193,7 +193,7 @@ describe('ActorSystem', () => {
       const { system, deadLetters } = makeSystem();
       system.spawn('c', counterMachine, { mailbox: { capacity: 3, overflow: 'drop-oldest' } });
       for (let i = 0; i < 5; i++) system.tell('c', 'inc', { by: 10 ** i });
-      await flushMicrotasks();
+      await system.settled();
       await expect(system.ask('c', 'get')).resolves.toBe(10100 + 1000);
       expect(deadLetters.map((d) => d.envelope?.payload)).toEqual([{ by: 1 }, { by: 10 }]);
       await system.shutdown();
@@ -254,7 +254,7 @@ describe('ActorSystem', () => {
     system.watch('w', (e) => seen.push(`${e.type}:${e.incarnation}`));
     system.spawn('w', counterMachine);
     system.tell('w', 'boom');
-    await flushMicrotasks();
+    await system.settled();
     system.spawn('w', counterMachine);
     system.stop('w');
     expect(seen).toEqual(['started:1', 'failed:1', 'started:2', 'stopped:2']);

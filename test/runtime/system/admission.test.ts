@@ -14,7 +14,7 @@ import {
   type Journal,
   type PersistenceOptions,
 } from 'agentvisor/internal';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import { packr } from '../../../runtime/codec/index.js';
 import { makeTempDir } from '../persistence/tempDir.js';
 import { counterMachine } from './fixtures.js';
@@ -204,7 +204,7 @@ describe('admission', () => {
       const a = processOn();
       a.system.spawn('r', recursiveAgent);
       a.system.receiveBytes('r', deepEnvelopeBytes('r', 2_500));
-      await flushMicrotasks(20);
+      await a.system.settled();
       expect(a.deadLetters.map((d) => [d.reason, d.error.code])).toEqual([
         ['malformed-message', 'ERR_MALFORMED_MESSAGE'],
       ]);
@@ -219,7 +219,7 @@ describe('admission', () => {
       const refused = await a.system.ask('r', 'inc', deepArray(20_000)).catch((e: unknown) => e);
       expect(isRuntimeError(refused, 'ERR_MALFORMED_MESSAGE')).toBe(true);
       a.system.tell('r', 'inc', deepArray(20_000));
-      await flushMicrotasks(20);
+      await a.system.settled();
       expect(a.deadLetters.map((d) => d.reason)).toEqual([
         'malformed-message',
         'malformed-message',

@@ -8,7 +8,7 @@ import {
   type Envelope,
   type PublishOutcome,
 } from 'agentvisor/internal';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import { counterMachine } from './fixtures.js';
 
 /** A LocalTransport that counts what is published on each subject (replies included). */
@@ -76,7 +76,7 @@ describe('ActorSystem direct local tell', () => {
       }),
     );
     system.tell('sender', 'go');
-    await flushMicrotasks();
+    await system.settled();
     await expect(system.ask('c', 'get')).resolves.toBe(2);
     expect(transport.actorPublishes()).toBe(0);
     await system.shutdown();
@@ -96,7 +96,7 @@ describe('ActorSystem direct local tell', () => {
     const { transport, system } = makeSystem();
     system.spawn('c', counterMachine);
     system.tell('c', 'inc');
-    await flushMicrotasks();
+    await system.settled();
     system.stop('c', 'normal', { hold: { capacity: 10 } });
     system.tell('c', 'inc', { by: 5 });
     expect(system.heldCount('c')).toBe(1);
@@ -114,7 +114,7 @@ describe('ActorSystem direct local tell', () => {
     });
     system.tell('c', 'inc', { by: 'x' });
     system.tell('c', 'other');
-    await flushMicrotasks();
+    await system.settled();
     expect(deadLetters.map((l) => l.error.code)).toEqual([
       'ERR_INVALID_MESSAGE',
       'ERR_UNKNOWN_MESSAGE_TYPE',

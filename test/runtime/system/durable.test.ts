@@ -11,7 +11,7 @@ import {
   type DeadLetter,
   type PersistenceOptions,
 } from 'agentvisor';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import { counterMachine } from './fixtures.js';
 
 function stores() {
@@ -42,7 +42,7 @@ describe('durable actors', () => {
     });
     for (let i = 1; i <= 5; i++) a.system.tell('c', 'inc', { by: i });
     await expect(a.system.ask('c', 'get')).resolves.toBe(15);
-    await flushMicrotasks(50);
+    await a.system.settled();
     const ckpts = await s.store.list('c');
     expect(ckpts.length).toBeGreaterThan(0);
     expect(await s.journal.lastSeq('c')).toBe(6);
@@ -63,7 +63,7 @@ describe('durable actors', () => {
     a.system.tell('c', 'inc', { by: 2 });
     await expect(a.system.ask('c', 'get')).resolves.toBe(2);
     a.system.tell('c', 'inc', { by: 3 });
-    await flushMicrotasks(50);
+    await a.system.settled();
     expect(await s.store.list('c')).toEqual([]);
     const b = processOn();
     const replies: unknown[] = [];
@@ -120,14 +120,14 @@ describe('durable actors', () => {
     const a = processOn();
     await a.system.spawnDurable('c', counterMachine, { persistence: persistence(s) });
     a.system.tell('c', 'inc', { by: 1 });
-    await flushMicrotasks(50);
+    await a.system.settled();
     // Failover: B takes the actor over while A still runs (a zombie).
     const b = processOn();
     await b.system.spawnDurable('c', counterMachine, { persistence: persistence(s) });
     b.system.tell('c', 'inc', { by: 10 });
-    await flushMicrotasks(50);
+    await b.system.settled();
     a.system.tell('c', 'inc', { by: 100 });
-    await flushMicrotasks(50);
+    await a.system.settled();
     const zombie = a.system.describe('c');
     expect(zombie?.status).toBe('failed');
     expect(isRuntimeError(zombie?.error, 'ERR_PERSISTENCE_CONFLICT')).toBe(true);
@@ -162,7 +162,7 @@ describe('durable actors', () => {
     await a.system.spawnDurable('c', counterMachine, { persistence: persistence(s) });
     await a.system.checkpoint('c');
     a.system.tell('c', 'inc', { by: 7 });
-    await flushMicrotasks(50);
+    await a.system.settled();
     expect(a.system.describe('c')?.processed).toBe(1);
     // The store goes away for one write: the checkpoint fails, and so does the incarnation.
     const put = s.store.put.bind(s.store);

@@ -7,7 +7,7 @@ import {
   type Envelope,
   type PersistenceOptions,
 } from 'agentvisor';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import { counterMachine } from './fixtures.js';
 
 function persistence(
@@ -40,7 +40,7 @@ describe('ActorSystem durable delivery hooks', () => {
     await spawning;
     system.deliver(inc('m-1', 2));
     system.deliver(inc('m-2', 3));
-    await flushMicrotasks(50);
+    await system.settled();
     expect(journaled).toEqual([
       ['c', 'm-1', 2],
       ['c', 'm-2', 2],
@@ -58,9 +58,9 @@ describe('ActorSystem durable delivery hooks', () => {
     system.deadLetters.subscribe((d) => letters.push(d));
     await system.spawnDurable('c', counterMachine, { persistence: persistence(s) });
     system.deliver(inc('m-1', 2));
-    await flushMicrotasks(50);
+    await system.settled();
     system.deliver(inc('m-1', 2));
-    await flushMicrotasks(50);
+    await system.settled();
     expect(journaled).toEqual(['m-1']);
     expect(letters.map((d) => [d.reason, d.envelope?.id, d.error.code])).toEqual([
       ['duplicate', 'm-1', 'ERR_DUPLICATE_MESSAGE'],
@@ -89,11 +89,11 @@ describe('ActorSystem durable delivery hooks', () => {
     await a.spawnDurable('c', counterMachine, { persistence: persistence(s, policy) });
     a.deliver(inc('m-1', 2));
     a.deliver(inc('m-2', 3));
-    await flushMicrotasks(50);
+    await a.settled();
     // B recovers (replaying both) and crashes at once; C must still find both.
     const b = createActorSystem({}, { clock: new TestClock() });
     await b.spawnDurable('c', counterMachine, { persistence: persistence(s, policy) });
-    await flushMicrotasks(50); // B's own (settled) checkpoint lands
+    await b.settled(); // B's own (settled) checkpoint lands
     const latest = await s.store.latest('c');
     expect(latest?.checkpoint.journalSeq).toBe(2);
     expect((latest?.checkpoint.snapshot as { context: { count: number } }).context.count).toBe(5);

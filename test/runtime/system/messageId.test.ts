@@ -6,7 +6,7 @@ import {
   isRuntimeError,
   type DeadLetter,
 } from 'agentvisor';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import { counterMachine } from './fixtures.js';
 
 describe('ActorSystem caller-chosen message ids', () => {
@@ -24,7 +24,7 @@ describe('ActorSystem caller-chosen message ids', () => {
     });
     system.tell('c', 'inc', { by: 2 }, { id: 'order-1' });
     system.tell('c', 'inc', { by: 2 }, { id: 'order-1' });
-    await flushMicrotasks(50);
+    await system.settled();
     expect(await system.ask('c', 'get', undefined, { id: 'get-1' })).toBe(2);
     await expect(system.ask('c', 'get', undefined, { id: 'get-1' })).rejects.toSatisfy((e) =>
       isRuntimeError(e, 'ERR_DUPLICATE_MESSAGE'),

@@ -9,7 +9,7 @@ import {
   type Envelope,
   type RuntimeError,
 } from 'agentvisor/internal';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 
 let seq = 0;
 function envelope(fields: Partial<Envelope> = {}): Envelope {
@@ -24,8 +24,11 @@ function makeTransport(options: ConstructorParameters<typeof LocalTransport>[0] 
 
 /** Settles `promise` into a plain record, so a test can look at it at any point. */
 function track<T>(promise: Promise<T>) {
-  const state: { settled: boolean; value?: T; error?: unknown } = { settled: false };
-  promise.then(
+  const state: { settled: boolean; value?: T; error?: unknown; done: Promise<void> } = {
+    settled: false,
+    done: Promise.resolve(),
+  };
+  state.done = promise.then(
     (value) => {
       state.settled = true;
       state.value = value;
@@ -169,7 +172,7 @@ describe('LocalTransport', () => {
     it('fails at once with ERR_ACTOR_NOT_FOUND when nobody subscribes', async () => {
       const { transport, clock } = makeTransport();
       const pending = track(transport.request('nobody', envelope(), { deadline: clock.now() + 1 }));
-      await flushMicrotasks();
+      await pending.done;
       expect(pending.settled).toBe(true);
       expect(codeOf(pending.error)).toBe('ERR_ACTOR_NOT_FOUND');
       expect(clock.pendingTimers).toBe(0);
@@ -211,10 +214,10 @@ describe('LocalTransport', () => {
           signal: controller.signal,
         }),
       );
-      await flushMicrotasks();
+      await clock.advance(0); // everything runnable has run: still pending
       expect(pending.settled).toBe(false);
       controller.abort(reason);
-      await flushMicrotasks();
+      await pending.done;
       expect(pending.error).toBe(reason);
       expect(transport.pendingRequests).toBe(0);
       expect(clock.pendingTimers).toBe(0);
@@ -229,7 +232,7 @@ describe('LocalTransport', () => {
       const pending = track(
         transport.request('s', envelope(), { deadline: clock.now() + 1, signal }),
       );
-      await flushMicrotasks();
+      await pending.done;
       expect(pending.error).toBe(reason);
       expect(seen).toEqual([]);
     });
@@ -336,13 +339,13 @@ describe('LocalTransport', () => {
         track(transport.request('silent', envelope(), { deadline })),
       );
       await transport.close();
-      await flushMicrotasks();
+      await Promise.all(pending.map((p) => p.done));
       expect(pending.map((p) => codeOf(p.error))).toEqual(['ERR_CLOSED', 'ERR_CLOSED']);
       expect(clock.pendingTimers).toBe(0);
       await expect(transport.closed).resolves.toBeUndefined();
       expect(transport.publish('silent', envelope())).toBe('no-subscribers');
       const late = track(transport.request('silent', envelope(), { deadline }));
-      await flushMicrotasks();
+      await late.done;
       expect(codeOf(late.error)).toBe('ERR_CLOSED');
       let subscribeError: unknown;
       try {
@@ -362,10 +365,10 @@ describe('LocalTransport', () => {
       const first = track(transport.request('slow', envelope({ payload: 1 }), { deadline }));
       const second = track(transport.request('slow', envelope({ payload: 2 }), { deadline }));
       const drained = track(transport.drain());
-      await flushMicrotasks();
+      await clock.advance(0); // everything runnable has run: still pending
       expect(drained.settled).toBe(false);
       const refused = track(transport.request('slow', envelope(), { deadline }));
-      await flushMicrotasks();
+      await refused.done;
       expect(codeOf(refused.error)).toBe('ERR_CLOSED');
 
       const answer = (r: Envelope) =>
@@ -374,11 +377,11 @@ describe('LocalTransport', () => {
           envelope({ to: r.replyTo!, correlationId: r.id, payload: 'ok' }),
         );
       answer(held[0]!);
-      await flushMicrotasks();
+      await first.done;
       expect(first.value?.payload).toBe('ok');
       expect(drained.settled).toBe(false);
       answer(held[1]!);
-      await flushMicrotasks();
+      await Promise.all([second.done, drained.done]);
       expect(second.value?.payload).toBe('ok');
       expect(drained.settled).toBe(true);
       expect(drained.error).toBeUndefined();

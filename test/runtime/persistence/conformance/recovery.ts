@@ -10,7 +10,7 @@ import {
   type LifecycleEvent,
   type PersistenceOptions,
 } from 'agentvisor/internal';
-import { TestClock, flushMicrotasks } from 'agentvisor/testing';
+import { TestClock } from 'agentvisor/testing';
 import { packr } from '../../../../runtime/codec/index.js';
 import { counterMachine } from '../../system/fixtures.js';
 import { checkpointFixture } from './fixtures.js';
@@ -115,7 +115,7 @@ export function describeRecoveryConformance(
           system.tell(actor, 'inc');
           expect(await system.ask(actor, 'get'), kind).toBe(6);
           await system.checkpoint(actor);
-          await flushMicrotasks(20);
+          await system.settled();
           expect(
             events.filter((e) => e.type === 'failed'),
             kind,
