@@ -174,3 +174,27 @@ export type {
   MailboxDeadLetter,
   MailboxDeadLetterReason,
 } from './mailbox/index.js';
+
+// Anomaly detection (issue 12).
+export {
+  AnomalyDetector,
+  createAnomalyDetector,
+  DetectorOptionsSchema,
+  DETECTOR_PRESETS,
+  MAD_CONSISTENCY,
+} from './telemetry/index.js';
+export type {
+  AnomalyDetectorDeps,
+  BaselineView,
+  Detection,
+  DetectionStatus,
+  DetectorConfig,
+  DetectorOptions,
+  Direction,
+  DetectorPreset,
+  HysteresisState,
+  HysteresisTransition,
+  Sample,
+  SeriesKey,
+  Band,
+} from './telemetry/index.js';

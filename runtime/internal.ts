@@ -44,8 +44,19 @@ export {
   REPLY_EVENT,
 } from './system/index.js';
 export type { ReplyEmitted } from './system/index.js';
-export { isSecretKey } from './telemetry/index.js';
+export {
+  isSecretKey,
+  DirectionSchema,
+  isDetectorPreset,
+  presetOfSignal,
+  Hysteresis,
+  median,
+  robustStats,
+  seriesId,
+} from './telemetry/index.js';
 export type {
+  HysteresisConfig,
+  RobustStats,
   MetricSeries,
   Counter,
   BoundCounter,
