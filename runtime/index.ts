@@ -198,3 +198,41 @@ export type {
   SeriesKey,
   Band,
 } from './telemetry/index.js';
+
+// Graded alerts (issue 12).
+export {
+  AlertEvaluator,
+  AlertRouter,
+  AlertRouterOptionsSchema,
+  createAlertRouter,
+  AlertRuleSchema,
+  AlertRulesSchema,
+  createAlerting,
+  createLogSink,
+  MemoryAlertStore,
+  parseAlertRules,
+} from './telemetry/index.js';
+export type {
+  Alert,
+  AlertStatus,
+  Severity,
+  AlertEvaluatorDeps,
+  AlertRouterConfig,
+  AlertRouterDeps,
+  AlertRouterOptions,
+  AlertRouterStats,
+  AlertRule,
+  AlertRuleInput,
+  Threshold,
+  ThresholdOp,
+  AlertNotification,
+  AlertSink,
+  NotificationGroup,
+  NotifiedAlert,
+  AlertStore,
+  Alerting,
+  AlertingOptions,
+  ResolvedAlertRule,
+  TrendPoint,
+  TrendQuery,
+} from './telemetry/index.js';

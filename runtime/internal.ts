@@ -53,6 +53,14 @@ export {
   median,
   robustStats,
   seriesId,
+  alertFingerprint,
+  alertLabels,
+  InlineDetectorSchema,
+  ThresholdOpSchema,
+  ThresholdSchema,
+  groupKeyOf,
+  isNewer,
+  TrendStore,
 } from './telemetry/index.js';
 export type {
   HysteresisConfig,
