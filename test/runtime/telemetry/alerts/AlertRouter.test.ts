@@ -49,8 +49,9 @@ describe('AlertRouter over one hour on a TestClock', () => {
     // The critical on agent A at minute 10.
     events.push({
       atMin: 10,
-      run: () =>
-        alerting.observe({ series: { signal: 'escalation_rate', agent: 'A' }, value: 0.9 }),
+      run: () => {
+        alerting.observe({ series: { signal: 'escalation_rate', agent: 'A' }, value: 0.9 });
+      },
     });
     // 30 warnings: 5 on A (2 before the critical, 3 after), 25 on B..F.
     for (let i = 0; i < 30; i++) {
@@ -58,19 +59,30 @@ describe('AlertRouter over one hour on a TestClock', () => {
       const atMin = i < 5 ? (i < 2 ? 1 + i : 20 + i) : 2 + i * 1.5;
       events.push({
         atMin,
-        run: () =>
+        run: () => {
           alerting.observe({
             series: { signal: 'error_rate:timeout', agent, tool: `tool-${i}` },
             value: 0.3,
-          }),
+          });
+        },
       });
     }
     // 200 info episodes: 20 agents × 10 (fire, then resolve a minute later).
     for (let i = 0; i < 200; i++) {
       const series = { signal: 'tokens_per_call', agent: i % 20 === 0 ? 'A' : `agent-${i % 20}` };
       const atMin = Math.floor(i / 20) * 5 + 0.25 + (i % 20) * 0.01;
-      events.push({ atMin, run: () => alerting.observe({ series, value: 5_000 }) });
-      events.push({ atMin: atMin + 1, run: () => alerting.observe({ series, value: 10 }) });
+      events.push({
+        atMin,
+        run: () => {
+          alerting.observe({ series, value: 5_000 });
+        },
+      });
+      events.push({
+        atMin: atMin + 1,
+        run: () => {
+          alerting.observe({ series, value: 10 });
+        },
+      });
     }
     events.sort((a, b) => a.atMin - b.atMin);
     for (const e of events) {
@@ -80,15 +92,13 @@ describe('AlertRouter over one hour on a TestClock', () => {
     await clock.advance(start + 61 * MINUTE - clock.now());
 
     const immediate = sink.sent.filter((n) => n.kind === 'immediate');
-    const digests = sink.sent.filter((n) => n.kind === 'digest');
+    const digests = sink.sent.flatMap((n) => (n.kind === 'digest' ? [n] : []));
     expect(immediate).toHaveLength(1);
     expect(immediate[0]?.kind === 'immediate' && immediate[0].group.alerts[0]?.name).toBe(
       'EscalationsPiling',
     );
     expect(digests).toHaveLength(1);
-    const warnings = digests
-      .flatMap((d) => (d.kind === 'digest' ? d.groups : []))
-      .flatMap((g) => g.alerts);
+    const warnings = digests.flatMap((d) => d.groups).flatMap((g) => g.alerts);
     expect(warnings).toHaveLength(30);
     expect(warnings.filter((w) => !w.inhibited)).toHaveLength(25);
     const inhibited = warnings.filter((w) => w.inhibited);
@@ -181,9 +191,9 @@ describe('AlertRouter dedup, resolve, digest windows', () => {
       },
     };
     const alerting = createAlerting({ rules }, { clock, sinks: [bad] });
-    expect(() =>
-      alerting.observe({ series: { signal: 'escalation_rate', agent: 'A' }, value: 1 }),
-    ).not.toThrow();
+    expect(() => {
+      alerting.observe({ series: { signal: 'escalation_rate', agent: 'A' }, value: 1 });
+    }).not.toThrow();
     expect(alerting.router.stats.sinkErrors).toBe(1);
   });
 
@@ -213,7 +223,7 @@ describe('AlertRouter dedup, resolve, digest windows', () => {
     const lines: Record<string, unknown>[] = [];
     const logger = pino(
       { level: 'info' },
-      { write: (s: string) => void lines.push(JSON.parse(s)) },
+      { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
     );
     const sink = createLogSink(logger);
     const alert = {
