@@ -236,3 +236,22 @@ export type {
   TrendPoint,
   TrendQuery,
 } from './telemetry/index.js';
+
+// Alert sinks and stores over the network (issue 12).
+export {
+  createWebhookSink,
+  WebhookSink,
+  WebhookSinkOptionsSchema,
+  createNatsAlertSink,
+  JetStreamAlertStore,
+} from './alerting/index.js';
+export type {
+  WebhookSinkDeps,
+  WebhookSinkStats,
+  WebhookSinkConfig,
+  WebhookSinkOptions,
+  AlertmanagerAlert,
+  AlertmanagerPayload,
+  NatsAlertSinkOptions,
+  JetStreamAlertStoreOptions,
+} from './alerting/index.js';

@@ -189,3 +189,4 @@ export type {
   OwnershipListener,
   MailboxSubjects,
 } from './mailbox/index.js';
+export { toAlertmanagerPayload, alertSubject } from './alerting/index.js';
