@@ -34,5 +34,7 @@ export const WebhookSinkOptionsSchema = z
   })
   .strict();
 
+/** What callers pass to `createWebhookSink` (defaults optional). */
 export type WebhookSinkOptions = z.input<typeof WebhookSinkOptionsSchema>;
+/** The resolved options a webhook sink runs on. */
 export type WebhookSinkConfig = z.output<typeof WebhookSinkOptionsSchema>;

@@ -29,7 +29,9 @@ export const AlertRouterOptionsSchema = z
     maxTrendPoints: z.number().int().positive().default(100_000),
   })
   .strict();
+/** What callers pass to {@link createAlertRouter} (defaults optional). */
 export type AlertRouterOptions = z.input<typeof AlertRouterOptionsSchema>;
+/** The resolved options a router runs on. */
 export type AlertRouterConfig = z.output<typeof AlertRouterOptionsSchema>;
 
 /** Capabilities of the router. */
