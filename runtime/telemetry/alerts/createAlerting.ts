@@ -2,12 +2,8 @@ import type { Clock } from '../../clock/index.js';
 import { disposable, type Disposable } from '../../events/index.js';
 import type { Sample } from '../anomaly/index.js';
 import { AlertEvaluator } from './AlertEvaluator.js';
-import {
-  createAlertRouter,
-  type AlertRouter,
-  type AlertRouterDeps,
-  type AlertRouterOptions,
-} from './AlertRouter.js';
+import { createAlertRouter, type AlertRouter, type AlertRouterDeps } from './AlertRouter.js';
+import type { AlertRouterOptions } from './AlertRouterOptionsSchema.js';
 import { parseAlertRules } from './parseAlertRules.js';
 
 /** Rules and routing of {@link createAlerting}. */

@@ -8,13 +8,10 @@ export type { Alert, AlertStatus, Severity } from './Alert.js';
 export { alertFingerprint } from './alertFingerprint.js';
 export { AlertEvaluator, alertLabels } from './AlertEvaluator.js';
 export type { AlertEvaluatorDeps } from './AlertEvaluator.js';
-export { AlertRouter, AlertRouterOptionsSchema, createAlertRouter } from './AlertRouter.js';
-export type {
-  AlertRouterConfig,
-  AlertRouterDeps,
-  AlertRouterOptions,
-  AlertRouterStats,
-} from './AlertRouter.js';
+export { AlertRouter, createAlertRouter } from './AlertRouter.js';
+export type { AlertRouterDeps, AlertRouterStats } from './AlertRouter.js';
+export { AlertRouterOptionsSchema } from './AlertRouterOptionsSchema.js';
+export type { AlertRouterConfig, AlertRouterOptions } from './AlertRouterOptionsSchema.js';
 export {
   AlertRuleSchema,
   AlertRulesSchema,

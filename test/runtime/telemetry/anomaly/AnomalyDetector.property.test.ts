@@ -55,5 +55,6 @@ describe('AnomalyDetector detection delay (property)', () => {
       slack.max = Math.max(slack.max, (firedAt ?? 0) - stepAt - forMs);
       slack.runs++;
     },
+    30_000,
   );
 });
