@@ -89,7 +89,7 @@ describe('webhook sink against a local HTTP receiver', () => {
     const url = await receiver.listen();
     const sink = createWebhookSink({
       url,
-      timeoutMs: 300,
+      timeoutMs: 2_000, // long enough for a loaded machine; the hung request still times out
       externalURL: 'http://node-1:9464',
       backoff: { initialDelayMs: 20, maxDelayMs: 100 },
     });
