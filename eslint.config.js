@@ -57,16 +57,20 @@ const natsToolboxDeep = {
 
 /**
  * Order inside runtime/ (issue 11): each tier may import only from tiers before it, never from a
- * peer in its own tier or a tier after it. `telemetry` (no runtime imports) sits with the base
- * tier; `events` (Listeners, Disposable) sits on clock, for its rethrow on a macrotask. `testing` is the kit on top: it may
- * import any runtime folder, and no runtime folder imports it.
+ * peer in its own tier or a tier after it. `events` (Listeners, Disposable) sits on clock, for its
+ * rethrow on a macrotask. `telemetry` sits beside codec and nats, which it does not need (its
+ * anomaly detectors and alert router take the Clock, validate with errors' parseOptions and
+ * announce through events' Listeners). `alerting` (alert
+ * sinks and stores that need NATS and the backoff family: webhook, NATS subject, JetStream store)
+ * sits beside `system`, which it does not need. `testing` is the kit on top: it may import any
+ * runtime folder, and no runtime folder imports it.
  */
 const runtimeTiers = [
-  ['clock', 'errors', 'telemetry'],
+  ['clock', 'errors'],
   ['events'],
-  ['codec', 'nats'],
+  ['codec', 'nats', 'telemetry'],
   ['transport', 'persistence', 'resilience'],
-  ['system'],
+  ['system', 'alerting'],
   ['mailbox'],
   ['cluster'],
 ];
@@ -111,7 +115,7 @@ function restrictedImports(folder, withTimers, runtimeFolder) {
           {
             group: forbidden.flatMap((other) => [`**/${other}/*`, `**/${other}/**`]),
             caseSensitive: true,
-            message: `Runtime order: runtime/${runtimeFolder} must not import ${forbidden.join(', ')} (clock/errors < events < codec, nats < transport, persistence, resilience < system < mailbox < cluster).`,
+            message: `Runtime order: runtime/${runtimeFolder} must not import ${forbidden.join(', ')} (clock/errors < events < codec, nats, telemetry < transport, persistence, resilience < system, alerting < mailbox < cluster).`,
           },
         ];
   return {

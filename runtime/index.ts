@@ -174,3 +174,84 @@ export type {
   MailboxDeadLetter,
   MailboxDeadLetterReason,
 } from './mailbox/index.js';
+
+// Anomaly detection (issue 12).
+export {
+  AnomalyDetector,
+  createAnomalyDetector,
+  DetectorOptionsSchema,
+  DETECTOR_PRESETS,
+  MAD_CONSISTENCY,
+} from './telemetry/index.js';
+export type {
+  AnomalyDetectorDeps,
+  BaselineView,
+  Detection,
+  DetectionStatus,
+  DetectorConfig,
+  DetectorOptions,
+  Direction,
+  DetectorPreset,
+  HysteresisState,
+  HysteresisTransition,
+  Sample,
+  SeriesKey,
+  Band,
+} from './telemetry/index.js';
+
+// Graded alerts (issue 12).
+export {
+  AlertEvaluator,
+  AlertRouter,
+  AlertRouterOptionsSchema,
+  createAlertRouter,
+  AlertRuleSchema,
+  AlertRulesSchema,
+  createAlerting,
+  createLogSink,
+  MemoryAlertStore,
+  parseAlertRules,
+} from './telemetry/index.js';
+export type {
+  Alert,
+  AlertStatus,
+  Severity,
+  AlertEvaluatorDeps,
+  AlertRouterConfig,
+  AlertRouterDeps,
+  AlertRouterOptions,
+  AlertRouterStats,
+  AlertRule,
+  AlertRuleInput,
+  Threshold,
+  ThresholdOp,
+  AlertNotification,
+  AlertSink,
+  NotificationGroup,
+  NotifiedAlert,
+  AlertStore,
+  Alerting,
+  AlertingOptions,
+  ResolvedAlertRule,
+  TrendPoint,
+  TrendQuery,
+} from './telemetry/index.js';
+
+// Alert sinks and stores over the network (issue 12).
+export {
+  createWebhookSink,
+  WebhookSink,
+  WebhookSinkOptionsSchema,
+  createNatsAlertSink,
+  JetStreamAlertStore,
+} from './alerting/index.js';
+export type {
+  WebhookSinkDeps,
+  WebhookSinkStats,
+  WebhookSinkConfig,
+  WebhookSinkOptions,
+  AlertmanagerAlert,
+  AlertmanagerPayload,
+  NatsAlertSinkOptions,
+  JetStreamAlertStoreOptions,
+} from './alerting/index.js';

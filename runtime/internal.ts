@@ -47,8 +47,27 @@ export {
   REPLY_EVENT,
 } from './system/index.js';
 export type { ReplyEmitted } from './system/index.js';
-export { isSecretKey } from './telemetry/index.js';
+export {
+  isSecretKey,
+  DirectionSchema,
+  isDetectorPreset,
+  presetOfSignal,
+  Hysteresis,
+  median,
+  robustStats,
+  seriesId,
+  alertFingerprint,
+  alertLabels,
+  InlineDetectorSchema,
+  ThresholdOpSchema,
+  ThresholdSchema,
+  groupKeyOf,
+  isNewer,
+  TrendStore,
+} from './telemetry/index.js';
 export type {
+  HysteresisConfig,
+  RobustStats,
   MetricSeries,
   Counter,
   BoundCounter,
@@ -178,3 +197,4 @@ export type {
 export { DeadLetterSink } from './mailbox/internal/DeadLetterSink.js';
 export { NatsStatusFeed } from './transport/internal/NatsStatusFeed.js';
 export { RejectedFeed } from './transport/internal/RejectedFeed.js';
+export { toAlertmanagerPayload, alertSubject } from './alerting/index.js';

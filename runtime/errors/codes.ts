@@ -6,6 +6,8 @@ export const ErrorCode = {
   // --- options and configuration ---
   /** Options or configuration failed validation; `details.issues` lists each path and problem. */
   InvalidOptions: 'ERR_INVALID_OPTIONS',
+  /** An alert rule names a detector preset that does not exist; `details` has its path and the known names. */
+  UnknownDetector: 'ERR_UNKNOWN_DETECTOR',
 
   // --- messages ---
   /** Bytes that do not decode as MessagePack (or are refused before decoding). */

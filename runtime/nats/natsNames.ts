@@ -18,6 +18,8 @@ export const NATS_BUCKETS = {
   breakers: 'agentvisor_breakers',
   /** Actor checkpoints. */
   checkpoints: 'agentvisor_checkpoints',
+  /** Alerts (their latest state per fingerprint). */
+  alerts: 'agentvisor_alerts',
 } as const;
 
 /** @internal The default journal stream and its subject prefix. */

@@ -3,8 +3,8 @@ import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The import order inside runtime/ (issue 11: clock/errors < events < codec < transport,
- * persistence, resilience < system < mailbox < cluster) is enforced by eslint.config.js. These
+ * The import order inside runtime/ (issue 11: clock/errors < events < codec, nats, telemetry <
+ * transport, persistence, resilience < system, alerting < mailbox < cluster) is enforced by eslint.config.js. These
  * cases lint a one-line module as if it sat in a runtime folder, with the project's own config.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -36,6 +36,11 @@ describe('import order inside runtime/', () => {
     ['runtime/persistence/EffectLedger.ts', '../resilience/index.js'],
     ['runtime/events/Listeners.ts', '../codec/index.js'],
     ['runtime/clock/Clock.ts', '../events/index.js'],
+    ['runtime/errors/codes.ts', '../telemetry/index.js'],
+    ['runtime/telemetry/alerts/AlertRouter.ts', '../../nats/index.js'],
+    ['runtime/telemetry/alerts/AlertRouter.ts', '../../resilience/index.js'],
+    ['runtime/alerting/WebhookSink.ts', '../system/index.js'],
+    ['runtime/system/ids.ts', '../alerting/index.js'],
   ])('%s may not import %s', async (file, from) => {
     expect(await restricted(file, from)).toBe(1);
   });
@@ -48,6 +53,11 @@ describe('import order inside runtime/', () => {
     ['runtime/mailbox/shardOf.ts', '../system/index.js'],
     ['runtime/cluster/MemberRecord.ts', '../mailbox/index.js'],
     ['runtime/testing/index.ts', '../cluster/index.js'],
+    ['runtime/telemetry/anomaly/AnomalyDetector.ts', '../../events/index.js'],
+    ['runtime/telemetry/alerts/AlertRouter.ts', '../../errors/index.js'],
+    ['runtime/alerting/WebhookSink.ts', '../resilience/index.js'],
+    ['runtime/alerting/JetStreamAlertStore.ts', '../nats/index.js'],
+    ['runtime/mailbox/shardOf.ts', '../alerting/index.js'],
   ])('%s may import %s', async (file, from) => {
     expect(await restricted(file, from)).toBe(0);
   });

@@ -29,6 +29,7 @@ describe('RuntimeError', () => {
     // The code is the contract: this list only ever grows.
     expect(ErrorCode).toStrictEqual({
       InvalidOptions: 'ERR_INVALID_OPTIONS',
+      UnknownDetector: 'ERR_UNKNOWN_DETECTOR',
       MalformedMessage: 'ERR_MALFORMED_MESSAGE',
       InvalidMessage: 'ERR_INVALID_MESSAGE',
       MessageTooLarge: 'ERR_MESSAGE_TOO_LARGE',
