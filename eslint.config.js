@@ -57,13 +57,13 @@ const natsToolboxDeep = {
 
 /**
  * Order inside runtime/ (issue 11): each tier may import only from tiers before it, never from a
- * peer in its own tier or a tier after it. `telemetry` (no runtime imports) sits with the base
- * tier; `events` (Listeners, Disposable) sits on clock, for its rethrow on a macrotask. `testing` is the kit on top: it may
+ * peer in its own tier or a tier after it. `telemetry` sits on clock and errors (the Prometheus
+ * registry throws ERR_INVALID_OPTIONS); `events` (Listeners, Disposable) sits on clock, for its rethrow on a macrotask. `testing` is the kit on top: it may
  * import any runtime folder, and no runtime folder imports it.
  */
 const runtimeTiers = [
-  ['clock', 'errors', 'telemetry'],
-  ['events'],
+  ['clock', 'errors'],
+  ['events', 'telemetry'],
   ['codec', 'nats'],
   ['transport', 'persistence', 'resilience'],
   ['system'],
