@@ -71,7 +71,7 @@ export class ActorCell {
     this.incarnation = settings.incarnation;
     this.subject = settings.subject;
     this.#logger = settings.logger;
-    this.#mailbox = new Mailbox(settings.capacity);
+    this.#mailbox = new Mailbox(settings.capacity, host.messages.depth(settings.kind));
     this.#owed = new OwedReplies(host, settings.name);
     this.#step = new StepTracker(settings.recentCapacity);
     this.#admission = { actor: settings.name, accepts: settings.accepts, clock: host.clock };

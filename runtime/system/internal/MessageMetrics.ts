@@ -1,4 +1,4 @@
-import type { BoundCounter, Histogram, MetricsRegistry } from '../../telemetry/index.js';
+import type { BoundCounter, Gauge, Histogram, MetricsRegistry } from '../../telemetry/index.js';
 
 /** How a message handed to actor logic ended: handled, not handled in its state, or it failed the actor. */
 export type MessageOutcome = 'ok' | 'unhandled' | 'failed';
@@ -10,12 +10,14 @@ export type MessageOutcome = 'ok' | 'unhandled' | 'failed';
  *   (an agent's), else the XState machine's id; `type` is the message type when the actor
  *   handled it or declares it in `accepts`, else `_other` (any string may arrive on the wire);
  * - `agentvisor_message_processing_seconds{actor_kind}`: time in the logic's step, on the
- *   injected clock's monotonic time.
+ *   injected clock's monotonic time;
+ * - `agentvisor_mailbox_depth{actor_kind}`: messages queued, summed over the kind's actors.
  * Bound children are cached per label set, so the hot path is a map lookup and two adds.
  */
 export class MessageMetrics {
   readonly #registry: MetricsRegistry;
   readonly #seconds: Histogram;
+  readonly #depth: Gauge;
   readonly #bound = new Map<string, BoundCounter>();
 
   constructor(registry: MetricsRegistry) {
@@ -28,6 +30,20 @@ export class MessageMetrics {
       'Time actor logic took to process a message, in seconds',
       { labelNames: ['actor_kind'] },
     );
+    this.#depth = registry.gauge(
+      'agentvisor_mailbox_depth',
+      'Messages queued in actor mailboxes, by actor kind',
+      { labelNames: ['actor_kind'] },
+    );
+  }
+
+  /** What a mailbox of an actor of `kind` reports each change in size to. */
+  depth(kind: string): (delta: number) => void {
+    const labels = { actor_kind: kind };
+    this.#depth.inc(labels, 0); // the series exists from the first actor on
+    return (delta) => {
+      this.#depth.inc(labels, delta);
+    };
   }
 
   /** Counts one processed message and observes its step time. */
