@@ -12,6 +12,7 @@ import { measureNatsTransport, natsBenchTable } from './nats.js';
 import { measurePersistence } from './persistence.js';
 import { mailboxBenchTable, measureMailbox } from './mailbox.js';
 import { counterMachine } from './shared.js';
+import { telemetrySection } from './telemetry.js';
 
 // The library as users run it: compiled by `npm run build` (the script builds first). Running the
 // TypeScript sources through tsx would add its keep-names helpers to our side only.
@@ -295,13 +296,14 @@ async function main(): Promise<void> {
   console.log(natsTable);
   console.log(clusterTable);
   console.log(mailboxTable);
+  const telemetryTable = await telemetrySection(lib);
 
   const header = `Run ${new Date().toISOString()} on ${os.cpus()[0]?.model ?? 'unknown cpu'} (${os.cpus().length} cores), Node ${process.version}; ${ROUNDS} rounds of ${N.toLocaleString('en-US')} messages (asks: ${(N / 4).toLocaleString('en-US')}).`;
   console.log(header);
   console.log(table);
   writeFileSync(
     new URL('./RESULTS.md', import.meta.url),
-    `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios are what to compare between runs; absolute figures move with the machine.\n\n${header}\n\n## Local actor system\n\n${table}\n\n## Supervision (wall time, 500 crashes)\n\n${crashTable}\n\n## NATS transport (wall time, same server, same run; sender and receiver in two processes)\n\n${natsTable}\n\n${NATS_READING}\n\n## Durability (wall time; raw = journal append + checkpoint write done by hand on the same store; goal <= 1.5x)\n\n${persistenceTable}\n\n## Durable mailbox (wall time, same server, same run; 100 sends in flight, one actor)\n\n${mailboxTable}\n\n## Cluster failover (wall time, node processes started with the built CLI)\n\n${clusterTable}\n`,
+    `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios are what to compare between runs; absolute figures move with the machine.\n\n${header}\n\n## Local actor system\n\n${table}\n\n## Supervision (wall time, 500 crashes)\n\n${crashTable}\n\n## NATS transport (wall time, same server, same run; sender and receiver in two processes)\n\n${natsTable}\n\n${NATS_READING}\n\n## Durability (wall time; raw = journal append + checkpoint write done by hand on the same store; goal <= 1.5x)\n\n${persistenceTable}\n\n## Durable mailbox (wall time, same server, same run; 100 sends in flight, one actor)\n\n${mailboxTable}\n\n## Cluster failover (wall time, node processes started with the built CLI)\n\n${clusterTable}\n\n## Telemetry (metrics on beside off; goal >= 0.9x)\n\n${telemetryTable}\n`,
   );
 }
 

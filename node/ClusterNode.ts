@@ -100,7 +100,12 @@ export class ClusterNode {
     this.placements = parts.placements;
     this.system = createActorSystem(
       { namespace: config.namespace },
-      { transport: parts.transport, clock: parts.clock, logger: parts.logger },
+      {
+        transport: parts.transport,
+        clock: parts.clock,
+        logger: parts.logger,
+        ...(parts.metrics === undefined ? {} : { metrics: parts.metrics }),
+      },
     );
     const { mailbox } = config;
     const shardUnits: ClusterUnit[] = Array.from({ length: mailbox?.shards ?? 0 }, (_, s) => ({

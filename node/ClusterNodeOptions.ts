@@ -10,6 +10,7 @@ import {
   type CheckpointPolicy,
   type Clock,
   type Logger,
+  type MetricsRegistry,
   type UnitContext,
   type UnitHandle,
 } from 'agentvisor/internal';
@@ -19,6 +20,7 @@ import {
   type SupervisorSpec,
   type SupervisorSpecInput,
 } from 'agentvisor/supervisors';
+import { MetricsEndpointSchema } from './MetricsEndpoint.js';
 
 const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const nodeId = z.string().regex(NODE_ID, 'must be 1-64 of [A-Za-z0-9_-]');
@@ -160,6 +162,12 @@ export const ClusterNodeOptionsSchema = z
      * e.g. `{ team: { role: worker } }`). A child not listed goes anywhere. @default {}
      */
     placement: z.record(z.string(), UnitPlacementSchema).default({}),
+    /**
+     * Where `agentvisor node` serves `GET /metrics` (Prometheus text): `{ host, port }`, the
+     * `--metrics [host:]port` flag wins. `ClusterNode.start` does not read it: call
+     * `serveMetrics(node, …)` with `deps.metrics` a Prometheus registry. @default off
+     */
+    metrics: MetricsEndpointSchema.optional(),
   })
   .superRefine((o, ctx) => {
     if (o.deadAfterMs < 2 * o.heartbeatMs) {
@@ -300,6 +308,11 @@ export interface ClusterNodeDeps {
   clock?: Clock;
   /** @default a silent logger */
   logger?: Logger;
+  /**
+   * The node system's metrics registry; a `createPrometheusRegistry()` makes it servable with
+   * `serveMetrics`. @default an in-memory registry
+   */
+  metrics?: MetricsRegistry;
   /**
    * Further nats.js connect options (e.g. an `authenticator` of your own); the options' `auth`
    * and `tls` are the usual way to secure the connection.

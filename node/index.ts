@@ -30,3 +30,7 @@ export type { PlacementSpec, PlacementCandidate, PlannedUnit } from './planPlace
 export { parseClusterConfig, loadClusterConfig } from './loadClusterConfig.js';
 export { readClusterStatus } from './readClusterStatus.js';
 export type { ClusterStatus, ReadClusterStatusOptions } from './readClusterStatus.js';
+export { serveMetrics } from './serveMetrics.js';
+export type { MetricsServer, MetricsTarget, ServeMetricsOptions } from './serveMetrics.js';
+export { MetricsEndpointSchema, parseMetricsAddress } from './MetricsEndpoint.js';
+export type { MetricsEndpoint } from './MetricsEndpoint.js';

@@ -30,12 +30,15 @@ import {
   RuntimeError,
   causeChain,
   createLogger,
+  createPrometheusRegistry,
   isRuntimeError,
 } from 'agentvisor/internal';
 import {
   ClusterNode,
   loadClusterConfig,
+  parseMetricsAddress,
   readClusterStatus,
+  serveMetrics,
   type ClusterAgent,
 } from 'agentvisor/node';
 import type { ChildSpec, SupervisorSpec } from 'agentvisor/supervisors';
@@ -58,6 +61,8 @@ Options:
                agent is a name from the agents module or a module path (./agents/x.ts)
   --node       this node's id (overrides the file's \`node\`)
   --server     NATS server URL (overrides the file's \`servers\`)
+  --metrics    serve GET /metrics (Prometheus text) on [host:]port (host default 127.0.0.1;
+               port 0 picks one; overrides the file's \`metrics\`); the URL is logged
   -h, --help   show this help
 
 ${SECURITY_USAGE}`;
@@ -118,6 +123,7 @@ async function runNode(args: string[]): Promise<number> {
     config: { type: 'string' },
     node: { type: 'string' },
     server: { type: 'string' },
+    metrics: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     ...SECURITY_FLAGS,
   });
@@ -127,6 +133,7 @@ async function runNode(args: string[]): Promise<number> {
   const overrides: Record<string, unknown> = { ...securityOrUsage(values, NODE_USAGE) };
   if (values.node !== undefined) overrides['node'] = values.node;
   if (values.server !== undefined) overrides['servers'] = values.server;
+  if (values.metrics !== undefined) overrides['metrics'] = metricsOrUsage(values.metrics);
   const config = await loadClusterConfig(values.config, overrides);
   const base = dirname(values.config);
   const paths = agentModulePaths(config.root);
@@ -149,7 +156,25 @@ async function runNode(args: string[]): Promise<number> {
     agents[path] = { logic: pickAgent(module, path) };
   }
   const logger = createLogger({ base: { node: config.node } });
-  const node = await ClusterNode.start(config, { agents, logger });
+  // Bound before the node joins: a port in use (ERR_METRICS_PORT_IN_USE) fails the start cleanly.
+  const metrics =
+    config.metrics === undefined ? undefined : createPrometheusRegistry({ defaultMetrics: true });
+  const server =
+    metrics === undefined || config.metrics === undefined
+      ? undefined
+      : await serveMetrics(metrics, config.metrics);
+  if (server !== undefined) logger.info({ metricsUrl: server.url }, `metrics: ${server.url}`);
+  let node: ClusterNode;
+  try {
+    node = await ClusterNode.start(config, {
+      agents,
+      logger,
+      ...(metrics === undefined ? {} : { metrics }),
+    });
+  } catch (err) {
+    await server?.close();
+    throw err;
+  }
   node.onEvent((event) => {
     if (event.type !== 'member') logger.info({ event }, `cluster: ${event.type}`);
   });
@@ -163,7 +188,16 @@ async function runNode(args: string[]): Promise<number> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   await node.closed;
+  await server?.close();
   return 0;
+}
+
+function metricsOrUsage(text: string): { host: string; port: number } {
+  try {
+    return parseMetricsAddress(text);
+  } catch (err) {
+    throw usage(err instanceof Error ? err.message : String(err), NODE_USAGE);
+  }
 }
 
 async function runStatus(args: string[]): Promise<number> {

@@ -86,13 +86,20 @@ export {
   createLogger,
   silentLogger,
   createMetricsRegistry,
+  createPrometheusRegistry,
+  isPrometheusRegistry,
   metricValue,
+  DURATION_BUCKETS_SECONDS,
 } from './telemetry/index.js';
 export type {
   Logger,
   CreateLoggerOptions,
   MetricsRegistry,
   MetricsSnapshot,
+  MetricOptions,
+  HistogramOptions,
+  PrometheusRegistry,
+  PrometheusRegistryOptions,
 } from './telemetry/index.js';
 
 export {

@@ -5,6 +5,7 @@ import {
   type JetStreamCheckpointStore,
   type JetStreamJournal,
   type Logger,
+  type MetricsRegistry,
   type Membership,
   type NatsTransport,
   type Placement,
@@ -29,6 +30,8 @@ export interface NodeParts {
   readonly run: string;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The node system's registry (`deps.metrics`); the system's default when absent. */
+  readonly metrics: MetricsRegistry | undefined;
   readonly transport: NatsTransport;
   readonly membership: Membership;
   readonly placements: PlacementTable;

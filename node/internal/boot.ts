@@ -104,7 +104,7 @@ export async function connectNode(
       },
       { clock, logger },
     );
-    return { config, run, clock, logger, transport, ...tables };
+    return { config, run, clock, logger, metrics: deps.metrics, transport, ...tables };
   } catch (err) {
     await transport.close();
     throw err;

@@ -113,6 +113,9 @@ export const ErrorCode = {
   // --- cluster ---
   /** A live node already heartbeats under this node id. */
   NodeExists: 'ERR_NODE_EXISTS',
+  // --- telemetry ---
+  /** The `/metrics` endpoint's host:port is taken by another listener; `details.host`, `details.port`. */
+  MetricsPortInUse: 'ERR_METRICS_PORT_IN_USE',
   // --- durable mailboxes ---
   /** A reliably sent message failed its actor on its last allowed delivery (dead-lettered). */
   PoisonMessage: 'ERR_POISON_MESSAGE',

@@ -72,7 +72,7 @@ export class ActorCell {
     this.incarnation = settings.incarnation;
     this.subject = settings.subject;
     this.#logger = settings.logger;
-    this.#mailbox = new Mailbox(settings.capacity);
+    this.#mailbox = new Mailbox(settings.capacity, host.messages.depth(settings.kind));
     this.#owed = new OwedReplies(host, settings.name);
     this.#step = new StepTracker(settings.recentCapacity);
     this.#admission = { actor: settings.name, accepts: settings.accepts, clock: host.clock };
@@ -261,10 +261,12 @@ export class ActorCell {
   #process(envelope: Envelope, event: Envelope): void {
     if (!this.#replaying()) this.#owed.owe(envelope);
     const before: unknown = this.#actor.getSnapshot();
+    const started = this.#host.clock.monotonic();
     this.#step.begin(envelope, before);
     this.#actor.send(event);
     this.#step.end();
     if (this.#replaying()) return;
+    const seconds = (this.#host.clock.monotonic() - started) / 1_000;
     this.processed++;
     this.#host.processed.inc();
     this.#host.delivered?.(this.name, envelope);
@@ -272,14 +274,19 @@ export class ActorCell {
     // enabled transition only ran actions (no assign, no target). Only in that rare case ask the
     // machine whether it had a transition; then the message was not handled in its state: report
     // it rather than let an ask wait for its deadline.
-    if (
+    const unhandled =
       this.status === 'running' &&
       this.#actor.getSnapshot() === before &&
       (envelope.replyTo === undefined || this.#owed.has(envelope.id)) && // an answered ask was handled
-      !handles(before, event)
-    ) {
-      this.#unhandled(envelope);
-    }
+      !handles(before, event);
+    const outcome = this.status !== 'running' ? 'failed' : unhandled ? 'unhandled' : 'ok';
+    // An unhandled type not in `accepts` is any string a sender chose: one bounded label for all.
+    const type =
+      outcome === 'ok' || this.#settings.accepts?.[envelope.type] !== undefined
+        ? envelope.type
+        : '_other';
+    this.#host.messages.record(this.#settings.kind, type, outcome, seconds);
+    if (unhandled) this.#unhandled(envelope);
   }
 
   #unhandled(envelope: Envelope): void {

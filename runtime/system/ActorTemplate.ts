@@ -39,6 +39,8 @@ export interface ActorContext {
  * it accepts. `defineAgent` (agentvisor/actors) produces one; plain XState logic is wrapped in one.
  */
 export interface ActorTemplate {
+  /** The kind of actor it makes (an agent's name): the `actor_kind` label of its metrics. */
+  readonly name?: string | undefined;
   /** Version of the logic (checkpoints record it). */
   readonly version?: number | string | undefined;
   /**

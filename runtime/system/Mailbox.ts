@@ -16,7 +16,11 @@ export class Mailbox {
   #items: (Envelope | undefined)[] = [];
   #head = 0;
 
-  constructor(readonly capacity: number) {}
+  /** `onResize` is told of each change in size (+1, -1): the mailbox depth gauge. */
+  constructor(
+    readonly capacity: number,
+    readonly onResize?: (delta: number) => void,
+  ) {}
 
   get size(): number {
     return this.#items.length - this.#head;
@@ -28,12 +32,14 @@ export class Mailbox {
 
   push(envelope: Envelope): void {
     this.#items.push(envelope);
+    this.onResize?.(1);
   }
 
   shift(): Envelope | undefined {
     if (this.#head >= this.#items.length) return undefined;
     const item = this.#items[this.#head];
     this.#items[this.#head++] = undefined;
+    this.onResize?.(-1);
     if (this.#head === this.#items.length) {
       this.#items.length = 0;
       this.#head = 0;

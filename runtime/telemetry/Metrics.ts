@@ -47,14 +47,45 @@ export type MetricsSnapshot = Readonly<
   >
 >;
 
+/** Options of a counter or gauge at registration. */
+export interface MetricOptions {
+  /**
+   * The metric's label names, declared up front (what Prometheus wants). Every use must then give
+   * exactly these labels. Without them, the first use fixes the label names (Prometheus
+   * registry) or any set is accepted (in-memory registry).
+   */
+  readonly labelNames?: readonly string[];
+}
+
+/** Options of a histogram at registration. */
+export interface HistogramOptions extends MetricOptions {
+  /**
+   * Upper bounds of the buckets, increasing (`+Inf` is implied).
+   * @default {@link DURATION_BUCKETS_SECONDS} (OTel GenAI duration buckets)
+   */
+  readonly buckets?: readonly number[];
+}
+
 /**
- * Where components register their metrics. The interface is what the runtime depends on; the
- * in-memory registry below is the default, and a Prometheus exporter plugs in behind it later.
+ * OTel GenAI's buckets for durations in seconds (`gen_ai.client.operation.duration`):
+ * 0.01 doubling up to 81.92.
+ */
+export const DURATION_BUCKETS_SECONDS: readonly number[] = Object.freeze(
+  Array.from({ length: 14 }, (_, i) => 0.01 * 2 ** i).map((b) => Math.round(b * 100) / 100),
+);
+
+/**
+ * Where components register their metrics. The interface is what the runtime depends on: the
+ * in-memory registry ({@link createMetricsRegistry}) is the default, the Prometheus registry
+ * ({@link createPrometheusRegistry}) is the one a `/metrics` endpoint serves.
+ *
+ * Registering a name twice returns the same metric; another type, or other declared label names,
+ * throws.
  */
 export interface MetricsRegistry {
-  counter(name: string, help: string): Counter;
-  gauge(name: string, help: string): Gauge;
-  histogram(name: string, help: string): Histogram;
-  /** Reads every metric. */
+  counter(name: string, help: string, options?: MetricOptions): Counter;
+  gauge(name: string, help: string, options?: MetricOptions): Gauge;
+  histogram(name: string, help: string, options?: HistogramOptions): Histogram;
+  /** Reads every metric registered through this interface. */
   snapshot(): MetricsSnapshot;
 }

@@ -1,6 +1,9 @@
 export { createLogger, silentLogger, REDACT_PATHS, isSecretKey } from './logger.js';
 export type { Logger, CreateLoggerOptions } from './logger.js';
 export { createMetricsRegistry, metricValue } from './createMetricsRegistry.js';
+export { createPrometheusRegistry, isPrometheusRegistry } from './createPrometheusRegistry.js';
+export type { PrometheusRegistry, PrometheusRegistryOptions } from './createPrometheusRegistry.js';
+export { DURATION_BUCKETS_SECONDS } from './Metrics.js';
 export type {
   MetricsRegistry,
   MetricsSnapshot,
@@ -10,6 +13,8 @@ export type {
   Gauge,
   Histogram,
   Labels,
+  MetricOptions,
+  HistogramOptions,
 } from './Metrics.js';
 export {
   AnomalyDetector,

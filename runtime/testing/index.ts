@@ -16,3 +16,5 @@ export { waitFor, WaitForTimeoutError } from './waitFor.js';
 export type { WaitForOptions } from './waitFor.js';
 export { expectRuntimeError, ExpectedRuntimeError } from './expectRuntimeError.js';
 export type { ExpectRuntimeErrorResult } from './expectRuntimeError.js';
+export { parseExposition } from './parseExposition.js';
+export type { ExpositionFamily, ExpositionSample } from './parseExposition.js';

@@ -17,6 +17,12 @@ export const BREAKER_STATE_VALUE = {
   isolated: 3,
 } as const satisfies Record<CircuitState, number>;
 
+/** What a model answer may carry for usage metrics (a ModelResponse, read defensively). */
+export interface ModelAnswer {
+  readonly usage?: { readonly inputTokens?: number; readonly outputTokens?: number };
+  readonly cost?: number;
+}
+
 /** One set of metrics per registry: a breaker is watched once however many agents use it. */
 const byRegistry = new WeakMap<MetricsRegistry, AgentMetrics>();
 
@@ -42,6 +48,10 @@ const byRegistry = new WeakMap<MetricsRegistry, AgentMetrics>();
  * - `agentvisor_degradations_total{agent,trigger}`: tasks switched to the degraded strategy.
  * - `agentvisor_budget_exceeded_total{agent,dimension}`: calls refused or failed over a task
  *   budget (`dimension`: `tokens`, `cost`, `steps`).
+ * - `agentvisor_tool_calls_total{agent,tool,outcome}`: attempts on a tool (`ok` or failure class).
+ * - `agentvisor_tokens_total{agent,model,type}`: tokens of answered model calls (`type`:
+ *   `input`, `output`, as OTel's `gen_ai.token.type`); `model` is the endpoint's name.
+ * - `agentvisor_cost_usd_total{agent,model}`: the cost in USD answers reported (when the client knows prices).
  * - `agentvisor_output_repairs_total{agent,model}`: invalid outputs fixed by asking again.
  * - `agentvisor_screened_total{agent,source,action}`: untrusted messages screening did not simply
  *   allow (`action`: `sanitize`, `block`, `escalate`; `source`: `user`, `tool`).
@@ -60,6 +70,9 @@ export class AgentMetrics {
   readonly #budgetExceeded: Counter;
   readonly #repairs: Counter;
   readonly #screened: Counter;
+  readonly #toolCalls: Counter;
+  readonly #tokens: Counter;
+  readonly #cost: Counter;
   readonly #breakers = new WeakSet<CircuitBreaker>();
 
   /** The metrics on `registry`, registered on first use. */
@@ -113,6 +126,36 @@ export class AgentMetrics {
       'agentvisor_screened_total',
       'Untrusted messages sanitised, blocked or escalated by input screening',
     );
+    this.#toolCalls = registry.counter('agentvisor_tool_calls_total', 'Tool attempts, by outcome', {
+      labelNames: ['agent', 'tool', 'outcome'],
+    });
+    this.#tokens = registry.counter(
+      'agentvisor_tokens_total',
+      'Tokens of answered model calls, by type (input, output)',
+      { labelNames: ['agent', 'model', 'type'] },
+    );
+    this.#cost = registry.counter(
+      'agentvisor_cost_usd_total',
+      'Cost in USD reported by model answers',
+      {
+        labelNames: ['agent', 'model'],
+      },
+    );
+  }
+
+  /** Counts one attempt on a tool. */
+  toolCall(agent: string, tool: string, outcome: 'ok' | FailureClass): void {
+    this.#toolCalls.inc({ agent, tool, outcome });
+  }
+
+  /** Counts the tokens and cost of one answered model call. */
+  usage(agent: string, model: string, answer: ModelAnswer | undefined): void {
+    const input = answer?.usage?.inputTokens ?? 0;
+    const output = answer?.usage?.outputTokens ?? 0;
+    this.#tokens.inc({ agent, model, type: 'input' }, input);
+    this.#tokens.inc({ agent, model, type: 'output' }, output);
+    if (answer?.cost !== undefined && answer.cost > 0)
+      this.#cost.inc({ agent, model }, answer.cost);
   }
 
   /** Counts one attempt on a model endpoint and observes its latency. */

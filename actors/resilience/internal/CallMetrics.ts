@@ -6,7 +6,7 @@ import {
   type FailureClass,
 } from 'agentvisor/internal';
 import type { ResilienceEvent } from '../ResilienceEvent.js';
-import type { AgentMetrics } from './AgentMetrics.js';
+import type { AgentMetrics, ModelAnswer } from './AgentMetrics.js';
 
 /** One settled attempt of the call: on which member, and how it ended. */
 interface LastAttempt {
@@ -59,7 +59,9 @@ export class CallMetrics {
     const start = this.#clock.monotonic();
     let outcome: 'ok' | FailureClass = 'ok';
     try {
-      return await run();
+      const result = await run();
+      if (kind === 'model') this.#metrics.usage(this.#agent, member, result as ModelAnswer);
+      return result;
     } catch (error) {
       outcome = current.failed = classifyFailure(error);
       throw error;
@@ -67,7 +69,7 @@ export class CallMetrics {
       if (kind === 'model') {
         const seconds = (this.#clock.monotonic() - start) / 1_000;
         this.#metrics.modelCall(this.#agent, member, outcome, seconds);
-      }
+      } else this.#metrics.toolCall(this.#agent, member, outcome);
     }
   }
 

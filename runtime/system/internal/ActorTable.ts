@@ -13,6 +13,7 @@ import { actorNotFound } from './actorNotFound.js';
 import { CellRouter } from './CellRouter.js';
 import { createActorContext, type ActorContextHost } from './createActorContext.js';
 import { HoldBuffers } from './HoldBuffers.js';
+import { MessageMetrics } from './MessageMetrics.js';
 import type { StopReason } from '../Lifecycle.js';
 import type { DurableSpawnHost } from './spawnDurable.js';
 import type { GracefulStopHost } from './stopGracefully.js';
@@ -94,6 +95,7 @@ export class ActorTable implements DurableSpawnHost {
       transport,
       nextId: this.nextId,
       processed,
+      messages: new MessageMetrics(metrics),
       delivered: undefined,
       journaled: undefined,
       divert: (name, envelopes, failed) => this.holds.divert(name, envelopes, failed),

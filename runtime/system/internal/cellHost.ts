@@ -9,6 +9,7 @@ import type { Transport } from '../../transport/index.js';
 import type { DeadLetterReason } from '../DeadLetters.js';
 import type { LifecycleEvent } from '../Lifecycle.js';
 import type { OverflowPolicy } from '../Mailbox.js';
+import type { MessageMetrics } from './MessageMetrics.js';
 
 /** What a cell needs from its system. */
 export interface CellHost {
@@ -18,6 +19,8 @@ export interface CellHost {
   deadLetter(reason: DeadLetterReason, to: string, envelope: Envelope, error: RuntimeError): void;
   lifecycle(event: LifecycleEvent): void;
   readonly processed: BoundCounter;
+  /** Counts and times each message that reached actor logic (internal/MessageMetrics.ts). */
+  readonly messages: MessageMetrics;
   /**
    * Offers messages still queued when this incarnation ends to the system; true when it holds
    * them for the next incarnation (a supervisor restarting the actor), false to dead-letter them.
@@ -35,6 +38,8 @@ export interface CellHost {
 /** Settings of one cell. */
 export interface CellSettings {
   readonly name: string;
+  /** The `actor_kind` metrics label (template name or machine id). */
+  readonly kind: string;
   readonly subject: string;
   readonly incarnation: number;
   readonly logic: AnyActorLogic;

@@ -3,6 +3,7 @@ import { parseOptions } from '../../errors/index.js';
 import type { Persister } from '../../persistence/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import { ActorCell, type CellHost } from '../ActorCell.js';
+import { actorKindOf } from './MessageMetrics.js';
 import { isActorTemplate, type ActorContext, type ActorTemplate } from '../ActorTemplate.js';
 import type { CellRouter } from './CellRouter.js';
 import type { HoldBuffers } from './HoldBuffers.js';
@@ -55,11 +56,13 @@ export function spawnCell(
   const logger = host.logger.child({ actor: name, incarnation });
   const template = isActorTemplate(logic) ? logic : undefined;
   const context = host.context(name, incarnation, logger, persistence);
+  const built = template === undefined ? (logic as AnyActorLogic) : template.createLogic(context);
   const cell = new ActorCell(host.cellHost, {
     name,
+    kind: actorKindOf(template?.name, built as { id?: unknown }),
     subject: host.router.subject(name),
     incarnation,
-    logic: template === undefined ? (logic as AnyActorLogic) : template.createLogic(context),
+    logic: built,
     accepts: template?.accepts,
     capacity: mailbox.capacity,
     overflow: mailbox.overflow,

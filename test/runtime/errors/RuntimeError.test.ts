@@ -73,6 +73,7 @@ describe('RuntimeError', () => {
       InvalidOutput: 'ERR_INVALID_OUTPUT',
       InputBlocked: 'ERR_INPUT_BLOCKED',
       NodeExists: 'ERR_NODE_EXISTS',
+      MetricsPortInUse: 'ERR_METRICS_PORT_IN_USE',
       PoisonMessage: 'ERR_POISON_MESSAGE',
       DeliveryExhausted: 'ERR_DELIVERY_EXHAUSTED',
       Unknown: 'ERR_UNKNOWN',
