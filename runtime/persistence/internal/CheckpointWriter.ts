@@ -94,6 +94,14 @@ export class CheckpointWriter {
     return this.revision;
   }
 
+  /**
+   * While a checkpoint is being written: resolves when it and any coalesced after it are done
+   * (never rejects: a failed write is reported through `fail`). Undefined when nothing is written.
+   */
+  get inFlight(): Promise<void> | undefined {
+    return this.#writing === undefined ? undefined : this.flush();
+  }
+
   /** Resolves when every scheduled checkpoint is written. */
   async flush(): Promise<void> {
     while (this.#writing !== undefined) await this.#writing;
