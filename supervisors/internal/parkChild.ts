@@ -59,7 +59,7 @@ function wallTimes(core: SupervisorCore): number[] {
   const { clock } = core.deps;
   const mono = clock.monotonic();
   const wall = clock.now();
-  return core.history.map((t) => wall - (mono - t));
+  return core.history.map((t) => Math.round(wall - (mono - t)));
 }
 
 /**
