@@ -51,7 +51,7 @@ export interface TreeSnapshotDeps {
  *
  * Written through the workers' own {@link CheckpointWriter}: coalesced (while one is written,
  * only the newest follows) and compare-and-set on the last revision this owner read or wrote.
- * The new owner's first write (the claim, in {@link attach}) moves the revision, so a stale
+ * The new owner's first write (the claim, in {@link claim}) moves the revision, so a stale
  * owner's next write is refused with ERR_PERSISTENCE_CONFLICT; it then stops writing.
  */
 export class TreeSnapshotWriter {
@@ -59,12 +59,21 @@ export class TreeSnapshotWriter {
   readonly #epoch: number;
   readonly #deps: TreeSnapshotDeps;
   readonly #writer: CheckpointWriter;
+  readonly #supervisorId: string;
+  #claimed: SupervisorSnapshot | undefined;
   #tree: SupervisionTree | undefined;
   #subscription: Disposable | undefined;
   #fenced = false;
 
-  private constructor(key: string, epoch: number, revision: number, deps: TreeSnapshotDeps) {
+  private constructor(
+    key: string,
+    supervisorId: string,
+    epoch: number,
+    revision: number,
+    deps: TreeSnapshotDeps,
+  ) {
     this.#key = key;
+    this.#supervisorId = supervisorId;
     this.#epoch = epoch;
     this.#deps = deps;
     this.#writer = new CheckpointWriter({
@@ -125,19 +134,31 @@ export class TreeSnapshotWriter {
         );
       }
     }
-    return { writer: new TreeSnapshotWriter(key, epoch, revision, deps), snapshot };
+    return { writer: new TreeSnapshotWriter(key, supervisorId, epoch, revision, deps), snapshot };
   }
 
   /**
-   * Claims the record for this owner (a fenced write of the tree's snapshot now), then writes
-   * again after every decision that changes it.
+   * Claims the record for this owner before the tree starts: a fenced write of the snapshot the
+   * tree restores from (`snapshot`, or an empty one for a fresh tree), so a stale owner's next
+   * write is refused from now on, as fenceRecovery's note does for a worker's journal.
    *
    * @throws {RuntimeError} ERR_PERSISTENCE_CONFLICT when another owner wrote since {@link open}
-   *   (the caller stops the tree: the unit's start failed); the store's error otherwise.
+   *   (the unit's start failed; it is tried again); the store's error otherwise.
    */
-  async attach(tree: SupervisionTree): Promise<void> {
-    this.#tree = tree;
+  async claim(snapshot: SupervisorSnapshot | undefined): Promise<void> {
+    this.#claimed = snapshot ?? {
+      v: SUPERVISOR_SNAPSHOT_VERSION,
+      id: this.#supervisorId,
+      takenAt: this.#deps.clock.now(),
+      restarts: [],
+      children: {},
+    };
     await this.#writer.now(() => undefined);
+  }
+
+  /** Writes the tree's snapshot again after every decision that changes it. */
+  watch(tree: SupervisionTree): void {
+    this.#tree = tree;
     this.#subscription = tree.onEvent((event) => {
       if (SAVED_ON.has(event.type) && !this.#fenced) this.#writer.stepped(() => undefined);
     });
@@ -151,13 +172,14 @@ export class TreeSnapshotWriter {
   }
 
   #capture(): Checkpoint | undefined {
-    if (this.#tree === undefined || this.#fenced) return undefined;
+    const snapshot = this.#tree?.toSnapshot() ?? this.#claimed;
+    if (snapshot === undefined || this.#fenced) return undefined;
     return {
       v: CHECKPOINT_VERSION,
       actor: this.#key,
       machineId: SUPERVISOR_RECORD,
       machineVersion: SUPERVISOR_SNAPSHOT_VERSION,
-      snapshot: this.#tree.toSnapshot(),
+      snapshot,
       journalSeq: 0,
       processedIds: [],
       incarnation: this.#epoch,

@@ -54,6 +54,8 @@ export function treeUnits(
           epoch,
           snapshots,
         );
+        // Fenced before anything runs: a start that finds another owner's write fails here.
+        await writer.claim(snapshot);
         const tree = await createSupervisionTree(
           system,
           { namespace: config.namespace, root: supervisor },
@@ -63,14 +65,7 @@ export function treeUnits(
             ...(snapshot === undefined ? {} : { snapshot }),
           },
         );
-        try {
-          await writer.attach(tree);
-        } catch (err) {
-          // Another owner wrote since the read: this start did not take (tried again later).
-          await writer.close();
-          await tree.stop();
-          throw err;
-        }
+        writer.watch(tree);
         return {
           stop: async () => {
             await writer.close();

@@ -239,10 +239,12 @@ describe('tree units save and restore their supervisor snapshot', () => {
     try {
       const stale = await TreeSnapshotWriter.open(RECORD, 'desk/w/supervisor', 1, deps(0));
       const staleTree = tree();
-      await stale.writer.attach(staleTree as unknown as SupervisionTree);
+      await stale.writer.claim(stale.snapshot);
+      stale.writer.watch(staleTree as unknown as SupervisionTree);
       // The next owner (after failover) reads and claims the record.
       const owner = await TreeSnapshotWriter.open(RECORD, 'desk/w/supervisor', 2, deps(1));
-      await owner.writer.attach(tree() as unknown as SupervisionTree);
+      await owner.writer.claim(owner.snapshot);
+      owner.writer.watch(tree() as unknown as SupervisionTree);
       const claimed = (await store.latest(RECORD))?.revision;
       // The stale owner's supervisor restarts a child and saves: refused, the record stands.
       history.restarts = [systemClock.now()];
