@@ -13,6 +13,7 @@ import { measurePersistence } from './persistence.js';
 import { mailboxBenchTable, measureMailbox } from './mailbox.js';
 import { counterMachine } from './shared.js';
 import { telemetrySection } from './telemetry.js';
+import { measureVerify } from './verify.js';
 
 // The library as users run it: compiled by `npm run build` (the script builds first). Running the
 // TypeScript sources through tsx would add its keep-names helpers to our side only.
@@ -28,6 +29,9 @@ const { startNatsServer } = (await import(
 const { createSupervisionTree } = (await import(
   new URL('../dist/supervisors/index.js', import.meta.url).href
 )) as typeof import('agentvisor/supervisors');
+const actorsLib = (await import(
+  new URL('../dist/actors/index.js', import.meta.url).href
+)) as typeof import('agentvisor/actors');
 
 const N = Number(process.env['BENCH_N'] ?? 200_000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 7);
@@ -188,7 +192,39 @@ function median(xs: number[]): number {
 
 const fmt = (x: number) => `${Math.round(x).toLocaleString('en-US')}/s`;
 
-async function main(): Promise<void> {
+/** The sections `BENCH_ONLY` can name, in the order a run measures them. */
+const SECTIONS = [
+  'local',
+  'supervision',
+  'persistence',
+  'nats',
+  'cluster',
+  'mailbox',
+  'telemetry',
+  'verify',
+] as const;
+type Section = (typeof SECTIONS)[number];
+
+/**
+ * `BENCH_ONLY=local,nats`: run only those sections (unset or empty: all). A partial run prints
+ * its tables and leaves bench/RESULTS.md alone, which stays one full run's figures.
+ */
+function selectedSections(value: string | undefined): ReadonlySet<Section> {
+  const names = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (names.length === 0) return new Set(SECTIONS);
+  const unknown = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    throw new Error(
+      `BENCH_ONLY: unknown section ${unknown.map((n) => JSON.stringify(n)).join(', ')} (known: ${SECTIONS.join(', ')})`,
+    );
+  }
+  return new Set(names as Section[]);
+}
+
+async function localTable(): Promise<string> {
   // Warm up the JIT on every path before measuring.
   rawSend(20_000);
   await localTell(20_000);
@@ -238,72 +274,103 @@ async function main(): Promise<void> {
       '',
     ],
   ];
-  const table = [
+  return [
     '| figure | median throughput (per CPU second) | ratio to raw send (median of per-round ratios) | goal |',
     '|---|---|---|---|',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
+}
+
+async function supervisionTable(): Promise<string> {
   await crashToProcessing(50);
   const crash = await crashToProcessing(500);
-  const crashTable = [
+  return [
     '| figure | median | p99 |',
     '|---|---|---|',
     `| supervised crash → restarted incarnation answers a message (no backoff) | ${median(crash.restart).toFixed(3)} ms | ${percentile(crash.restart, 0.99).toFixed(3)} ms |`,
     `| raw: create + start a fresh XState actor and send it one event | ${median(crash.rawStart).toFixed(3)} ms | ${percentile(crash.rawStart, 0.99).toFixed(3)} ms |`,
   ].join('\n');
-  console.log(crashTable);
+}
 
-  const server = await startNatsServer();
-  let persistenceTable: string;
-  let natsTable: string;
-  let clusterTable: string;
-  let mailboxTable: string;
-  try {
-    const rows = await measurePersistence(
-      lib,
-      server.url,
-      Number(process.env['BENCH_STEPS'] ?? 300),
-    );
-    persistenceTable = [
-      '| store | figure | ours | raw layer (same run) | ratio |',
-      '|---|---|---|---|---|',
-      ...rows.map((r) =>
-        r.rawMsPerStep === undefined
-          ? `| ${r.store} | ${r.figure} | ${r.msPerStep.toFixed(1)} ms | | |`
-          : `| ${r.store} | ${r.figure} | ${r.msPerStep.toFixed(3)} ms/step | ${r.rawMsPerStep.toFixed(3)} ms/step | ${(r.msPerStep / r.rawMsPerStep).toFixed(2)}x |`,
-      ),
-    ].join('\n');
-    natsTable = natsBenchTable(
-      await measureNatsTransport(lib, server.url, {
+async function persistenceTable(url: string): Promise<string> {
+  const rows = await measurePersistence(lib, url, Number(process.env['BENCH_STEPS'] ?? 300));
+  return [
+    '| store | figure | ours | raw layer (same run) | ratio |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) =>
+      r.rawMsPerStep === undefined
+        ? `| ${r.store} | ${r.figure} | ${r.msPerStep.toFixed(1)} ms | | |`
+        : `| ${r.store} | ${r.figure} | ${r.msPerStep.toFixed(3)} ms/step | ${r.rawMsPerStep.toFixed(3)} ms/step | ${(r.msPerStep / r.rawMsPerStep).toFixed(2)}x |`,
+    ),
+  ].join('\n');
+}
+
+/** checkAgent on a 200-state machine beside the raw transition calls (bench/verify.ts). */
+function verifyTable(): string {
+  const m = measureVerify(actorsLib, 200);
+  return `| figure | states | transitions | ms | states/s | ratio to raw XState transition calls |\n|---|---|---|---|---|---|\n| checkAgent, 200-state ring | ${String(m.states)} | ${String(m.transitions)} | ${m.ms.toFixed(0)} | ${m.statesPerSecond.toFixed(0)} | ${m.ratioToRaw.toFixed(2)}x |`;
+}
+
+/** The sections that need a nats-server, each measured against the same one. */
+const SERVER_SECTIONS: Record<
+  Exclude<Section, 'local' | 'supervision' | 'telemetry' | 'verify'>,
+  (url: string) => Promise<string>
+> = {
+  persistence: persistenceTable,
+  nats: async (url) =>
+    natsBenchTable(
+      await measureNatsTransport(lib, url, {
         rounds: 3,
         messages: 30_000,
         requests: 10_000,
         sequential: 1_000,
       }),
-    );
-    clusterTable = failoverTable(
-      await measureFailover(lib, server.url, Number(process.env['BENCH_FAILOVERS'] ?? 5)),
-    );
-    mailboxTable = mailboxBenchTable(
-      await measureMailbox(lib, server.url, {
-        messages: Number(process.env['BENCH_MAILBOX_N'] ?? 3_000),
-      }),
-    );
-  } finally {
-    await server.stop();
+    ),
+  cluster: async (url) =>
+    failoverTable(await measureFailover(lib, url, Number(process.env['BENCH_FAILOVERS'] ?? 5))),
+  mailbox: async (url) =>
+    mailboxBenchTable(
+      await measureMailbox(lib, url, { messages: Number(process.env['BENCH_MAILBOX_N'] ?? 3_000) }),
+    ),
+};
+
+async function main(): Promise<void> {
+  const only = selectedSections(process.env['BENCH_ONLY']);
+  const tables = new Map<Section, string>();
+  if (only.has('local')) tables.set('local', await localTable());
+  if (only.has('supervision')) {
+    tables.set('supervision', await supervisionTable());
+    console.log(tables.get('supervision'));
   }
-  console.log(persistenceTable);
-  console.log(natsTable);
-  console.log(clusterTable);
-  console.log(mailboxTable);
-  const telemetryTable = await telemetrySection(lib);
+  if (only.has('telemetry')) tables.set('telemetry', await telemetrySection(lib));
+  if (only.has('verify')) tables.set('verify', verifyTable());
+  const served = (['persistence', 'nats', 'cluster', 'mailbox'] as const).filter((s) =>
+    only.has(s),
+  );
+  if (served.length > 0) {
+    const server = await startNatsServer();
+    try {
+      for (const section of served) tables.set(section, await SERVER_SECTIONS[section](server.url));
+    } finally {
+      await server.stop();
+    }
+  }
+  for (const section of served) console.log(tables.get(section));
+  for (const section of ['telemetry', 'verify'] as const) {
+    if (only.has(section)) console.log(tables.get(section));
+  }
 
   const header = `Run ${new Date().toISOString()} on ${os.cpus()[0]?.model ?? 'unknown cpu'} (${os.cpus().length} cores), Node ${process.version}; ${ROUNDS} rounds of ${N.toLocaleString('en-US')} messages (asks: ${(N / 4).toLocaleString('en-US')}).`;
   console.log(header);
-  console.log(table);
+  if (only.has('local')) console.log(tables.get('local'));
+  if (only.size < SECTIONS.length) {
+    console.log(`BENCH_ONLY=${[...only].join(',')}: bench/RESULTS.md left as it was.`);
+    return;
+  }
+  const t = (section: Section): string => tables.get(section) ?? '';
   writeFileSync(
     new URL('./RESULTS.md', import.meta.url),
-    `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios are what to compare between runs; absolute figures move with the machine.\n\n${header}\n\n## Local actor system\n\n${table}\n\n## Supervision (wall time, 500 crashes)\n\n${crashTable}\n\n## NATS transport (wall time, same server, same run; sender and receiver in two processes)\n\n${natsTable}\n\n${NATS_READING}\n\n## Durability (wall time; raw = journal append + checkpoint write done by hand on the same store; goal <= 1.5x)\n\n${persistenceTable}\n\n## Durable mailbox (wall time, same server, same run; 100 sends in flight, one actor)\n\n${mailboxTable}\n\n## Cluster failover (wall time, node processes started with the built CLI)\n\n${clusterTable}\n\n## Telemetry (metrics on beside off; goal >= 0.9x)\n\n${telemetryTable}\n`,
+    `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios are what to compare between runs; absolute figures move with the machine.\n\n${header}\n\n## Local actor system\n\n${t('local')}\n\n## Supervision (wall time, 500 crashes)\n\n${t('supervision')}\n\n## NATS transport (wall time, same server, same run; sender and receiver in two processes)\n\n${t('nats')}\n\n${NATS_READING}\n\n## Durability (wall time; raw = journal append + checkpoint write done by hand on the same store; goal <= 1.5x)\n\n${t('persistence')}\n\n## Durable mailbox (wall time, same server, same run; 100 sends in flight, one actor)\n\n${t('mailbox')}\n\n## Cluster failover (wall time, node processes started with the built CLI)\n\n${t('cluster')}\n\n## Telemetry (metrics on beside off; goal >= 0.9x)\n\n${t('telemetry')}\n\n## Verify before deploy (checkAgent beside as many raw XState transition calls)\n\n${t('verify')}\n`,
   );
 }
 

@@ -81,6 +81,7 @@ export {
   JOURNAL_EVENT_KINDS,
   CheckpointPolicySchema,
   Persister,
+  CheckpointWriter,
   encodeCheckpoint,
   decodeCheckpoint,
   encodeJournalEvent,
@@ -90,7 +91,12 @@ export {
   uncertainEffect,
   failedOutcome,
 } from './persistence/index.js';
-export type { SkippedCheckpoint, Recovered, EffectRecord } from './persistence/index.js';
+export type {
+  SkippedCheckpoint,
+  Recovered,
+  EffectRecord,
+  CheckpointWriterDeps,
+} from './persistence/index.js';
 export {
   DeadlineOptionsSchema,
   IdleTimeoutOptionsSchema,

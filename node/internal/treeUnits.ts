@@ -14,6 +14,7 @@ import {
   type ClusterSubtreeAgent,
   type ClusterUnit,
 } from '../ClusterNodeOptions.js';
+import { TreeSnapshotWriter } from './TreeSnapshotWriter.js';
 
 /** Agents of the tree's units (names no registry key takes: the registry is merged). */
 const TREE_AGENT = 'agentvisor:tree/';
@@ -24,7 +25,8 @@ const TREE_AGENT = 'agentvisor:tree/';
  * root's flags (intensity, backoff, failure table, human policy), so a child that gives up is
  * restarted as the root would, and the unit's supervisor giving up goes to a person (the root of
  * a `createSupervisionTree`). Workers are durable on the node's stores: wherever the unit lands,
- * they restore from their last checkpoint and journal.
+ * they restore from their last checkpoint and journal, and the unit's supervisor from its snapshot
+ * (restart history, backoff, parked children) saved beside them (TreeSnapshotWriter.ts).
  */
 export function treeUnits(
   config: ClusterNodeConfig,
@@ -43,13 +45,34 @@ export function treeUnits(
     units.push({ name, agent, placement: config.placement[child.id] ?? 'any' });
     const supervisor: SupervisorSpec = { ...root, id: `${name}/supervisor`, children: [child] };
     unitAgents[agent] = {
-      start: async ({ system, store, journal }): Promise<UnitHandle> => {
+      start: async ({ system, store, journal, epoch }): Promise<UnitHandle> => {
+        const logger = system.logger.child({ unit: name });
+        const snapshots = { store, journal, clock: system.clock, logger };
+        const { writer, snapshot } = await TreeSnapshotWriter.open(
+          agent,
+          supervisor.id,
+          epoch,
+          snapshots,
+        );
+        // Fenced before anything runs: a start that finds another owner's write fails here.
+        await writer.claim(snapshot);
         const tree = await createSupervisionTree(
           system,
           { namespace: config.namespace, root: supervisor },
-          { agents: registry, persistence: { store, journal } },
+          {
+            agents: registry,
+            persistence: { store, journal },
+            ...(snapshot === undefined ? {} : { snapshot }),
+          },
         );
-        return { stop: () => tree.stop(), describe: () => describeTree(tree) };
+        writer.watch(tree);
+        return {
+          stop: async () => {
+            await writer.close();
+            await tree.stop();
+          },
+          describe: () => describeTree(tree),
+        };
       },
     };
   }

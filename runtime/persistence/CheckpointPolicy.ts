@@ -24,5 +24,5 @@ export const CheckpointPolicySchema = z.strictObject({
 /** What callers pass. */
 export type CheckpointPolicy = z.input<typeof CheckpointPolicySchema>;
 
-/** @internal The resolved policy the Persister and its checkpoint writer work with. */
+/** The resolved policy the Persister and its checkpoint writer work with (not on the root). */
 export type CheckpointPolicyConfig = z.output<typeof CheckpointPolicySchema>;

@@ -303,6 +303,15 @@ export class Persister {
     );
   }
 
+  /**
+   * @internal The checkpoint write in flight, if any: a graceful stop and the system's shutdown
+   * wait for it (bounded), so the actor's last checkpoint is not lost when the process goes on to
+   * close its stores. Undefined when no write is in flight (the stop then takes no extra tick).
+   */
+  writeInFlight(): Promise<void> | undefined {
+    return this.#writer.inFlight;
+  }
+
   /** Resolves when every scheduled checkpoint is written. */
   async flush(): Promise<void> {
     await this.#writer.flush();

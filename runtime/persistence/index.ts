@@ -24,6 +24,8 @@ export {
 export { MemoryCheckpointStore } from './MemoryCheckpointStore.js';
 export { MemoryJournal } from './MemoryJournal.js';
 export { Persister } from './Persister.js';
+export { CheckpointWriter } from './internal/CheckpointWriter.js';
+export type { CheckpointWriterDeps } from './internal/CheckpointWriter.js';
 export { CheckpointPolicySchema } from './CheckpointPolicy.js';
 export type { CheckpointPolicy } from './CheckpointPolicy.js';
 export type { CheckpointMigration, PersistenceOptions } from './PersistenceOptions.js';

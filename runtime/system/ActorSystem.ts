@@ -20,6 +20,7 @@ import type { ActorTemplate } from './ActorTemplate.js';
 import { DeadLetters } from './DeadLetters.js';
 import { actorNotFound } from './internal/actorNotFound.js';
 import { ActorTable } from './internal/ActorTable.js';
+import { awaitWrites } from './internal/awaitWrites.js';
 import { deadLetterRejected } from './internal/deadLetterRejected.js';
 import { sendAsk } from './internal/sendAsk.js';
 import { sendTell } from './internal/sendTell.js';
@@ -368,9 +369,11 @@ export class ActorSystem {
 
   /**
    * Runs the shutdown hooks (supervision trees stop first, newest first), then stops every actor
-   * left in reverse spawn order, then closes the transport if the system created it.
+   * left in reverse spawn order, waits up to `timeoutMs` (@default 5000) for the checkpoint writes
+   * in flight (each durable actor's last state; the caller may close the stores next), then
+   * closes the transport if the system created it.
    */
-  async shutdown(): Promise<void> {
+  async shutdown(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.#table.state !== 'running') return;
     this.#table.state = 'stopping';
     while (this.#shutdownHooks.length > 0) {
@@ -382,6 +385,9 @@ export class ActorSystem {
       }
     }
     for (const name of [...this.#table.cells.keys()].reverse()) this.stop(name, 'shutdown');
+    const writes = this.#table.writesInFlight();
+    if (writes.length > 0 && !(await awaitWrites(this.clock, writes, options.timeoutMs ?? 5_000)))
+      this.logger.warn({ writes: writes.length }, 'shutdown timeout: checkpoint writes in flight');
     this.#rejectedSub.dispose();
     if (this.#ownsTransport) await this.transport.close();
     this.#table.state = 'stopped';

@@ -63,7 +63,10 @@ export interface EscalationFacts {
   readonly failureClass: FailureClass;
   /** The failure and its causes, outermost first. */
   readonly errorChain: readonly WireError[];
-  /** Monotonic ms of the child's recent restarts (the intensity window). */
+  /**
+   * Wall ms (epoch) of the supervisor's recent restarts (the intensity window), newest first:
+   * meaningful in another process and after a restart, unlike the monotonic window itself.
+   */
   readonly restartHistory: readonly number[];
   /** What a retry or resume would restore, when there is anything. */
   readonly lastCheckpoint: EscalationCheckpoint | undefined;

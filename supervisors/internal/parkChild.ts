@@ -32,7 +32,7 @@ export async function parkChild(
       },
       failureClass,
       errorChain: errorChain(error),
-      restartHistory: [...core.history],
+      restartHistory: wallTimes(core),
       lastCheckpoint:
         lastGood === undefined ? undefined : { kind: 'last-good-snapshot', snapshot: lastGood },
       lastMessages: info === undefined ? [] : system.recentMessages(child.name),
@@ -49,6 +49,17 @@ export async function parkChild(
     incarnation: child.incarnation,
     escalation: record.id,
   });
+}
+
+/**
+ * The restarts of the intensity window in wall ms (epoch): the history is monotonic, which means
+ * nothing to a person reading the record, to another process or after a restart.
+ */
+function wallTimes(core: SupervisorCore): number[] {
+  const { clock } = core.deps;
+  const mono = clock.monotonic();
+  const wall = clock.now();
+  return core.history.map((t) => Math.round(wall - (mono - t)));
 }
 
 /**

@@ -36,7 +36,8 @@ export function takeSnapshot(target: SnapshotTarget): SupervisorSnapshot {
     v: SUPERVISOR_SNAPSHOT_VERSION,
     id: spec.id,
     takenAt: wall,
-    restarts: target.history.filter((t) => t >= cutoff).map((t) => wall - (mono - t)),
+    // Whole ms, as the schema wants: a real monotonic clock has fractions of a ms.
+    restarts: target.history.filter((t) => t >= cutoff).map((t) => Math.round(wall - (mono - t))),
     children,
   };
 }

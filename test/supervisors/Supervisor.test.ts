@@ -246,6 +246,33 @@ describe('Supervisor', () => {
     await system.shutdown();
   });
 
+  it("records the restart history of an escalation in wall ms, not the clock's monotonic ms", async () => {
+    const { system, tree, clock, settle } = await setupTree({
+      id: 'root',
+      intensity: 5,
+      periodMs: 60_000,
+      onFailure: { auth: 'human' },
+      human: { deadlineMs: 60_000, default: 'stop' },
+      children: [{ id: 'w', agent: 'worker' }],
+    });
+    // Wall and monotonic time have different origins (TestClock: wall 1.7e12, monotonic 0).
+    const restartedAt: number[] = [];
+    for (const step of [1_000, 2_500]) {
+      await clock.advance(step);
+      restartedAt.unshift(clock.now());
+      system.tell('w', 'work.crash', { failureClass: 'transient' });
+      await settle();
+    }
+    await clock.advance(500);
+    system.tell('w', 'work.crash', { reason: 'key revoked', failureClass: 'auth' });
+    await settle();
+    const [record] = await tree.escalations.list({ status: 'open' });
+    expect(restartedAt).toEqual([1_700_000_003_500, 1_700_000_001_000]);
+    expect(record?.restartHistory).toEqual(restartedAt);
+    await tree.stop();
+    await system.shutdown();
+  });
+
   it('applies the default decision when no one decides by the deadline', async () => {
     const { system, tree, clock, settle, deadLetters } = await setupTree({
       id: 'root',

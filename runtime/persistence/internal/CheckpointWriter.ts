@@ -7,7 +7,7 @@ import type { CheckpointPolicyConfig } from '../CheckpointPolicy.js';
 import type { CheckpointStore } from '../CheckpointStore.js';
 import type { Journal } from '../Journal.js';
 
-/** @internal What a {@link CheckpointWriter} writes with. */
+/** What a {@link CheckpointWriter} writes with. */
 export interface CheckpointWriterDeps {
   readonly actor: string;
   readonly store: CheckpointStore;
@@ -38,7 +38,8 @@ function stringify(value: unknown): string | undefined {
 }
 
 /**
- * @internal The checkpoint writes of one actor: when its policy says (steps, settled steps,
+ * The checkpoint writes of one actor (a Persister's; a node's tree unit writes its supervisor
+ * snapshot through one too; reached through `agentvisor/internal`, not the root): when its policy says (steps, settled steps,
  * interval, journal bytes, heap), coalesced (while one is written, only the newest pending
  * snapshot follows), compare-and-set on the last revision, then retention and journal truncation.
  */
@@ -97,6 +98,15 @@ export class CheckpointWriter {
   /** True while a checkpoint write is under way (see {@link flush}). */
   get writing(): boolean {
     return this.#writing !== undefined;
+  }
+
+  /**
+  /**
+   * While a checkpoint is being written: resolves when it and any coalesced after it are done
+   * (never rejects: a failed write is reported through `fail`). Undefined when nothing is written.
+   */
+  get inFlight(): Promise<void> | undefined {
+    return this.#writing === undefined ? undefined : this.flush();
   }
 
   /** Resolves when every scheduled checkpoint is written. */

@@ -192,7 +192,18 @@ export class ActorTable implements DurableSpawnHost {
         this.stop(name, reason, stopOptions);
       },
       current: () => this.cells.get(name),
+      writeInFlight: () => this.persisters.get(name)?.writeInFlight(),
     };
+  }
+
+  /** The checkpoint writes in flight of every durable name (see `Persister.writeInFlight`). */
+  writesInFlight(): Promise<void>[] {
+    const writes: Promise<void>[] = [];
+    for (const persister of this.persisters.values()) {
+      const write = persister.writeInFlight();
+      if (write !== undefined) writes.push(write);
+    }
+    return writes;
   }
 
   /** Forgets the cell of `name` and stops taking its messages from the transport. */
