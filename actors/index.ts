@@ -130,3 +130,16 @@ export type {
   ApprovalGateConfig,
   GateOutcome,
 } from './guards/index.js';
+export { readReasoningChain, formatReasoningChain } from './trace/index.js';
+export type {
+  ReasoningChainOptions,
+  ModelCallFacts,
+  ReasoningChain,
+  ReasoningEffect,
+  ReasoningEvent,
+  ReasoningNote,
+  ReasoningStep,
+  StepTransition,
+  StepUsage,
+  TaskSummary,
+} from './trace/index.js';
