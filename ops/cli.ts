@@ -4,6 +4,7 @@
  *
  *   agentvisor node --config cluster.yaml [--node ID] [--server URL]   run a cluster node
  *   agentvisor status [--server URL] [--namespace NS] [--json]        show nodes and placements
+ *   agentvisor trace <actor> [--server URL] [--namespace NS] [--journal-dir DIR] [--task ID] [--json]
  *   agentvisor --version | agentvisor <command> --help
  *
  * Both take NATS auth and TLS flags (see natsSecurity.ts); both connect through
@@ -40,6 +41,7 @@ import {
 } from 'agentvisor/node';
 import type { ChildSpec, SupervisorSpec } from 'agentvisor/supervisors';
 import { formatClusterStatus } from './formatClusterStatus.js';
+import { TRACE_USAGE, readTrace } from './readTrace.js';
 import { SECURITY_FLAGS, SECURITY_USAGE, securityFrom } from './natsSecurity.js';
 import { agentModulePaths, pickAgent } from './treeAgents.js';
 
@@ -76,10 +78,15 @@ ${SECURITY_USAGE}`;
 const USAGE = `Usage:
   agentvisor node --config <cluster.yaml> [--node <id>] [--server <nats-url>]
   agentvisor status [--server <nats-url>] [--namespace <ns>] [--json]
+  agentvisor trace <actor> [--server <nats-url>] [--journal-dir <dir>] [--json]
   agentvisor <command> --help     options of a command
   agentvisor --version            print the version`;
 
-const COMMAND_USAGE: Readonly<Record<string, string>> = { node: NODE_USAGE, status: STATUS_USAGE };
+const COMMAND_USAGE: Readonly<Record<string, string>> = {
+  node: NODE_USAGE,
+  status: STATUS_USAGE,
+  trace: TRACE_USAGE,
+};
 
 /** Exit codes: 0 done, 1 failed, 2 bad usage. */
 async function main(argv: string[]): Promise<number> {
@@ -96,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'node') return runNode(rest);
   if (command === 'status') return runStatus(rest);
+  if (command === 'trace') return runTrace(rest);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
   return 2;
 }
@@ -184,14 +192,46 @@ async function runStatus(args: string[]): Promise<number> {
   }
 }
 
+async function runTrace(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    args,
+    TRACE_USAGE,
+    {
+      server: { type: 'string', default: 'nats://127.0.0.1:4222' },
+      namespace: { type: 'string', default: 'default' },
+      'journal-dir': { type: 'string' },
+      task: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+      ...SECURITY_FLAGS,
+    },
+    true,
+  );
+  if (values.help) return printUsage(TRACE_USAGE);
+  const [actor, ...extra] = positionals;
+  if (actor === undefined || extra.length > 0) throw usage('expected one <actor>', TRACE_USAGE);
+  const security = securityOrUsage(values, TRACE_USAGE);
+  const text = await readTrace(actor, {
+    source:
+      values['journal-dir'] === undefined
+        ? { server: values.server, namespace: values.namespace, security }
+        : { journalDir: values['journal-dir'] },
+    task: values.task,
+    json: values.json,
+  });
+  process.stdout.write(`${text}\n`);
+  return 0;
+}
+
 /** parseArgs in strict mode; a malformed or unknown flag is a usage error of this command. */
 function parseCommandArgs<const TOptions extends NonNullable<ParseArgsConfig['options']>>(
   args: string[],
   commandUsage: string,
   options: TOptions,
+  allowPositionals = false,
 ) {
   try {
-    return parseArgs({ args, strict: true, options });
+    return parseArgs({ args, strict: true, options, allowPositionals });
   } catch (err) {
     // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed flags.
     if (err instanceof TypeError && 'code' in err) throw usage(err.message, commandUsage);

@@ -170,3 +170,5 @@ export type {
   OwnershipListener,
   MailboxSubjects,
 } from './mailbox/index.js';
+// The journal stream of a namespace is named by its token (`agentvisor trace` reads it).
+export { kvToken } from './nats/index.js';
