@@ -130,7 +130,15 @@ export type {
   ApprovalGateConfig,
   GateOutcome,
 } from './guards/index.js';
-export { readReasoningChain, formatReasoningChain } from './trace/index.js';
+export {
+  readReasoningChain,
+  formatReasoningChain,
+  exportTrace,
+  traceJournal,
+  journalIdGenerator,
+  traceIdOf,
+  spanIdOf,
+} from './trace/index.js';
 export type {
   ReasoningChainOptions,
   ModelCallFacts,
@@ -142,4 +150,7 @@ export type {
   StepTransition,
   StepUsage,
   TaskSummary,
+  TracedJournal,
+  JournalIdGenerator,
+  TraceOptions,
 } from './trace/index.js';
