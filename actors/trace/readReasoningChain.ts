@@ -1,6 +1,8 @@
+import type { AnyStateMachine } from 'xstate';
 import {
   ErrorCode,
   RuntimeError,
+  type ActorTemplate,
   type Journal,
   type JournalEntry,
   type WireError,
@@ -23,6 +25,7 @@ import {
   stepOf,
   usageOf,
 } from './internal/effectFacts.js';
+import { replaySteps } from './internal/replaySteps.js';
 
 /** Options of {@link readReasoningChain}. */
 export interface ReasoningChainOptions {
@@ -30,6 +33,13 @@ export interface ReasoningChainOptions {
   readonly task?: string | undefined;
   /** Only steps at or after this journal sequence. @default 1 */
   readonly from?: number | undefined;
+  /**
+   * The agent (a defineAgent definition) or its XState machine: the journal is then replayed
+   * through it from its initial state, effects answered from their recorded outcomes, to give
+   * each step's state before, transitions taken (targets, guards) and state after. Needs a whole
+   * journal (a checkpoint policy whose `keep` truncated nothing before the first step).
+   */
+  readonly logic?: ActorTemplate | AnyStateMachine | undefined;
 }
 
 /** Task given to steps whose beginning the journal no longer holds (truncated before it). */
@@ -55,9 +65,14 @@ export async function readReasoningChain(
   actor: string,
   options: ReasoningChainOptions = {},
 ): Promise<ReasoningChain> {
-  const chain = buildChain(actor, await journal.read(actor, 0));
+  const entries = await journal.read(actor, 0);
+  const chain = buildChain(actor, entries);
   const from = options.from ?? 1;
-  const steps = chain.steps.filter(
+  const all =
+    options.logic === undefined
+      ? chain.steps
+      : replaySteps(actor, options.logic, chain.steps, entries);
+  const steps = all.filter(
     (s) => s.seq >= from && (options.task === undefined || s.task === options.task),
   );
   const tasks = chain.tasks.filter((t) => options.task === undefined || t.task === options.task);

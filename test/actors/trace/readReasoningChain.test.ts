@@ -55,7 +55,7 @@ async function recordedRun() {
     clock,
   );
   await system.shutdown();
-  return { journal, reply, calls, lookups };
+  return { journal, reply, calls, lookups, agent };
 }
 
 describe('readReasoningChain', () => {
@@ -138,6 +138,23 @@ describe('readReasoningChain', () => {
     expect((await readReasoningChain(journal, 't', { task: 'nope' })).steps).toEqual([]);
     const from = once.steps[3]!.seq;
     expect((await readReasoningChain(journal, 't', { from })).steps).toEqual(once.steps.slice(3));
+  });
+
+  it('with the agent, replays each step through its machine: state before, targets, state after', async () => {
+    const { journal, agent } = await recordedRun();
+    const chain = await readReasoningChain(journal, 't', { logic: agent });
+    expect(chain.steps.map((s) => [s.transition?.stateBefore, s.transition?.stateAfter])).toEqual([
+      ['idle', 'plan'],
+      ['plan', 'lookup'],
+      ['lookup', 'fetch'],
+      ['fetch', 'answer'],
+      ['answer', 'post'],
+      ['post', 'idle'],
+    ]);
+    expect(chain.steps[0]!.transition!.targets).toEqual(['tracer.plan']);
+    expect(chain.steps[0]!.transition!.guards).toEqual([]);
+    expect(await readReasoningChain(journal, 't', { logic: agent })).toEqual(chain);
+    expect(formatReasoningChain(chain)).toContain('"idle" → "plan"');
   });
 
   it('reports a corrupt entry as ERR_CORRUPT_DATA', async () => {
