@@ -147,3 +147,27 @@ export type {
   ToolFault,
   WeightedFault,
 } from './chaos/index.js';
+export {
+  readReasoningChain,
+  formatReasoningChain,
+  exportTrace,
+  traceJournal,
+  journalIdGenerator,
+  traceIdOf,
+  spanIdOf,
+} from './trace/index.js';
+export type {
+  ReasoningChainOptions,
+  ModelCallFacts,
+  ReasoningChain,
+  ReasoningEffect,
+  ReasoningEvent,
+  ReasoningNote,
+  ReasoningStep,
+  StepTransition,
+  StepUsage,
+  TaskSummary,
+  TracedJournal,
+  JournalIdGenerator,
+  TraceOptions,
+} from './trace/index.js';

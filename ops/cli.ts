@@ -4,15 +4,17 @@
  *
  *   agentvisor node --config cluster.yaml [--node ID] [--server URL]   run a cluster node
  *   agentvisor status [--server URL] [--namespace NS] [--json]        show nodes and placements
+ *   agentvisor trace <actor> [--server URL] [--namespace NS] [--journal-dir DIR] [--task ID] [--json]
  *   agentvisor --version | agentvisor <command> --help
  *
  * Both take NATS auth and TLS flags (see natsSecurity.ts); both connect through
  * `NatsTransport.connect`, so a refused credential is ERR_AUTH and a failed handshake ERR_TLS,
  * printed as `error [ERR_AUTH]: …` with exit code 1, and no secret is ever printed.
  *
- * Flags are parsed with node:util `parseArgs`: two commands with a handful of flags need no
- * dependency, and its strict mode refuses unknown flags with a clear message. (A CLI library
- * earns its place once there are many subcommands or nested ones; not at two.)
+ * Flags are parsed with node:util `parseArgs` (strict: unknown flags are refused with a clear
+ * message); each command's body lives in its own file (verifyCommand.ts, readTrace.ts). Four
+ * commands with flat flags still fit it; nested subcommands (`chaos run`, `bench reliability`)
+ * are where a CLI library earns its place.
  *
  * The agents module may be TypeScript (`agents: ./agents.ts`): the CLI then registers tsx, an
  * optional peer dependency, before importing it. A config with a supervision tree (`root:`, as a
@@ -43,46 +45,17 @@ import {
 } from 'agentvisor/node';
 import type { ChildSpec, SupervisorSpec } from 'agentvisor/supervisors';
 import { formatClusterStatus } from './formatClusterStatus.js';
-import { SECURITY_FLAGS, SECURITY_USAGE, securityFrom } from './natsSecurity.js';
+import { TRACE_USAGE, readTrace } from './readTrace.js';
+import { SECURITY_FLAGS, securityFrom } from './natsSecurity.js';
+import { NODE_USAGE, STATUS_USAGE } from './usage.js';
 import { agentModulePaths, pickAgent } from './treeAgents.js';
-import { VERIFY_USAGE, formatVerify, verify } from './verifyCommand.js';
-
-const NODE_USAGE = `Usage: agentvisor node --config <cluster.yaml> [--node <id>] [--server <nats-url>]
-
-Runs a cluster node: joins the namespace, takes its share of the units, and on SIGTERM/SIGINT
-drains (hands every unit over) before it exits.
-
-Options:
-  --config     cluster config file (YAML): namespace, servers, timing, units, agents module
-               (a .js or .ts module; .ts/.mts/.cts needs tsx installed beside agentvisor),
-               and optionally a supervision tree: \`root:\` (as a policy file) and
-               \`placement:\` (top-level child id → { role } or { node }); each top-level
-               child is a unit <root>/<child>, run on the node that owns it. A worker's
-               agent is a name from the agents module or a module path (./agents/x.ts)
-  --node       this node's id (overrides the file's \`node\`)
-  --server     NATS server URL (overrides the file's \`servers\`)
-  --metrics    serve GET /metrics (Prometheus text) on [host:]port (host default 127.0.0.1;
-               port 0 picks one; overrides the file's \`metrics\`); the URL is logged
-  -h, --help   show this help
-
-${SECURITY_USAGE}`;
-
-const STATUS_USAGE = `Usage: agentvisor status [--server <nats-url>] [--namespace <ns>] [--json]
-
-Shows the nodes of a namespace and where its units run.
-
-Options:
-  --server     NATS server URL (default nats://127.0.0.1:4222)
-  --namespace  namespace to show (default: default)
-  --json       print the status as JSON
-  -h, --help   show this help
-
-${SECURITY_USAGE}`;
+import { VERIFY_USAGE, runVerifyCommand } from './verifyCommand.js';
 
 const USAGE = `Usage:
   agentvisor node --config <cluster.yaml> [--node <id>] [--server <nats-url>]
   agentvisor status [--server <nats-url>] [--namespace <ns>] [--json]
   agentvisor verify <agents module> [--policy <tree.yaml>] [--json]
+  agentvisor trace <actor> [--server <nats-url>] [--journal-dir <dir>] [--json]
   agentvisor <command> --help     options of a command
   agentvisor --version            print the version`;
 
@@ -90,6 +63,7 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
   node: NODE_USAGE,
   status: STATUS_USAGE,
   verify: VERIFY_USAGE,
+  trace: TRACE_USAGE,
 };
 
 /** Exit codes: 0 done, 1 failed, 2 bad usage. */
@@ -108,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'node') return runNode(rest);
   if (command === 'status') return runStatus(rest);
   if (command === 'verify') return runVerify(rest);
+  if (command === 'trace') return runTrace(rest);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
   return 2;
 }
@@ -225,43 +200,44 @@ async function runStatus(args: string[]): Promise<number> {
   }
 }
 
-/** parseArgs in strict mode; a malformed or unknown flag is a usage error of this command. */
-async function runVerify(args: string[]): Promise<number> {
+async function runTrace(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     args,
-    VERIFY_USAGE,
+    TRACE_USAGE,
     {
-      policy: { type: 'string' },
-      'task-ms': { type: 'string' },
-      'max-states': { type: 'string' },
-      json: { type: 'boolean' },
+      server: { type: 'string', default: 'nats://127.0.0.1:4222' },
+      namespace: { type: 'string', default: 'default' },
+      'journal-dir': { type: 'string' },
+      task: { type: 'string' },
+      json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
+      ...SECURITY_FLAGS,
     },
     true,
   );
-  if (values.help === true) return printUsage(VERIFY_USAGE);
-  const [module] = positionals;
-  if (module === undefined || positionals.length > 1) {
-    throw usage('give one agents module', VERIFY_USAGE);
-  }
-  const number = (flag: string, value: string | undefined): number | undefined => {
-    if (value === undefined) return undefined;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0)
-      throw usage(`${flag} takes a positive integer`, VERIFY_USAGE);
-    return n;
-  };
-  const taskMs = number('--task-ms', values['task-ms']);
-  const maxStates = number('--max-states', values['max-states']);
-  const output = await verify(await importAgents(resolve(module)), {
-    ...(values.policy === undefined ? {} : { policy: values.policy }),
-    ...(taskMs === undefined ? {} : { taskMs }),
-    ...(maxStates === undefined ? {} : { maxStates }),
+  if (values.help) return printUsage(TRACE_USAGE);
+  const [actor, ...extra] = positionals;
+  if (actor === undefined || extra.length > 0) throw usage('expected one <actor>', TRACE_USAGE);
+  const security = securityOrUsage(values, TRACE_USAGE);
+  const text = await readTrace(actor, {
+    source:
+      values['journal-dir'] === undefined
+        ? { server: values.server, namespace: values.namespace, security }
+        : { journalDir: values['journal-dir'] },
+    task: values.task,
+    json: values.json,
   });
-  process.stdout.write(
-    `${values.json === true ? JSON.stringify(output, null, 2) : formatVerify(output)}\n`,
-  );
-  return output.ok ? 0 : 1;
+  process.stdout.write(`${text}\n`);
+  return 0;
+}
+
+/** parseArgs in strict mode; a malformed or unknown flag is a usage error of this command. */
+function runVerify(args: string[]): Promise<number> {
+  return runVerifyCommand(args, {
+    parse: (argv, options) => parseCommandArgs(argv, VERIFY_USAGE, options, true),
+    usage: (message) => usage(message, VERIFY_USAGE),
+    importAgents,
+  });
 }
 
 function parseCommandArgs<const TOptions extends NonNullable<ParseArgsConfig['options']>>(

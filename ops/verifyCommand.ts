@@ -5,6 +5,8 @@
  * failure, or the reports as JSON; exits 1 when anything fails, 2 on bad usage.
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
 import { checkAgent, type AgentCheckReport } from 'agentvisor/actors';
 import type { ClusterAgent } from 'agentvisor/node';
 import { checkTree, parsePolicyText, type TreeCheckReport } from 'agentvisor/supervisors';
@@ -93,4 +95,50 @@ export function formatVerify(output: VerifyOutput): string {
   }
   lines.push(output.ok ? 'verify: every property holds' : 'verify: FAILED');
   return lines.join('\n');
+}
+
+/** What the verify command borrows from the CLI: its flag parser, usage errors and agent loader. */
+export interface VerifyCommandDeps {
+  parse(
+    args: string[],
+    options: NonNullable<ParseArgsConfig['options']>,
+  ): { values: Record<string, unknown>; positionals: string[] };
+  usage(message: string): Error;
+  importAgents(path: string): Promise<Record<string, ClusterAgent>>;
+}
+
+/** `agentvisor verify`: exit 0 when every property holds, 1 when one fails. */
+export async function runVerifyCommand(args: string[], deps: VerifyCommandDeps): Promise<number> {
+  const { values, positionals } = deps.parse(args, {
+    policy: { type: 'string' },
+    'task-ms': { type: 'string' },
+    'max-states': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values['help'] === true) {
+    process.stdout.write(`${VERIFY_USAGE}\n`);
+    return 0;
+  }
+  const [module] = positionals;
+  if (module === undefined || positionals.length > 1) {
+    throw deps.usage('give one agents module');
+  }
+  const number = (flag: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw deps.usage(`${flag} takes a positive integer`);
+    return n;
+  };
+  const taskMs = number('--task-ms', values['task-ms'] as string | undefined);
+  const maxStates = number('--max-states', values['max-states'] as string | undefined);
+  const output = await verify(await deps.importAgents(resolve(module)), {
+    ...(typeof values['policy'] === 'string' ? { policy: values['policy'] } : {}),
+    ...(taskMs === undefined ? {} : { taskMs }),
+    ...(maxStates === undefined ? {} : { maxStates }),
+  });
+  process.stdout.write(
+    `${values['json'] === true ? JSON.stringify(output, null, 2) : formatVerify(output)}\n`,
+  );
+  return output.ok ? 0 : 1;
 }

@@ -204,3 +204,5 @@ export { DeadLetterSink } from './mailbox/internal/DeadLetterSink.js';
 export { NatsStatusFeed } from './transport/internal/NatsStatusFeed.js';
 export { RejectedFeed } from './transport/internal/RejectedFeed.js';
 export { toAlertmanagerPayload, alertSubject } from './alerting/index.js';
+// The journal stream of a namespace is named by its token (`agentvisor trace` reads it).
+export { kvToken } from './nats/index.js';
