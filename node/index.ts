@@ -34,3 +34,5 @@ export { serveMetrics } from './serveMetrics.js';
 export type { MetricsServer, MetricsTarget, ServeMetricsOptions } from './serveMetrics.js';
 export { MetricsEndpointSchema, parseMetricsAddress } from './MetricsEndpoint.js';
 export type { MetricsEndpoint } from './MetricsEndpoint.js';
+export { TreeSnapshotWriter } from './internal/TreeSnapshotWriter.js';
+export type { TreeSnapshotDeps } from './internal/TreeSnapshotWriter.js';

@@ -15,7 +15,7 @@ export type CasOutcome =
   | { readonly status: 'unavailable'; readonly error: unknown };
 
 /**
- * @internal The one compare-and-set write of a KV value: `create` when `revision` is undefined
+ * The one compare-and-set write of a KV value: `create` when `revision` is undefined
  * (the key must have no value, or a deleted one), a put expecting `revision` as the key's last
  * sequence otherwise (`update`). `revision` 0 is strict: the key must hold no message at all, a
  * delete marker included (a checkpoint store decides itself what a marker on top means). Never
@@ -39,7 +39,7 @@ export async function casWrite(
   }
 }
 
-/** @internal True when `error` is JetStream refusing an expected last sequence. */
+/** True when `error` is JetStream refusing an expected last sequence. */
 export function isCasConflict(error: unknown): boolean {
   return (
     error instanceof JetStreamApiError &&

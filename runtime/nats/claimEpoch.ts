@@ -11,7 +11,7 @@ export interface EpochEntry {
 }
 
 /**
- * @internal The epoch a claim over `previous` takes: 1 for no entry, the previous epoch + 1, and
+ * The epoch a claim over `previous` takes: 1 for no entry, the previous epoch + 1, and
  * after a corrupt entry its revision + 1 (a revision is at least the number of writes to the key
  * in its stream, so it exceeds every epoch the entry could have held): epochs only grow.
  */
@@ -26,7 +26,7 @@ export type ClaimOutcome =
   | Exclude<CasOutcome, { status: 'ok' }>;
 
 /**
- * @internal The one epoch lease/claim primitive (placement table and mailbox shard leases):
+ * The one epoch lease/claim primitive (placement table and mailbox shard leases):
  * writes `value(epoch)` at `key` with epoch {@link nextEpoch}(`previous`), compare-and-set on the
  * revision read (create when there was no entry). Of two claimers from the same read exactly
  * one gets `ok`; the other gets `conflict`.

@@ -4,7 +4,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * @internal A name as one KV key token: base64url of its UTF-8 bytes (KV keys allow only
+ * A name as one KV key token: base64url of its UTF-8 bytes (KV keys allow only
  * `[-/_=.a-zA-Z0-9]`), so any node, namespace or unit name is a valid, distinct token.
  *
  * The one name→token encoder of KV keys and JetStream subjects (persistence's actor tokens are
@@ -16,25 +16,25 @@ export function kvToken(name: string): string {
 }
 
 /**
- * @internal A KV key of `names`, each one {@link kvToken}, joined by `.` (a namespace and a unit:
+ * A KV key of `names`, each one {@link kvToken}, joined by `.` (a namespace and a unit:
  * `kvKey('ns', 'unit')`). A number stays as it is (a shard: digits are a valid token already).
  */
 export function kvKey(...names: readonly (string | number)[]): string {
   return names.map((n) => (typeof n === 'number' ? String(n) : kvToken(n))).join('.');
 }
 
-/** @internal Reverses {@link kvToken}. */
+/** Reverses {@link kvToken}. */
 export function fromKvToken(token: string): string {
   return Buffer.from(token, 'base64url').toString('utf8');
 }
 
-/** @internal Cluster records are JSON: readable with `nats kv get` and by other languages. */
+/** Cluster records are JSON: readable with `nats kv get` and by other languages. */
 export function encodeRecord(record: object): Uint8Array {
   return encoder.encode(JSON.stringify(record));
 }
 
 /**
- * @internal Decodes and validates a record read from a bucket; `undefined` when it is not valid
+ * Decodes and validates a record read from a bucket; `undefined` when it is not valid
  * UTF-8 JSON or fails `schema` (the caller treats it as corrupt and says so).
  */
 export function decodeRecord<TSchema extends z.ZodType>(

@@ -2,7 +2,7 @@ import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io
 import type { NatsConnection } from '@nats-io/transport-node';
 
 /**
- * @internal The keys of a KV bucket under `filter` (a key pattern such as `ns.>`), in one
+ * The keys of a KV bucket under `filter` (a key pattern such as `ns.>`), in one
  * JetStream API request: stream info with a subjects filter lists every subject holding a
  * message. Deleted keys keep their tombstone and are listed too; callers read each key and skip
  * those.

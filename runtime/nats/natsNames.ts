@@ -1,7 +1,7 @@
 import { kvToken } from './kvCodec.js';
 
 /**
- * @internal The default names of the KV buckets and JetStream streams agentvisor makes, in one
+ * The default names of the KV buckets and JetStream streams agentvisor makes, in one
  * place. Buckets are shared by every namespace: a namespace's entries sit under the key prefix
  * {@link NatsNames.keyPrefix}. Each option schema that lets a user rename one takes its default
  * from here. The durable mailbox's per-namespace streams are named by `mailboxSubjects` (they
@@ -22,10 +22,10 @@ export const NATS_BUCKETS = {
   alerts: 'agentvisor_alerts',
 } as const;
 
-/** @internal The default journal stream and its subject prefix. */
+/** The default journal stream and its subject prefix. */
 export const NATS_JOURNAL = { stream: 'AGENTVISOR_JOURNAL', subjectPrefix: 'av.journal' } as const;
 
-/** @internal The names one namespace uses. */
+/** The names one namespace uses. */
 export interface NatsNames {
   readonly buckets: typeof NATS_BUCKETS;
   readonly journal: typeof NATS_JOURNAL;
@@ -33,7 +33,7 @@ export interface NatsNames {
   readonly keyPrefix: string;
 }
 
-/** @internal The bucket and stream names of `namespace` and its key prefix. */
+/** The bucket and stream names of `namespace` and its key prefix. */
 export function natsNames(namespace: string): NatsNames {
   return { buckets: NATS_BUCKETS, journal: NATS_JOURNAL, keyPrefix: `${kvToken(namespace)}.` };
 }

@@ -12,7 +12,7 @@ export interface BucketSpec {
 }
 
 /**
- * @internal The one way to open a KV bucket: creates it when missing; an existing bucket keeps
+ * The one way to open a KV bucket: creates it when missing; an existing bucket keeps
  * the configuration it has (the first node of a cluster sets it).
  *
  * Keys are built with {@link kvKey} (each name one base64url token), not through nats.js's
@@ -37,7 +37,7 @@ export async function openBucket(nc: NatsConnection, name: string, spec: BucketS
 }
 
 /**
- * @internal Opens an existing bucket without creating it; `undefined` when it does not exist or
+ * Opens an existing bucket without creating it; `undefined` when it does not exist or
  * cannot be reached (a reader that must not make buckets: status, tools).
  */
 export async function openExistingBucket(

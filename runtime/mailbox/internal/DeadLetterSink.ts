@@ -5,11 +5,11 @@ import type { Disposable } from '../../events/index.js';
 import { fitDeadLetter, type MailboxDeadLetter } from '../MailboxDeadLetter.js';
 import type { MailboxSubjects } from '../shardOf.js';
 
-/** @internal Listener of stored dead letters. */
+/** Listener of stored dead letters. */
 export type DeadLetterSinkListener = (letter: MailboxDeadLetter) => void;
 
 /**
- * @internal Stores dead letters in the namespace's dead-letter stream, then tells listeners (all
+ * Stores dead letters in the namespace's dead-letter stream, then tells listeners (all
  * of them; poison listeners for `poison` only). A letter is keyed by its mailbox stream sequence
  * (`Nats-Msg-Id`), so one stored again after a crash (before its ack) is dropped as a duplicate.
  */

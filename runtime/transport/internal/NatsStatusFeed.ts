@@ -6,7 +6,7 @@ import type { Disposable } from '../Transport.js';
 import type { NatsTransportStatus } from '../NatsTransportOptions.js';
 
 /**
- * @internal The connection events of a NATS connection, logged and handed to listeners, with the
+ * The connection events of a NATS connection, logged and handed to listeners, with the
  * downtime of each disconnect measured on the monotonic clock.
  */
 export class NatsStatusFeed {

@@ -4,7 +4,7 @@ import type { Logger } from '../../telemetry/index.js';
 import type { Disposable, RejectedHandler } from '../Transport.js';
 
 /**
- * @internal The listeners of a transport's refused messages (bytes that do not decode or
+ * The listeners of a transport's refused messages (bytes that do not decode or
  * validate, envelopes addressed to another namespace). Each refusal is logged: at `warn` when
  * nobody listens (the log is then the only report), at `debug` otherwise.
  */

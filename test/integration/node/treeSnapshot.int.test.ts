@@ -24,7 +24,7 @@ import {
   type ClusterAgent,
   type ClusterNodeConfig,
 } from 'agentvisor/node';
-import { TreeSnapshotWriter } from '../../../node/internal/TreeSnapshotWriter.js';
+import { TreeSnapshotWriter } from 'agentvisor/node';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { askWithRetry } from '../cluster/fixtures/askWithRetry.js';
 import { sleep, waitFor } from '../cluster/fixtures/waitFor.js';
