@@ -206,3 +206,6 @@ export { RejectedFeed } from './transport/internal/RejectedFeed.js';
 export { toAlertmanagerPayload, alertSubject } from './alerting/index.js';
 // The journal stream of a namespace is named by its token (`agentvisor trace` reads it).
 export { kvToken } from './nats/index.js';
+
+// The one abortable sleep on a Clock (retries, chaos latency).
+export { sleep as sleepOnClock } from './resilience/internal/sleep.js';

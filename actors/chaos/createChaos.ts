@@ -3,6 +3,7 @@ import {
   ErrorCode,
   RuntimeError,
   parseOptions,
+  sleepOnClock,
   systemClock,
   type Clock,
 } from 'agentvisor/internal';
@@ -108,22 +109,7 @@ export function createChaos(options: ChaosOptions = {}) {
     injected += 1;
     options.onInjected?.({ target, layer, fault, at: clock.now() });
   };
-  const wait = (ms: number, signal: AbortSignal | undefined) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted === true) {
-        reject(signal.reason as Error);
-        return;
-      }
-      const onAbort = () => {
-        clock.clearTimeout(timer);
-        reject(signal?.reason as Error);
-      };
-      const timer = clock.setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+  const wait = (ms: number, signal: AbortSignal | undefined) => sleepOnClock(clock, ms, signal);
 
   return {
     /** Starts injecting. */

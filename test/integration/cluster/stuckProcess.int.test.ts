@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NatsTransport, isRuntimeError, systemClock } from 'agentvisor';
-import { readClusterStatus, type ClusterStatus } from 'agentvisor/node';
+import type { ClusterStatus } from 'agentvisor/node';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
 import { makeTempDir } from '../../runtime/persistence/tempDir.js';
 import { askWithRetry } from './fixtures/askWithRetry.js';
 import { startNodeProcess, type NodeProcess } from './fixtures/nodeProcess.js';
+import { readStatus } from './fixtures/readStatus.js';
 import { sleep, waitFor } from './fixtures/waitFor.js';
 
 const agentsModule = fileURLToPath(new URL('./fixtures/stuckAgents.ts', import.meta.url));
@@ -42,7 +43,7 @@ afterAll(async () => {
 });
 
 function status(namespace: string): Promise<ClusterStatus> {
-  return readClusterStatus(client.connection, { namespace, timeoutMs: 2_000 });
+  return readStatus(client.connection, namespace);
 }
 
 /** The node hosting `unit` and the status it reports for it, when one does. */
