@@ -6,10 +6,18 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { ParseArgsConfig } from 'node:util';
 import { checkAgent, type AgentCheckReport } from 'agentvisor/actors';
 import type { ClusterAgent } from 'agentvisor/node';
 import { checkTree, parsePolicyText, type TreeCheckReport } from 'agentvisor/supervisors';
+import type { CliCommand } from './CliCommand.js';
+import {
+  importAgents,
+  parseCommandArgs,
+  positiveInteger,
+  printOutput,
+  printUsage,
+  usageError,
+} from './cliKit.js';
 
 export const VERIFY_USAGE = `Usage: agentvisor verify <agents module> [--policy <tree.yaml>] [--json]
 
@@ -97,48 +105,37 @@ export function formatVerify(output: VerifyOutput): string {
   return lines.join('\n');
 }
 
-/** What the verify command borrows from the CLI: its flag parser, usage errors and agent loader. */
-export interface VerifyCommandDeps {
-  parse(
-    args: string[],
-    options: NonNullable<ParseArgsConfig['options']>,
-  ): { values: Record<string, unknown>; positionals: string[] };
-  usage(message: string): Error;
-  importAgents(path: string): Promise<Record<string, ClusterAgent>>;
-}
-
 /** `agentvisor verify`: exit 0 when every property holds, 1 when one fails. */
-export async function runVerifyCommand(args: string[], deps: VerifyCommandDeps): Promise<number> {
-  const { values, positionals } = deps.parse(args, {
-    policy: { type: 'string' },
-    'task-ms': { type: 'string' },
-    'max-states': { type: 'string' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values['help'] === true) {
-    process.stdout.write(`${VERIFY_USAGE}\n`);
-    return 0;
-  }
-  const [module] = positionals;
-  if (module === undefined || positionals.length > 1) {
-    throw deps.usage('give one agents module');
-  }
-  const number = (flag: string, value: string | undefined): number | undefined => {
-    if (value === undefined) return undefined;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw deps.usage(`${flag} takes a positive integer`);
-    return n;
-  };
-  const taskMs = number('--task-ms', values['task-ms'] as string | undefined);
-  const maxStates = number('--max-states', values['max-states'] as string | undefined);
-  const output = await verify(await deps.importAgents(resolve(module)), {
-    ...(typeof values['policy'] === 'string' ? { policy: values['policy'] } : {}),
-    ...(taskMs === undefined ? {} : { taskMs }),
-    ...(maxStates === undefined ? {} : { maxStates }),
-  });
-  process.stdout.write(
-    `${values['json'] === true ? JSON.stringify(output, null, 2) : formatVerify(output)}\n`,
-  );
-  return output.ok ? 0 : 1;
-}
+export const verifyCommand: CliCommand = {
+  name: 'verify',
+  synopsis: 'verify <agents module> [--policy <tree.yaml>] [--json]',
+  usage: VERIFY_USAGE,
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      VERIFY_USAGE,
+      {
+        policy: { type: 'string' },
+        'task-ms': { type: 'string' },
+        'max-states': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
+      true,
+    );
+    if (values.help === true) return printUsage(VERIFY_USAGE);
+    const [module] = positionals;
+    if (module === undefined || positionals.length > 1) {
+      throw usageError('give one agents module', VERIFY_USAGE);
+    }
+    const taskMs = positiveInteger('--task-ms', values['task-ms'], VERIFY_USAGE);
+    const maxStates = positiveInteger('--max-states', values['max-states'], VERIFY_USAGE);
+    const output = await verify(await importAgents(resolve(module)), {
+      ...(values.policy === undefined ? {} : { policy: values.policy }),
+      ...(taskMs === undefined ? {} : { taskMs }),
+      ...(maxStates === undefined ? {} : { maxStates }),
+    });
+    printOutput(output, values.json, formatVerify);
+    return output.ok ? 0 : 1;
+  },
+};

@@ -6,7 +6,9 @@ import {
   type Journal,
 } from 'agentvisor/internal';
 import { formatReasoningChain, readReasoningChain } from 'agentvisor/actors';
-import { SECURITY_USAGE, type securityFrom } from './natsSecurity.js';
+import { SECURITY_FLAGS, SECURITY_USAGE, type securityFrom } from '../natsSecurity.js';
+import type { CliCommand } from './CliCommand.js';
+import { parseCommandArgs, printUsage, securityOrUsage, usageError } from './cliKit.js';
 
 /** Usage of `agentvisor trace`. */
 export const TRACE_USAGE = `Usage: agentvisor trace <actor> [--server <nats-url>] [--namespace <ns>] [--journal-dir <dir>] [--task <id>] [--json]
@@ -72,3 +74,41 @@ export async function readTrace(
     await transport.close();
   }
 }
+
+/** `agentvisor trace <actor>`: the reasoning chain of an actor, read from its journal. */
+export const traceCommand: CliCommand = {
+  name: 'trace',
+  synopsis: 'trace <actor> [--server <nats-url>] [--journal-dir <dir>] [--json]',
+  usage: TRACE_USAGE,
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      TRACE_USAGE,
+      {
+        server: { type: 'string', default: 'nats://127.0.0.1:4222' },
+        namespace: { type: 'string', default: 'default' },
+        'journal-dir': { type: 'string' },
+        task: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+        ...SECURITY_FLAGS,
+      },
+      true,
+    );
+    if (values.help === true) return printUsage(TRACE_USAGE);
+    const [actor, ...extra] = positionals;
+    if (actor === undefined || extra.length > 0)
+      throw usageError('expected one <actor>', TRACE_USAGE);
+    const security = securityOrUsage(values, TRACE_USAGE);
+    const text = await readTrace(actor, {
+      source:
+        values['journal-dir'] === undefined
+          ? { server: values.server, namespace: values.namespace, security }
+          : { journalDir: values['journal-dir'] },
+      task: values.task,
+      json: values.json,
+    });
+    process.stdout.write(`${text}\n`);
+    return 0;
+  },
+};
