@@ -22,6 +22,11 @@ export const CheckpointSchema = z.strictObject({
   journalSeq: z.number().int().nonnegative(),
   /** Ids of messages already processed (bounded by the writer): a redelivered one is skipped. */
   processedIds: z.array(z.string().max(128)),
+  /**
+   * Those of `processedIds` the machine had no transition for (answered ERR_UNHANDLED): a retry
+   * of one is answered ERR_UNHANDLED again, never as a processed duplicate. Absent: none.
+   */
+  unhandledIds: z.array(z.string().max(128)).optional(),
   /** Incarnation of the actor that wrote it. */
   incarnation: z.number().int().nonnegative(),
   /** Wall time, epoch ms. */

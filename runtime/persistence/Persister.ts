@@ -162,6 +162,7 @@ export class Persister {
     const checkpoint = plan.chosen?.checkpoint;
     const afterSeq = checkpoint?.journalSeq ?? 0;
     for (const id of checkpoint?.processedIds ?? []) this.#processed.remember(id);
+    for (const id of checkpoint?.unhandledIds ?? []) this.#processed.markUnhandled(id);
     this.ledger.load(plan.entries, from === 'latest' ? (checkpoint?.effects ?? {}) : {});
     // Effects restored as running deliver their recorded outcomes only when the replay reaches
     // them (the cell releases them in journal order).
@@ -210,6 +211,19 @@ export class Persister {
   /** True when a message with this id was processed already (it is then skipped, not redone). */
   isProcessed(id: string): boolean {
     return this.#processed.has(id);
+  }
+
+  /**
+   * Records that the machine had no transition for the processed message `id` (live or on
+   * replay, which meets the same state): a retry of it is answered ERR_UNHANDLED again.
+   */
+  processedUnhandled(id: string): void {
+    this.#processed.markUnhandled(id);
+  }
+
+  /** True when the processed message `id` was refused unhandled. */
+  wasUnhandled(id: string): boolean {
+    return this.#processed.wasUnhandled(id);
   }
 
   /**
@@ -336,8 +350,14 @@ export class Persister {
       snapshot: state,
       journalSeq: this.#applied,
       processedIds: this.#processed.toArray(),
+      ...unhandledIds(this.#processed.unhandledArray()),
       incarnation: this.#incarnation,
       createdAt: this.#clock.now(),
     };
   }
+}
+
+/** The checkpoint's `unhandledIds`, left out when there are none (older readers never see it). */
+function unhandledIds(ids: string[]): { unhandledIds?: string[] } {
+  return ids.length === 0 ? {} : { unhandledIds: ids };
 }

@@ -265,7 +265,13 @@ export class ActorCell {
     this.#step.begin(envelope, before);
     this.#actor.send(event);
     this.#step.end();
-    if (this.#replaying()) return;
+    if (this.#replaying()) {
+      // Replay meets the state the first run met: what was refused unhandled then is again.
+      if (this.#actor.getSnapshot() === before && !handles(before, event)) {
+        this.#settings.persistence?.processedUnhandled(envelope.id);
+      }
+      return;
+    }
     const seconds = (this.#host.clock.monotonic() - started) / 1_000;
     this.processed++;
     this.#host.processed.inc();
@@ -290,6 +296,8 @@ export class ActorCell {
   }
 
   #unhandled(envelope: Envelope): void {
+    // A durable actor remembers the refusal, so a retry of this id gets it again (not a duplicate).
+    this.#settings.persistence?.processedUnhandled(envelope.id);
     const error = unhandledError(this.name, envelope.type);
     this.#owed.answerOwed(envelope, error);
     this.#host.deadLetter('unhandled', this.name, envelope, error);

@@ -140,8 +140,22 @@ export function journalRefusal(
   };
 }
 
-/** A durable actor refuses a message id it already processed (or that repeats in one batch). */
-export function duplicateRefusal(envelope: Envelope, actor: string): Refusal {
+/**
+ * A durable actor refuses a message id it already processed (or that repeats in one batch). A
+ * retry of one its machine refused unhandled gets that first outcome, ERR_UNHANDLED (details
+ * `duplicate: true`), so a sender whose refusal reply was lost never takes it for processed.
+ */
+export function duplicateRefusal(envelope: Envelope, actor: string, unhandled = false): Refusal {
+  if (unhandled) {
+    return {
+      reason: 'duplicate',
+      error: new RuntimeError(
+        ErrorCode.Unhandled,
+        `${actor} refused ${envelope.id} already: no transition for ${envelope.type} in its state then`,
+        { details: { actor, type: envelope.type, id: envelope.id, duplicate: true } },
+      ),
+    };
+  }
   return {
     reason: 'duplicate',
     error: new RuntimeError(

@@ -107,7 +107,10 @@ async function drainDurable(cell: DurableCell, persistence: Persister): Promise<
       const envelope = cell.mailbox.shift();
       if (envelope === undefined) break;
       if (persistence.isProcessed(envelope.id) || ids.has(envelope.id)) {
-        cell.refuse(envelope, duplicateRefusal(envelope, cell.name));
+        cell.refuse(
+          envelope,
+          duplicateRefusal(envelope, cell.name, persistence.wasUnhandled(envelope.id)),
+        );
         continue;
       }
       const event = cell.admit(envelope);

@@ -93,11 +93,10 @@ async function stopBurners(): Promise<void> {
  * the worker is busy (ERR_UNHANDLED: it is still posting a task a lost reply already covered) is
  * retried as a new message, since a refused message was not processed.
  *
- * Known gap (found by this test, open): a retry of a message that was *refused* ERR_UNHANDLED
- * is answered ERR_DUPLICATE_MESSAGE like one that was processed, so a sender whose refusal
- * reply timed out takes the task as done. Attempts get 10 s, so only a reply lost with the killed
- * node times out, and the new owner's refusals arrive; the runtime should answer a duplicate
- * with the first outcome.
+ * A retry of a message that was refused ERR_UNHANDLED is answered ERR_UNHANDLED again (the
+ * durable actor remembers the first outcome; regression test/runtime/system/refusedRetry.test.ts):
+ * before that fix it was answered ERR_DUPLICATE_MESSAGE, so a sender whose refusal reply timed
+ * out took the task as done, and this test lost a task with 1 s attempts.
  */
 async function runTask(namespace: string, unit: string, n: number): Promise<void> {
   for (let attempt = 0; ; attempt++) {
@@ -105,7 +104,6 @@ async function runTask(namespace: string, unit: string, n: number): Promise<void
       await askWithRetry(client, namespace, unit, 'task.run', { n }, `${unit}-${n}-${attempt}`, {
         now: () => systemClock.now(),
         sleep,
-        attemptMs: 10_000,
         totalMs: 60_000,
       });
       return;
