@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorCode, parseOptions, RuntimeError } from 'agentvisor/internal';
+import { ErrorCode, messageOf, parseOptions, RuntimeError } from 'agentvisor/internal';
 import {
   DEFAULT_INJECTION_RULES,
   INJECTION_FAMILIES,
@@ -244,7 +244,7 @@ export class InputScreen {
     } catch (err) {
       // An abort is the caller's decision, not a classifier failure.
       if (signal?.aborted === true) throw signal.reason;
-      return { error: err instanceof Error ? err.message : String(err) };
+      return { error: messageOf(err) };
     }
   }
 }

@@ -4,7 +4,13 @@ import { z } from 'zod';
 
 /** What `kv.watch` returns (the iterator type of @nats-io/nats-core, not a direct dependency). */
 type KvWatch = Awaited<ReturnType<KV['watch']>>;
-import { ErrorCode, isRuntimeError, parseOptions, RuntimeError } from '../errors/index.js';
+import {
+  ErrorCode,
+  isRuntimeError,
+  messageOf,
+  parseOptions,
+  RuntimeError,
+} from '../errors/index.js';
 import { Listeners, type Disposable } from '../events/index.js';
 import { NATS_BUCKETS, kvToken, openBucket } from '../nats/index.js';
 import {
@@ -237,7 +243,7 @@ function keyOf(breaker: string): string {
 
 function unavailable(op: string, error: unknown): RuntimeError {
   if (isRuntimeError(error)) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return new RuntimeError(ErrorCode.StoreUnavailable, `Could not ${op}: ${message}`, {
     cause: error,
     details: { op },

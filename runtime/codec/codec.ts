@@ -1,5 +1,5 @@
 import { Packr } from 'msgpackr';
-import { ErrorCode, RuntimeError, formatPath } from '../errors/index.js';
+import { ErrorCode, RuntimeError, formatPath, messageOf } from '../errors/index.js';
 import { EnvelopeSchema, type Envelope } from './Envelope.js';
 import { exceedsDepth } from './exceedsDepth.js';
 import { isEnvelope } from './isEnvelope.js';
@@ -180,5 +180,5 @@ function tooDeep(what: string, maxDepth: number): { ok: false; error: RuntimeErr
 }
 
 function reason(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
+  return messageOf(cause);
 }

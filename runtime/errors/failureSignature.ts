@@ -1,3 +1,5 @@
+import { messageOf } from './messageOf.js';
+
 /** Characters of an error message kept in a signature (the start says what went wrong). */
 const MAX_MESSAGE_CHARS = 200;
 
@@ -20,6 +22,6 @@ export function failureSignature(error: unknown): string {
     if (typeof code === 'string' && code.startsWith('ERR_')) return code;
   }
   const name = error instanceof Error ? error.name : typeof error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return `${name}: ${message.replace(/\d+/g, '#').slice(0, MAX_MESSAGE_CHARS)}`;
 }

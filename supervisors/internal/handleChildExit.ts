@@ -1,4 +1,4 @@
-import type { Envelope, LifecycleEvent } from 'agentvisor/internal';
+import { messageOf, type Envelope, type LifecycleEvent } from 'agentvisor/internal';
 import { childFailureDirective, escalatedError } from './childFailure.js';
 import type { ChildRecord } from './ChildRecord.js';
 import { endChild } from './endChild.js';
@@ -72,7 +72,7 @@ async function onFailed(
     incarnation: child.incarnation,
     failureClass,
     directive,
-    error: error instanceof Error ? error.message : String(error),
+    error: messageOf(error),
   });
   switch (directive) {
     case 'restart':

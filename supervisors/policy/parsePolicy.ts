@@ -7,6 +7,7 @@ import {
   isRuntimeError,
   parseOptions,
   RuntimeError,
+  messageOf,
 } from 'agentvisor/internal';
 import { locateJsonError } from './locateJsonError.js';
 import { PolicySchema, type Policy } from './schema.js';
@@ -145,7 +146,7 @@ function stripBom(text: string): string {
 }
 
 function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return messageOf(err);
 }
 
 /** No cause: the parsers' errors quote the source (V8's JSON one a window of it). */

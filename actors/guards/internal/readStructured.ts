@@ -1,4 +1,5 @@
 import type { ModelResponse } from '../../models/index.js';
+import { messageOf } from 'agentvisor/internal';
 
 /** The structured value of an answer, or why there is none. */
 export type Structured =
@@ -28,7 +29,7 @@ export function readStructured(response: ModelResponse): Structured {
   try {
     return { ok: true, value: JSON.parse(body) as unknown };
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = messageOf(err);
     return {
       ok: false,
       message: `${response.finishReason === 'length' ? 'answer cut off at the token limit; ' : ''}not valid JSON (${why})`,

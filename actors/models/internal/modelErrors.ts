@@ -1,4 +1,10 @@
-import { causeChain, ErrorCode, RuntimeError, type FailureClass } from 'agentvisor/internal';
+import {
+  causeChain,
+  ErrorCode,
+  messageOf,
+  RuntimeError,
+  type FailureClass,
+} from 'agentvisor/internal';
 
 /**
  * The failure classes (DESIGN.md "Failure classes") a model call can end in: the runtime's
@@ -130,7 +136,7 @@ export function streamErrorEvent(model: string, body: unknown): RuntimeError {
 
 /** The connection failed or broke (refused, reset, a stream cut short): `ERR_MODEL_CONNECTION`. */
 export function connectionError(model: string, cause: unknown, status?: number): RuntimeError {
-  const reason = networkCode(cause) ?? (cause instanceof Error ? cause.message : String(cause));
+  const reason = networkCode(cause) ?? messageOf(cause);
   return new RuntimeError(
     ErrorCode.ModelConnection,
     `Connection to model ${model} failed: ${reason}`,

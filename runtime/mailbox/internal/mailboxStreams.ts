@@ -10,7 +10,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import { ErrorCode, RuntimeError } from '../../errors/index.js';
+import { ErrorCode, RuntimeError, messageOf } from '../../errors/index.js';
 import type { MailboxSubjects } from '../shardOf.js';
 
 /** @internal Settings the streams and consumers are made with. */
@@ -115,7 +115,7 @@ export async function ensureShardConsumer(
 
 /** @internal A NATS failure as ERR_STORE_UNAVAILABLE, with the original as cause. */
 export function unavailable(what: string, cause: unknown): RuntimeError {
-  const message = cause instanceof Error ? cause.message : String(cause);
+  const message = messageOf(cause);
   return new RuntimeError(ErrorCode.StoreUnavailable, `JetStream could not ${what}: ${message}`, {
     cause,
     details: { op: what },

@@ -1,6 +1,6 @@
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ErrorCode, RuntimeError, isRuntimeError } from '../../errors/index.js';
+import { ErrorCode, RuntimeError, isRuntimeError, messageOf } from '../../errors/index.js';
 
 /** JetStream's code for a message over the stream's `max_msg_size` (not in JetStreamApiCodes). */
 const MESSAGE_TOO_LARGE = 10054;
@@ -47,7 +47,7 @@ export function isNoMessage(error: unknown): boolean {
  */
 export function natsStoreError(op: string, target: string, error: unknown): RuntimeError {
   if (isRuntimeError(error)) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const apiCode = error instanceof JetStreamApiError ? error.code : undefined;
   if (apiCode === MESSAGE_TOO_LARGE || /max_payload/.test(message)) {
     return new RuntimeError(

@@ -3,7 +3,7 @@ import {
   DrainingConnectionError,
   InvalidArgumentError,
 } from '@nats-io/transport-node';
-import { ErrorCode, RuntimeError, isRuntimeError } from '../../errors/index.js';
+import { ErrorCode, RuntimeError, isRuntimeError, messageOf } from '../../errors/index.js';
 
 /**
  * @internal Maps what the NATS client throws from publish or subscribe to a RuntimeError: a
@@ -12,7 +12,7 @@ import { ErrorCode, RuntimeError, isRuntimeError } from '../../errors/index.js';
  */
 export function natsCallError(op: string, subject: string, cause: unknown): RuntimeError {
   if (isRuntimeError(cause)) return cause;
-  const message = cause instanceof Error ? cause.message : String(cause);
+  const message = messageOf(cause);
   const details = { op, subject };
   if (cause instanceof ClosedConnectionError || cause instanceof DrainingConnectionError) {
     return new RuntimeError(
