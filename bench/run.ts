@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { createActor, emit, setup } from 'xstate';
 import { failoverTable, measureFailover } from './cluster.js';
 import { measureNatsTransport, natsBenchTable } from './nats.js';
+import { measureResiliencePeers, resiliencePeersTable } from './peers.js';
 import { measurePersistence } from './persistence.js';
 import { mailboxBenchTable, measureMailbox } from './mailbox.js';
 import { counterMachine } from './shared.js';
@@ -202,6 +203,7 @@ const SECTIONS = [
   'mailbox',
   'telemetry',
   'verify',
+  'peers',
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -313,7 +315,7 @@ function verifyTable(): string {
 
 /** The sections that need a nats-server, each measured against the same one. */
 const SERVER_SECTIONS: Record<
-  Exclude<Section, 'local' | 'supervision' | 'telemetry' | 'verify'>,
+  Exclude<Section, 'local' | 'supervision' | 'telemetry' | 'verify' | 'peers'>,
   (url: string) => Promise<string>
 > = {
   persistence: persistenceTable,
@@ -344,6 +346,16 @@ async function main(): Promise<void> {
   }
   if (only.has('telemetry')) tables.set('telemetry', await telemetrySection(lib));
   if (only.has('verify')) tables.set('verify', verifyTable());
+  if (only.has('peers')) {
+    tables.set(
+      'peers',
+      resiliencePeersTable(
+        await measureResiliencePeers(lib, {
+          calls: Number(process.env['BENCH_PEERS_CALLS'] ?? 100_000),
+        }),
+      ),
+    );
+  }
   const served = (['persistence', 'nats', 'cluster', 'mailbox'] as const).filter((s) =>
     only.has(s),
   );
@@ -356,7 +368,7 @@ async function main(): Promise<void> {
     }
   }
   for (const section of served) console.log(tables.get(section));
-  for (const section of ['telemetry', 'verify'] as const) {
+  for (const section of ['telemetry', 'verify', 'peers'] as const) {
     if (only.has(section)) console.log(tables.get(section));
   }
 
@@ -370,7 +382,7 @@ async function main(): Promise<void> {
   const t = (section: Section): string => tables.get(section) ?? '';
   writeFileSync(
     new URL('./RESULTS.md', import.meta.url),
-    `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios are what to compare between runs; absolute figures move with the machine.\n\n${header}\n\n## Local actor system\n\n${t('local')}\n\n## Supervision (wall time, 500 crashes)\n\n${t('supervision')}\n\n## NATS transport (wall time, same server, same run; sender and receiver in two processes)\n\n${t('nats')}\n\n${NATS_READING}\n\n## Durability (wall time; raw = journal append + checkpoint write done by hand on the same store; goal <= 1.5x)\n\n${t('persistence')}\n\n## Durable mailbox (wall time, same server, same run; 100 sends in flight, one actor)\n\n${t('mailbox')}\n\n## Cluster failover (wall time, node processes started with the built CLI)\n\n${t('cluster')}\n\n## Telemetry (metrics on beside off; goal >= 0.9x)\n\n${t('telemetry')}\n\n## Verify before deploy (checkAgent beside as many raw XState transition calls)\n\n${t('verify')}\n`,
+    `# Benchmark results\n\nWritten by \`npm run bench\`. Ratios are what to compare between runs; absolute figures move with the machine.\n\n${header}\n\n## Local actor system\n\n${t('local')}\n\n## Supervision (wall time, 500 crashes)\n\n${t('supervision')}\n\n## NATS transport (wall time, same server, same run; sender and receiver in two processes)\n\n${t('nats')}\n\n${NATS_READING}\n\n## Durability (wall time; raw = journal append + checkpoint write done by hand on the same store; goal <= 1.5x)\n\n${t('persistence')}\n\n## Durable mailbox (wall time, same server, same run; 100 sends in flight, one actor)\n\n${t('mailbox')}\n\n## Cluster failover (wall time, node processes started with the built CLI)\n\n${t('cluster')}\n\n## Telemetry (metrics on beside off; goal >= 0.9x)\n\n${t('telemetry')}\n\n## Verify before deploy (checkAgent beside as many raw XState transition calls)\n\n${t('verify')}\n\n## Peers: resilience wrap per call (agentvisor beside cockatiel, same fault-free function)\n\n${t('peers')}\n`,
   );
 }
 

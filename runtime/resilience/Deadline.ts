@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { systemClock, type Clock, type TimerHandle } from '../clock/index.js';
 import { ErrorCode, parseOptions, RuntimeError } from '../errors/index.js';
+import { neverAborted } from './internal/signals.js';
 
 /** Options of a {@link Deadline}. */
 export const DeadlineOptionsSchema = z.strictObject({
@@ -171,9 +172,11 @@ export class Deadline implements Disposable {
   /**
    * An AbortSignal aborted with {@link Deadline.timeoutError} at expiry (already aborted when
    * expired). One timer on the clock, armed on the first call; {@link Deadline.dispose} clears it.
+   * A deadline that never expires gives a shared signal that never aborts (no controller).
    */
   signal(): AbortSignal {
     if (this.#controller !== undefined) return this.#controller.signal;
+    if (this.#expiresAt === Infinity) return neverAborted;
     const controller = new AbortController();
     this.#controller = controller;
     if (this.expired) {

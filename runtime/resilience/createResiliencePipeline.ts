@@ -7,6 +7,7 @@ import { CircuitBreaker, CircuitBreakerOptionsSchema } from './CircuitBreaker.js
 import { Deadline } from './Deadline.js';
 import type { ExecuteOptions } from './ExecuteOptions.js';
 import { linkSignals } from './internal/linkSignals.js';
+import { neverAborted } from './internal/signals.js';
 import {
   RetryOptionsSchema,
   RetryPolicy,
@@ -179,6 +180,7 @@ export class ResiliencePipeline {
 
 /** `promise`, or `signal.reason` as soon as `signal` aborts; a late outcome is dropped quietly. */
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal === neverAborted) return promise;
   if (signal.aborted) {
     promise.catch(() => undefined);
     return Promise.reject(signal.reason as Error);
