@@ -13,11 +13,15 @@ export type {
   EscalationChild,
   EscalationCheckpoint,
   EscalationResolution,
+  EscalationApplied,
   HumanDecision,
 } from './Escalation.js';
 export { specAsData } from './specAsData.js';
 export { createMemoryEscalationStore } from './EscalationStore.js';
-export type { EscalationStore, EscalationFilter } from './EscalationStore.js';
+export type { EscalationStore, EscalationFilter, ResolvedListener } from './EscalationStore.js';
+export { createFileEscalationStore } from './createFileEscalationStore.js';
+export { JetStreamEscalationStore } from './JetStreamEscalationStore.js';
+export type { JetStreamEscalationStoreOptions } from './JetStreamEscalationStore.js';
 export { EscalationService } from './EscalationService.js';
 export type {
   OpenEscalationInput,
