@@ -88,7 +88,6 @@ export type {
   EscalationFilter,
   ResolvedListener,
   ResolvedEscalation,
-  EscalationApplied,
   JetStreamEscalationStoreOptions,
   HumanDecision,
   PoisonReports,

@@ -98,22 +98,10 @@ export interface OpenEscalation extends EscalationHeader {
   readonly resolution?: undefined;
 }
 
-/**
- * Marks a resolved escalation whose decision reached its child: set by the service that applied
- * it, so a supervisor taking the child over after a failover applies a decision made while
- * nobody held the child, and never one applied already.
- */
-export interface EscalationApplied {
-  /** Wall time the decision was applied, epoch ms. */
-  readonly at: number;
-}
-
 /** An escalation that has been decided (by a person or by its deadline). */
 export interface ResolvedEscalation extends EscalationHeader {
   readonly status: 'resolved';
   readonly resolution: EscalationResolution;
-  /** Present once the decision was applied to the child. */
-  readonly applied?: EscalationApplied;
 }
 
 /**
@@ -233,10 +221,5 @@ const ResolutionSchema = z.strictObject({
  */
 export const EscalationSchema: z.ZodType<Escalation> = z.discriminatedUnion('status', [
   z.strictObject({ ...header, status: z.literal('open') }),
-  z.strictObject({
-    ...header,
-    status: z.literal('resolved'),
-    resolution: ResolutionSchema,
-    applied: z.strictObject({ at: epochMs }).exactOptional(),
-  }),
+  z.strictObject({ ...header, status: z.literal('resolved'), resolution: ResolutionSchema }),
 ]);

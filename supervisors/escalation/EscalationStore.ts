@@ -60,6 +60,15 @@ export interface EscalationStore {
    * {@link EscalationService} uses it to apply a decision made elsewhere to a child it holds.
    */
   watchResolved?(listener: (record: ResolvedEscalation) => void): Disposable;
+  /**
+   * Optional, with {@link EscalationStore.appliedAt}: records that the decision of a resolved
+   * escalation reached its child (beside the record, which stays as resolved). A supervisor
+   * taking a child over after a failover applies a decision made while nobody held the child,
+   * and never one applied already. A store without them: a resolved record counts as applied.
+   */
+  markApplied?(id: string, at: number): Promise<void>;
+  /** When the decision of escalation `id` was applied (wall ms), or `undefined` if not yet. */
+  appliedAt?(id: string): Promise<number | undefined>;
 }
 
 /** Who receives {@link EscalationStore.watchResolved} calls. */
@@ -76,6 +85,7 @@ export type ResolvedListener = (record: ResolvedEscalation) => void;
 export function createMemoryEscalationStore(): EscalationStore {
   const records = new Map<string, unknown>();
   const watchers = new Listeners<ResolvedEscalation>();
+  const applied = new Map<string, number>();
 
   const read = (id: string): Escalation | undefined => {
     const raw = records.get(id);
@@ -115,6 +125,11 @@ export function createMemoryEscalationStore(): EscalationStore {
         return structuredClone(next);
       }),
     watchResolved: (listener) => watchers.add(listener),
+    markApplied: (id, at) =>
+      settle(() => {
+        applied.set(id, at);
+      }),
+    appliedAt: (id) => settle(() => applied.get(id)),
   };
 }
 

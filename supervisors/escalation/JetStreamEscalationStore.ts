@@ -88,8 +88,28 @@ export class JetStreamEscalationStore implements EscalationStore {
     return (await this.#read(this.#key(id), id))?.record;
   }
 
+  async markApplied(id: string, at: number): Promise<void> {
+    try {
+      await this.#kv.put(`${this.#key(id)}.applied`, encoder.encode(String(at)));
+    } catch (cause) {
+      throw this.#unavailable(id, cause);
+    }
+  }
+
+  async appliedAt(id: string): Promise<number | undefined> {
+    let entry;
+    try {
+      entry = await this.#kv.get(`${this.#key(id)}.applied`);
+    } catch (cause) {
+      throw this.#unavailable(id, cause);
+    }
+    if (entry === null || entry.operation !== 'PUT') return undefined;
+    return Number(decoder.decode(entry.value));
+  }
+
   async list(filter: EscalationFilter = {}): Promise<Escalation[]> {
-    const keys = await listKeys(this.#nc, this.#bucket, `${this.#prefix}>`);
+    // One token after the prefix: the records, not their `.applied` markers.
+    const keys = await listKeys(this.#nc, this.#bucket, `${this.#prefix}*`);
     const out: Escalation[] = [];
     for (const key of keys) {
       const id = Buffer.from(key.slice(this.#prefix.length), 'base64url').toString('utf8');
@@ -139,7 +159,7 @@ export class JetStreamEscalationStore implements EscalationStore {
 
   async #startWatch(): Promise<{ stop(): void } | undefined> {
     if (this.#closed) return undefined;
-    const iterator = await this.#kv.watch({ key: `${this.#prefix}>`, include: 'updates' });
+    const iterator = await this.#kv.watch({ key: `${this.#prefix}*`, include: 'updates' });
     void (async () => {
       for await (const entry of iterator) this.#onEntry(entry);
     })();
@@ -155,7 +175,7 @@ export class JetStreamEscalationStore implements EscalationStore {
     } catch {
       return; // A corrupt record is reported by the reads, not by the watch.
     }
-    if (record.status === 'resolved' && record.applied === undefined) this.#watchers.emit(record);
+    if (record.status === 'resolved') this.#watchers.emit(record);
   }
 
   #key(id: string): string {

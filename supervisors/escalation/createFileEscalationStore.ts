@@ -34,6 +34,7 @@ import {
 export function createFileEscalationStore(dir: string): EscalationStore {
   const openFile = (id: string) => path.join(dir, `${kvToken(id)}.open.json`);
   const resolvedFile = (id: string) => path.join(dir, `${kvToken(id)}.resolved.json`);
+  const appliedFile = (id: string) => path.join(dir, `${kvToken(id)}.applied`);
   let made: Promise<void> | undefined;
   const ensureDir = () =>
     (made ??= io('create', dir, async () => {
@@ -72,6 +73,14 @@ export function createFileEscalationStore(dir: string): EscalationStore {
       }
     },
     get: read,
+    async markApplied(id, at) {
+      await ensureDir();
+      await io('write', appliedFile(id), () => fs.writeFile(appliedFile(id), String(at)));
+    },
+    async appliedAt(id) {
+      const text = await readText(appliedFile(id));
+      return text === undefined ? undefined : Number(text);
+    },
     async list(filter: EscalationFilter = {}) {
       await ensureDir();
       const names = await io('list', dir, () => fs.readdir(dir));

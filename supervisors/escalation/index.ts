@@ -13,7 +13,6 @@ export type {
   EscalationChild,
   EscalationCheckpoint,
   EscalationResolution,
-  EscalationApplied,
   HumanDecision,
 } from './Escalation.js';
 export { specAsData } from './specAsData.js';

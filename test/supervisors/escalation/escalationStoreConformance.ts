@@ -154,15 +154,16 @@ export function describeEscalationStore(name: string, make: () => Promise<StoreU
       expect(await store.get('good')).toBeDefined();
     });
 
-    it('keeps an applied marker put on a resolved record', async () => {
+    it('marks a decision applied beside the record, which stays as resolved', async () => {
       const { store } = await make();
       await store.put(openRecord('e1', 1_000));
       const resolved = await store.resolve('e1', decided);
-      await store.put({ ...resolved, applied: { at: 1_700_000_002_000 } });
-      expect(await store.get('e1')).toMatchObject({
-        status: 'resolved',
-        applied: { at: 1_700_000_002_000 },
-      });
+      if (store.markApplied === undefined || store.appliedAt === undefined) return;
+      expect(await store.appliedAt('e1')).toBeUndefined();
+      await store.markApplied('e1', 1_700_000_002_000);
+      expect(await store.appliedAt('e1')).toBe(1_700_000_002_000);
+      expect(await store.get('e1')).toEqual(resolved);
+      expect((await store.list()).map((r) => r.id)).toEqual(['e1']);
     });
 
     it('tells watchers of a resolution (when it can watch)', async () => {
