@@ -152,18 +152,27 @@ export class JetStreamEscalationStore implements EscalationStore {
   async close(): Promise<void> {
     this.#closed = true;
     this.#watchers.clear();
-    (await this.#watch)?.stop();
+    try {
+      (await this.#watch)?.stop();
+    } catch {
+      // Already stopped with its connection.
+    }
   }
 
   // --- internals ---
 
   async #startWatch(): Promise<{ stop(): void } | undefined> {
     if (this.#closed) return undefined;
-    const iterator = await this.#kv.watch({ key: `${this.#prefix}*`, include: 'updates' });
-    void (async () => {
-      for await (const entry of iterator) this.#onEntry(entry);
-    })();
-    return iterator;
+    try {
+      const iterator = await this.#kv.watch({ key: `${this.#prefix}*`, include: 'updates' });
+      void (async () => {
+        for await (const entry of iterator) this.#onEntry(entry);
+      })().catch(() => undefined); // The connection closed: nothing more to watch.
+      return iterator;
+    } catch {
+      // No watch (JetStream unreachable): decisions made elsewhere apply at the next rebind.
+      return undefined;
+    }
   }
 
   #onEntry(entry: KvWatchEntry): void {
