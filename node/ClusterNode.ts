@@ -11,6 +11,7 @@ import {
   type ReliableReceipt,
   type ReliableSendOptions,
 } from 'agentvisor/internal';
+import { EscalationService, JetStreamEscalationStore } from 'agentvisor/supervisors';
 import type { ClusterEvent, NodeStatus } from './ClusterEvent.js';
 import {
   mailboxShardUnit,
@@ -78,6 +79,12 @@ export class ClusterNode {
   readonly transport: NatsTransport;
   readonly membership: Membership;
   readonly placements: PlacementTable;
+  /**
+   * The cluster's escalations (JetStream KV, shared by every node of the namespace): `list`,
+   * `get` and `resolve` any of them from here, whichever node parked the child; the decision
+   * reaches the child on the node where it runs now (also after a failover), exactly once.
+   */
+  readonly escalations: EscalationService;
   /** Resolves when the node has closed (drained or closed); never rejects. */
   readonly closed: Promise<Error | undefined>;
 
@@ -86,12 +93,22 @@ export class ClusterNode {
   readonly #heartbeat: Heartbeat;
   readonly #startedAt: number;
   readonly #shards = new PlacedShards();
+  readonly #escalationStore: JetStreamEscalationStore;
   #mailbox: DurableMailbox | undefined;
   #joined: Joined | undefined;
   #resolveClosed!: (error: Error | undefined) => void;
 
-  private constructor(parts: NodeParts, agents: Readonly<Record<string, ClusterAgent>>) {
+  private constructor(
+    parts: NodeParts,
+    agents: Readonly<Record<string, ClusterAgent>>,
+    escalationStore: JetStreamEscalationStore,
+  ) {
     const { config } = parts;
+    this.#escalationStore = escalationStore;
+    this.escalations = new EscalationService(escalationStore, {
+      clock: parts.clock,
+      logger: parts.logger,
+    });
     this.id = config.node;
     this.namespace = config.namespace;
     this.run = parts.run;
@@ -122,7 +139,7 @@ export class ClusterNode {
               start: (ctx) => startShardUnit(this.#core, this.#host, this.#shards, ctx),
             },
           };
-    const tree = treeUnits(config, agents);
+    const tree = treeUnits(config, agents, escalationStore);
     this.#core = new NodeCore(parts, this.system, [...config.units, ...tree.units, ...shardUnits], {
       ...withShards,
       ...tree.agents,
@@ -146,7 +163,10 @@ export class ClusterNode {
     const config = parseNodeOptions(options, deps.agents);
     const parts = await connectNode(config, deps);
     try {
-      const node = new ClusterNode(parts, deps.agents);
+      const escalations = await JetStreamEscalationStore.open(parts.transport.connection, {
+        namespace: config.namespace,
+      });
+      const node = new ClusterNode(parts, deps.agents, escalations);
       if (config.mailbox !== undefined) {
         const { actors: _actors, ...settings } = config.mailbox;
         // Consumes nothing until a shard unit starts here (the node's placement drives it).
@@ -273,6 +293,8 @@ export class ClusterNode {
       mailbox: this.#mailbox,
       graceful,
     });
+    this.escalations.dispose();
+    await this.#escalationStore.close();
     this.#resolveClosed(undefined);
   }
 }

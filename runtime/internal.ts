@@ -205,7 +205,7 @@ export { NatsStatusFeed } from './transport/internal/NatsStatusFeed.js';
 export { RejectedFeed } from './transport/internal/RejectedFeed.js';
 export { toAlertmanagerPayload, alertSubject } from './alerting/index.js';
 // The journal stream of a namespace is named by its token (`agentvisor trace` reads it).
-export { kvToken } from './nats/index.js';
+export { kvToken, NATS_BUCKETS } from './nats/index.js';
 
 // The one abortable sleep on a Clock (retries, chaos latency).
 export { sleep as sleepOnClock } from './resilience/internal/sleep.js';

@@ -74,6 +74,8 @@ export {
   HumanDecisionSchema,
   EscalationService,
   createMemoryEscalationStore,
+  createFileEscalationStore,
+  JetStreamEscalationStore,
   specAsData,
   escalatePoisonMessages,
 } from './escalation/index.js';
@@ -84,6 +86,9 @@ export type {
   EscalationResolution,
   EscalationStore,
   EscalationFilter,
+  ResolvedListener,
+  ResolvedEscalation,
+  JetStreamEscalationStoreOptions,
   HumanDecision,
   PoisonReports,
   EscalatePoisonOptions,

@@ -188,6 +188,7 @@ export function buildChain(actor: string, entries: readonly JournalEntry[]): Rea
       case 'note':
       case 'state':
       case 'supervisor':
+      case 'decision':
         notes.push({ seq, at: event.at, data: event.data });
     }
   }

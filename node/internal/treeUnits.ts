@@ -4,6 +4,7 @@ import {
   createSupervisionTree,
   describeTree,
   type ChildSpec,
+  type EscalationStore,
   type SupervisorSpec,
 } from 'agentvisor/supervisors';
 import type { AnyActorLogic } from 'xstate';
@@ -27,10 +28,13 @@ const TREE_AGENT = 'agentvisor:tree/';
  * a `createSupervisionTree`). Workers are durable on the node's stores: wherever the unit lands,
  * they restore from their last checkpoint and journal, and the unit's supervisor from its snapshot
  * (restart history, backoff, parked children) saved beside them (TreeSnapshotWriter.ts).
+ * Escalations go to the cluster's `escalations` store: any node lists and decides them, and a
+ * parked child that fails over stays parked on its open escalation, which its new owner binds.
  */
 export function treeUnits(
   config: ClusterNodeConfig,
   agents: Readonly<Record<string, ClusterAgent>>,
+  escalations: EscalationStore,
 ): { units: ClusterUnit[]; agents: Record<string, ClusterSubtreeAgent> } {
   const { root } = config;
   if (root === undefined) return { units: [], agents: {} };
@@ -62,6 +66,7 @@ export function treeUnits(
           {
             agents: registry,
             persistence: { store, journal },
+            escalationStore: escalations,
             ...(snapshot === undefined ? {} : { snapshot }),
           },
         );
@@ -70,6 +75,8 @@ export function treeUnits(
           stop: async () => {
             await writer.close();
             await tree.stop();
+            // Its watch goes too: a decision made later reaches the child's next owner.
+            tree.escalations.dispose();
           },
           describe: () => describeTree(tree),
         };

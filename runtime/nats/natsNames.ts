@@ -20,6 +20,8 @@ export const NATS_BUCKETS = {
   checkpoints: 'agentvisor_checkpoints',
   /** Alerts (their latest state per fingerprint). */
   alerts: 'agentvisor_alerts',
+  /** Escalations to humans (one record per escalation). */
+  escalations: 'agentvisor_escalations',
 } as const;
 
 /** The default journal stream and its subject prefix. */

@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /**
  * Kinds of journal events (DESIGN.md): a message received, an effect's intent and outcome, a
- * state change, a supervisor decision, a strategy switch. Journals store any kind; recovery reads
+ * state change, a supervisor decision, a strategy switch, a person's decision about an escalation
+ * (`decision`: escalation id, decision, by, note, decidedAt). Journals store any kind; recovery reads
  * `message` (to replay) and the effect pairs (the ledger).
  */
 export const JOURNAL_EVENT_KINDS = [
@@ -12,6 +13,7 @@ export const JOURNAL_EVENT_KINDS = [
   'state',
   'supervisor',
   'note',
+  'decision',
 ] as const;
 
 /** One journal event. `id` is unique per actor: appends are deduplicated on it. */

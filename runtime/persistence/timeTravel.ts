@@ -79,6 +79,8 @@ function summarize(entry: JournalEntry): string {
     case 'supervisor':
     case 'note':
       return short(data);
+    case 'decision':
+      return `decided ${short(data?.['decision'])} by ${String(data?.['by'] ?? data?.['decidedBy'])}`;
   }
 }
 

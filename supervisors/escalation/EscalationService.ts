@@ -1,4 +1,3 @@
-import { disposable } from 'agentvisor/internal';
 import { randomUUID } from 'node:crypto';
 import {
   ErrorCode,
@@ -8,7 +7,6 @@ import {
   type Clock,
   type Disposable,
   type Logger,
-  type TimerHandle,
 } from 'agentvisor/internal';
 import type { HumanDecisionType } from '../failureClasses.js';
 import {
@@ -28,6 +26,8 @@ import {
 import { defaultDecision } from './defaultDecision.js';
 import { parseDecision } from './parseDecision.js';
 import { specAsData } from './specAsData.js';
+import { armDeadline, disarmDeadline, type Binding } from './internal/deadlineTimer.js';
+import { openRecord, subscribe } from './internal/openRecord.js';
 
 /** What {@link EscalationService.open} takes: the facts, and how long a person has to decide. */
 export type OpenEscalationInput = EscalationFacts & {
@@ -69,18 +69,6 @@ export type EscalationResolvedListener = (record: ResolvedEscalation) => void;
 /** Listener of decisions whose `apply` threw (the record stays resolved). */
 export type ApplyFailedListener = (record: ResolvedEscalation, error: unknown) => void;
 
-/** What the service remembers of an escalation it opened: how to apply it, and its timer. */
-interface Binding {
-  readonly apply: ApplyDecision;
-  readonly dueAt: number;
-  readonly defaultDecision: HumanDecisionType;
-  /** `undefined` when not armed (clock handles are never undefined). */
-  timer: TimerHandle;
-}
-
-/** Platform timers overflow past 2^31-1 ms (~24.8 days) and fire at once: longer waits re-arm. */
-const MAX_TIMER_MS = 2_147_483_647;
-
 /**
  * Escalations to a human: opens them (the record in the store, a deadline timer), takes decisions
  * from people, applies the policy's default when nobody decides in time, and tells the supervisor
@@ -109,6 +97,9 @@ export class EscalationService {
   readonly #opened = new Set<EscalationOpenedListener>();
   readonly #resolved = new Set<EscalationResolvedListener>();
   readonly #applyFailed = new Set<ApplyFailedListener>();
+  /** Ids this service is closing now: their watch echo is its own decision, applied by it. */
+  readonly #settling = new Set<string>();
+  readonly #watch: Disposable | undefined;
   #disposed = false;
 
   constructor(store: EscalationStore, deps: EscalationServiceDeps) {
@@ -116,10 +107,12 @@ export class EscalationService {
     this.#clock = deps.clock;
     this.#newId = deps.newId ?? randomUUID;
     this.#logger = deps.logger ?? silentLogger();
+    // A decision made by another service (another node) on a child bound here applies here.
+    this.#watch = store.watchResolved?.((record) => {
+      this.#onResolvedElsewhere(record);
+    });
   }
-
   // --- public API ---
-
   /**
    * Opens an escalation: stores the record (`raisedAt` now, `dueAt` after `deadlineMs`), arms
    * the deadline and emits `opened`. `apply` is called once with the decision, whoever makes it.
@@ -139,23 +132,7 @@ export class EscalationService {
       );
     }
     const raisedAt = this.#clock.now();
-    const record: OpenEscalation = {
-      v: 1,
-      id: this.#newId(),
-      status: 'open',
-      supervisor: input.supervisor,
-      // Idempotent: a spec already turned into data is unchanged; a raw one cannot leak functions.
-      child: { ...input.child, spec: specAsData(input.child.spec) },
-      failureClass: input.failureClass,
-      errorChain: input.errorChain,
-      restartHistory: input.restartHistory,
-      lastCheckpoint: input.lastCheckpoint,
-      lastMessages: input.lastMessages,
-      ...(input.failedMessage === undefined ? {} : { failedMessage: input.failedMessage }),
-      raisedAt,
-      dueAt: raisedAt + deadlineMs,
-      defaultDecision: input.defaultDecision,
-    };
+    const record = openRecord(input, this.#newId(), raisedAt);
     await this.#store.put(record);
     if (!this.#disposed) {
       const binding: Binding = {
@@ -178,13 +155,27 @@ export class EscalationService {
    * already past applies the default at once). For a process that restarted: the bindings of the
    * one that opened it were lost with it.
    *
-   * @returns The open record, or `undefined` when the store has no open escalation `id`.
+   * An escalation resolved while nobody held its child (its node died, and the decision was made
+   * on another node before this one took the child over) and not applied yet is applied here,
+   * after this call returns, and marked applied: exactly once across a failover.
+   *
+   * @returns The record (open, or resolved and about to be applied), or `undefined` when the
+   *   store has no such escalation or its decision was applied already.
    * @throws {RuntimeError} ERR_CLOSED after {@link EscalationService.dispose}.
    */
-  async rebind(id: string, apply: ApplyDecision): Promise<OpenEscalation | undefined> {
+  async rebind(id: string, apply: ApplyDecision): Promise<Escalation | undefined> {
     this.#assertOpen();
     const record = await this.#store.get(id);
-    if (record?.status !== 'open' || this.#disposed) return undefined;
+    if (record === undefined || this.#disposed) return undefined;
+    if (record.status === 'resolved') {
+      const store = this.#store;
+      if (store.appliedAt === undefined || (await store.appliedAt(id)) !== undefined) {
+        return undefined;
+      }
+      // After the caller has parked the child again: the decision finds it waiting.
+      void Promise.resolve().then(() => this.#applyResolved(record, apply));
+      return record;
+    }
     const previous = this.#bindings.get(id);
     if (previous !== undefined) this.#disarm(previous);
     const { dueAt, defaultDecision } = record;
@@ -273,6 +264,7 @@ export class EscalationService {
    */
   dispose(): void {
     this.#disposed = true;
+    this.#watch?.[Symbol.dispose]();
     for (const binding of this.#bindings.values()) this.#disarm(binding);
     this.#bindings.clear();
     this.#opened.clear();
@@ -293,10 +285,16 @@ export class EscalationService {
     resolution: EscalationResolution,
   ): Promise<ResolvedEscalation> {
     // The record keeps the decision as data; `apply` gets it as given (a skip result may be rich).
-    const record = await this.#store.resolve(id, {
-      ...resolution,
-      decision: specAsData(decision) as HumanDecision,
-    });
+    this.#settling.add(id);
+    let record: ResolvedEscalation;
+    try {
+      record = await this.#store.resolve(id, {
+        ...resolution,
+        decision: specAsData(decision) as HumanDecision,
+      });
+    } finally {
+      this.#settling.delete(id);
+    }
     const binding = this.#bindings.get(id);
     this.#bindings.delete(id);
     if (binding !== undefined) this.#disarm(binding);
@@ -312,7 +310,44 @@ export class EscalationService {
       });
       throw error;
     }
+    await this.#markApplied(record);
     return record;
+  }
+
+  /** A decision made by another service on the store: applied when its child is bound here. */
+  #onResolvedElsewhere(record: ResolvedEscalation): void {
+    if (this.#settling.has(record.id)) return;
+    const binding = this.#bindings.get(record.id);
+    if (binding === undefined) return;
+    this.#bindings.delete(record.id);
+    this.#disarm(binding);
+    void this.#applyResolved(record, binding.apply);
+  }
+
+  /** Tells listeners, applies a recorded decision and marks it applied; failures are reported. */
+  async #applyResolved(record: ResolvedEscalation, apply: ApplyDecision): Promise<void> {
+    this.#emit(this.#resolved, (listener) => {
+      listener(record);
+    });
+    try {
+      await apply(record, record.resolution.decision);
+    } catch (error) {
+      this.#emit(this.#applyFailed, (listener) => {
+        listener(record, error);
+      });
+      this.#logger.error({ err: error, escalation: record.id }, 'escalation decision failed');
+      return;
+    }
+    await this.#markApplied(record);
+  }
+
+  /** Records that the decision reached its child (a failed write is logged: it was applied). */
+  async #markApplied(record: ResolvedEscalation): Promise<void> {
+    try {
+      await this.#store.markApplied?.(record.id, this.#clock.now());
+    } catch (error) {
+      this.#logger.warn({ err: error, escalation: record.id }, 'escalation applied mark failed');
+    }
   }
 
   /** Applies the default decision; losing the race to a person is not an error. */
@@ -333,27 +368,16 @@ export class EscalationService {
   }
 
   #arm(id: string, binding: Binding): void {
-    if (binding.dueAt === Infinity) return;
-    const remaining = Math.max(0, binding.dueAt - this.#clock.now());
-    binding.timer = this.#clock.setTimeout(
-      () => {
-        binding.timer = undefined;
-        if (this.#bindings.get(id) !== binding) return;
-        // A long wait split over several timers (or a wall clock set back): not due yet.
-        if (this.#clock.now() < binding.dueAt) {
-          this.#arm(id, binding);
-          return;
-        }
-        void this.#expire(id, binding.defaultDecision);
-      },
-      Math.min(remaining, MAX_TIMER_MS),
+    armDeadline(
+      this.#clock,
+      binding,
+      () => this.#bindings.get(id) === binding,
+      () => void this.#expire(id, binding.defaultDecision),
     );
   }
 
   #disarm(binding: Binding): void {
-    if (binding.timer === undefined) return;
-    this.#clock.clearTimeout(binding.timer);
-    binding.timer = undefined;
+    disarmDeadline(this.#clock, binding);
   }
 
   #emit<TListener>(listeners: Set<TListener>, call: (listener: TListener) => void): void {
@@ -372,11 +396,4 @@ export class EscalationService {
       throw new RuntimeError(ErrorCode.Closed, 'The escalation service is disposed');
     }
   }
-}
-
-function subscribe<TListener>(listeners: Set<TListener>, listener: TListener): Disposable {
-  listeners.add(listener);
-  return disposable(() => {
-    listeners.delete(listener);
-  });
 }

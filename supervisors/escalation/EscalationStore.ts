@@ -1,4 +1,4 @@
-import { ErrorCode, RuntimeError } from 'agentvisor/internal';
+import { ErrorCode, Listeners, RuntimeError, type Disposable } from 'agentvisor/internal';
 import {
   EscalationSchema,
   type Escalation,
@@ -54,7 +54,25 @@ export interface EscalationStore {
    * @throws {RuntimeError} ERR_INVALID_MESSAGE when the stored record is corrupt.
    */
   resolve(id: string, resolution: EscalationResolution): Promise<ResolvedEscalation>;
+  /**
+   * Optional: calls `listener` with every record resolved in the store, by any process that
+   * shares it (JetStream: a KV watch; memory: every service on the store). An
+   * {@link EscalationService} uses it to apply a decision made elsewhere to a child it holds.
+   */
+  watchResolved?(listener: (record: ResolvedEscalation) => void): Disposable;
+  /**
+   * Optional, with {@link EscalationStore.appliedAt}: records that the decision of a resolved
+   * escalation reached its child (beside the record, which stays as resolved). A supervisor
+   * taking a child over after a failover applies a decision made while nobody held the child,
+   * and never one applied already. A store without them: a resolved record counts as applied.
+   */
+  markApplied?(id: string, at: number): Promise<void>;
+  /** When the decision of escalation `id` was applied (wall ms), or `undefined` if not yet. */
+  appliedAt?(id: string): Promise<number | undefined>;
 }
+
+/** Who receives {@link EscalationStore.watchResolved} calls. */
+export type ResolvedListener = (record: ResolvedEscalation) => void;
 
 /**
  * An {@link EscalationStore} in the memory of this process: records are kept as
@@ -66,6 +84,8 @@ export interface EscalationStore {
  */
 export function createMemoryEscalationStore(): EscalationStore {
   const records = new Map<string, unknown>();
+  const watchers = new Listeners<ResolvedEscalation>();
+  const applied = new Map<string, number>();
 
   const read = (id: string): Escalation | undefined => {
     const raw = records.get(id);
@@ -98,8 +118,18 @@ export function createMemoryEscalationStore(): EscalationStore {
         if (current.status !== 'open') throw closed(current);
         const next: ResolvedEscalation = { ...current, status: 'resolved', resolution };
         records.set(id, structuredClone(next));
+        // After this turn, as a remote watch would: the caller settles first.
+        queueMicrotask(() => {
+          watchers.emit(structuredClone(next));
+        });
         return structuredClone(next);
       }),
+    watchResolved: (listener) => watchers.add(listener),
+    markApplied: (id, at) =>
+      settle(() => {
+        applied.set(id, at);
+      }),
+    appliedAt: (id) => settle(() => applied.get(id)),
   };
 }
 
@@ -112,8 +142,11 @@ function settle<T>(fn: () => T): Promise<T> {
   });
 }
 
-/** Checks a stored record; the clone keeps the caller away from the stored object. */
-function parseRecord(id: string, raw: unknown): Escalation {
+/**
+ * @internal Checks a stored record (every store's read path); the clone keeps the caller away
+ * from the stored object.
+ */
+export function parseRecord(id: string, raw: unknown): Escalation {
   const result = EscalationSchema.safeParse(structuredClone(raw));
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
@@ -132,12 +165,25 @@ export function notFound(id: string): RuntimeError {
   });
 }
 
-/** @internal Shared with the service: an escalation decided already. */
+/**
+ * @internal Shared by every store and the service: an escalation decided already, naming the
+ * winner (who, what, when) in the message and in `details`.
+ */
 export function closed(record: ResolvedEscalation): RuntimeError {
-  const { decidedBy, decision, decidedAt } = record.resolution;
+  const { decidedBy, decision, decidedAt, by } = record.resolution;
+  const who = by === undefined ? decidedBy : `${decidedBy} ${JSON.stringify(by)}`;
+  const at = new Date(decidedAt).toISOString();
   return new RuntimeError(
     ErrorCode.EscalationClosed,
-    `Escalation ${JSON.stringify(record.id)} is already resolved by ${decidedBy} (${decision.type})`,
-    { details: { id: record.id, decidedBy, decision: decision.type, decidedAt } },
+    `Escalation ${JSON.stringify(record.id)} is already resolved by ${who} (${decision.type}) at ${at}`,
+    {
+      details: {
+        id: record.id,
+        decidedBy,
+        ...(by === undefined ? {} : { by }),
+        decision: decision.type,
+        decidedAt,
+      },
+    },
   );
 }

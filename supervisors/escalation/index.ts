@@ -17,7 +17,10 @@ export type {
 } from './Escalation.js';
 export { specAsData } from './specAsData.js';
 export { createMemoryEscalationStore } from './EscalationStore.js';
-export type { EscalationStore, EscalationFilter } from './EscalationStore.js';
+export type { EscalationStore, EscalationFilter, ResolvedListener } from './EscalationStore.js';
+export { createFileEscalationStore } from './createFileEscalationStore.js';
+export { JetStreamEscalationStore } from './JetStreamEscalationStore.js';
+export type { JetStreamEscalationStoreOptions } from './JetStreamEscalationStore.js';
 export { EscalationService } from './EscalationService.js';
 export type {
   OpenEscalationInput,

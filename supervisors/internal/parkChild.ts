@@ -4,6 +4,7 @@ import type { FailureClass } from '../failureClasses.js';
 import type { ChildRecord } from './ChildRecord.js';
 import { decideParked, errorChain } from './decideParked.js';
 import { endChild } from './endChild.js';
+import { journalDecision } from './journalDecision.js';
 import type { SupervisorCore } from './SupervisorCore.js';
 
 /**
@@ -75,6 +76,7 @@ export async function reparkChild(core: SupervisorCore, child: ChildRecord): Pro
   const record = await core.deps.escalations.rebind(id, (escalation, decision) =>
     core.serial(() => applyDecision(core, child, escalation, decision)),
   );
+  // Open, or resolved while nobody held the child: its decision is applied after this returns.
   if (record === undefined) return false;
   child.status = 'parked';
   child.escalation = id;
@@ -97,6 +99,15 @@ export async function applyDecision(
   });
   if (!core.isRunning() || child.status !== 'parked' || !core.children.includes(child)) return;
   child.escalation = undefined;
+  const journal = core.deps.persistence?.journal;
+  if (journal !== undefined) {
+    try {
+      await journalDecision(journal, child.name, escalation, decision);
+    } catch (err) {
+      // The decision stands (it is in the escalation record); its journal copy is lost.
+      core.deps.logger.error({ err, escalation: escalation.id }, 'decision journal entry failed');
+    }
+  }
   const action = decideParked(escalation, decision);
   if (action.type === 'stop') {
     await endChild(core, child);
