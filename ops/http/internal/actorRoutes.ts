@@ -141,11 +141,11 @@ export function actorRoutes(
     if (system.describe(body.name) !== undefined) {
       throw requestError(ErrorCode.ChildConflict, `An actor named ${body.name} exists`, 'name');
     }
-    const logic = logicOf(sources, source);
     const checkpoint = await forkCheckpoint(store, source, {
       ...(body.revision === undefined ? {} : { revision: body.revision }),
       ...(body.context === undefined ? {} : { context: body.context }),
     });
+    const logic = logicOf(sources, source);
     const { machineId, machineVersion } = checkpoint;
     await system.spawnDurable(body.name, logic, {
       persistence: { store, journal, machineId, machineVersion, from: { checkpoint } },
