@@ -7,3 +7,5 @@ export { serveConsole } from './serveConsole.js';
 export type { ServeConsoleOptions, ConsoleServer } from './serveConsole.js';
 export type { ConsoleTarget, EmbeddedConsoleTarget } from './ConsoleTarget.js';
 export type { ConsoleToken, ConsoleRole } from './internal/auth.js';
+export { requestConsole } from './requestConsole.js';
+export type { ConsoleEndpoint } from './requestConsole.js';
