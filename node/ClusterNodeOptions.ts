@@ -168,6 +168,17 @@ export const ClusterNodeOptionsSchema = z
      * `serveMetrics(node, …)` with `deps.metrics` a Prometheus registry. @default off
      */
     metrics: MetricsEndpointSchema.optional(),
+    /**
+     * Where `agentvisor node` serves the operator's console HTTP API: `{ host, port, tokens? }`
+     * (tokens `[{ token, role: viewer | operator }]`; without them loopback only); the
+     * `--console [host:]port` flag wins for host and port. `ClusterNode.start` does not read it.
+     * @default off
+     */
+    console: MetricsEndpointSchema.extend({
+      tokens: z
+        .array(z.strictObject({ token: z.string().min(16), role: z.enum(['viewer', 'operator']) }))
+        .optional(),
+    }).optional(),
   })
   .superRefine((o, ctx) => {
     if (o.deadAfterMs < 2 * o.heartbeatMs) {

@@ -174,3 +174,30 @@ function describeCause(cause: unknown): string {
   const code = (cause as { code?: unknown }).code;
   return typeof code === 'string' ? `[${code}] ${cause.message}` : cause.message;
 }
+
+/** Flags of the commands that talk to a console (`tree`, `actors`, `journal`, …). */
+export const CONSOLE_FLAGS = {
+  url: { type: 'string', default: 'http://127.0.0.1:7070' },
+  token: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Usage lines of {@link CONSOLE_FLAGS}. */
+export const CONSOLE_USAGE = `Console options:
+  --url        base URL of the console (agentvisor node --console) (default http://127.0.0.1:7070)
+  --token      bearer token (default: AGENTVISOR_TOKEN)
+  --json       print the answer as JSON
+  -h, --help   show this help`;
+
+/** The console a command talks to: `--url`, and `--token` or AGENTVISOR_TOKEN. */
+export function consoleEndpoint(values: { url?: string; token?: string }): {
+  url: string;
+  token: string | undefined;
+} {
+  const env = process.env['AGENTVISOR_TOKEN'];
+  return {
+    url: values.url ?? 'http://127.0.0.1:7070',
+    token: values.token ?? (env === undefined || env === '' ? undefined : env),
+  };
+}

@@ -8,6 +8,7 @@ import {
 } from 'agentvisor/internal';
 import { ClusterNode, loadClusterConfig, parseMetricsAddress, serveMetrics } from 'agentvisor/node';
 import type { ChildSpec, SupervisorSpec } from 'agentvisor/supervisors';
+import { serveConsole, type ConsoleServer } from '../http/index.js';
 import { SECURITY_FLAGS, SECURITY_USAGE } from '../natsSecurity.js';
 import { agentModulePaths, pickAgent } from '../treeAgents.js';
 import type { CliCommand } from './CliCommand.js';
@@ -36,6 +37,9 @@ Options:
   --server     NATS server URL (overrides the file's \`servers\`)
   --metrics    serve GET /metrics (Prometheus text) on [host:]port (host default 127.0.0.1;
                port 0 picks one; overrides the file's \`metrics\`); the URL is logged
+  --console    serve the operator's console HTTP API on [host:]port (host default 127.0.0.1;
+               overrides the file's \`console\` host and port; its \`tokens\` stay); the
+               URL is logged. Without tokens it listens on loopback only
   -h, --help   show this help
 
 ${SECURITY_USAGE}`;
@@ -57,6 +61,7 @@ export const nodeCommand: CliCommand = {
       node: { type: 'string' },
       server: { type: 'string' },
       metrics: { type: 'string' },
+      console: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       ...SECURITY_FLAGS,
     });
@@ -67,6 +72,8 @@ export const nodeCommand: CliCommand = {
     if (values.node !== undefined) overrides['node'] = values.node;
     if (values.server !== undefined) overrides['servers'] = values.server;
     if (values.metrics !== undefined) overrides['metrics'] = metricsOrUsage(values.metrics);
+    const consoleAt =
+      values.console === undefined ? undefined : addressOrUsage(values.console, '--console');
     const config = await loadClusterConfig(values.config, overrides);
     const base = dirname(values.config);
     const paths = agentModulePaths(config.root);
@@ -108,6 +115,27 @@ export const nodeCommand: CliCommand = {
       await server?.close();
       throw err;
     }
+    let consoleServer: ConsoleServer | undefined;
+    const consoleConfig =
+      config.console === undefined && consoleAt === undefined
+        ? undefined
+        : { ...config.console, ...consoleAt };
+    if (consoleConfig !== undefined) {
+      try {
+        consoleServer = await serveConsole(node, {
+          host: consoleConfig.host ?? '127.0.0.1',
+          port: consoleConfig.port ?? 0,
+          ...(consoleConfig.tokens === undefined ? {} : { tokens: consoleConfig.tokens }),
+          ...(metrics === undefined ? {} : { metrics }),
+          logger,
+        });
+      } catch (err) {
+        await node.close();
+        await server?.close();
+        throw err;
+      }
+      logger.info({ consoleUrl: consoleServer.url }, `console: ${consoleServer.url}`);
+    }
     node.onEvent((event) => {
       if (event.type !== 'member') logger.info({ event }, `cluster: ${event.type}`);
     });
@@ -121,10 +149,19 @@ export const nodeCommand: CliCommand = {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
     await node.closed;
+    await consoleServer?.close();
     await server?.close();
     return 0;
   },
 };
+
+function addressOrUsage(text: string, flag: string): { host: string; port: number } {
+  try {
+    return parseMetricsAddress(text);
+  } catch {
+    throw usageError(`${flag}: expected [host:]port, got ${JSON.stringify(text)}`, NODE_USAGE);
+  }
+}
 
 function metricsOrUsage(text: string): { host: string; port: number } {
   try {

@@ -122,6 +122,20 @@ export const ErrorCode = {
   /** A reliably sent message used up its deliveries without being processed (dead-lettered). */
   DeliveryExhausted: 'ERR_DELIVERY_EXHAUSTED',
 
+  // --- operator's console (HTTP API) ---
+  /** A console request without a bearer token, or with one no configured token matches. */
+  Unauthorized: 'ERR_UNAUTHORIZED',
+  /** A console request whose token's role may not do that (a viewer posting). */
+  Forbidden: 'ERR_FORBIDDEN',
+  /** A console request body over the server's `maxBodyBytes`. */
+  BodyTooLarge: 'ERR_BODY_TOO_LARGE',
+  /** A journal page that starts past the actor's last entry; `details.lastSeq`. */
+  JournalRange: 'ERR_JOURNAL_RANGE',
+  /** A console path or method the API does not serve. */
+  RouteNotFound: 'ERR_ROUTE_NOT_FOUND',
+  /** The console's host:port is taken by another listener; `details.host`, `details.port`. */
+  ConsolePortInUse: 'ERR_CONSOLE_PORT_IN_USE',
+
   /** An error crossed the wire with a code this version does not know. */
   Unknown: 'ERR_UNKNOWN',
 } as const;

@@ -76,6 +76,12 @@ describe('RuntimeError', () => {
       MetricsPortInUse: 'ERR_METRICS_PORT_IN_USE',
       PoisonMessage: 'ERR_POISON_MESSAGE',
       DeliveryExhausted: 'ERR_DELIVERY_EXHAUSTED',
+      Unauthorized: 'ERR_UNAUTHORIZED',
+      Forbidden: 'ERR_FORBIDDEN',
+      BodyTooLarge: 'ERR_BODY_TOO_LARGE',
+      JournalRange: 'ERR_JOURNAL_RANGE',
+      RouteNotFound: 'ERR_ROUTE_NOT_FOUND',
+      ConsolePortInUse: 'ERR_CONSOLE_PORT_IN_USE',
       Unknown: 'ERR_UNKNOWN',
     });
     expect(new Set(allCodes).size).toBe(allCodes.length);
