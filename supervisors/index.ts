@@ -114,6 +114,9 @@ export {
   IncidentManagerOptionsSchema,
   signalFromEscalation,
   signalFromAlert,
+  computeImpact,
+  assembleTimeline,
+  resolveTimelineSource,
 } from './incidents/index.js';
 export type {
   Incident,
@@ -129,4 +132,12 @@ export type {
   IncidentManagerOptions,
   IncidentManagerDeps,
   SignalOutcome,
+  ImpactSources,
+  TimelineSources,
+  TimedResilienceEvent,
+  RolloutTimelineEvent,
+  TimelineItem,
+  TimelineKind,
+  TimelineSource,
+  ResolvedSource,
 } from './incidents/index.js';

@@ -35,3 +35,14 @@ export type {
   SignalOutcome,
 } from './IncidentManager.js';
 export { signalFromEscalation, signalFromAlert } from './incidentSignals.js';
+export { computeImpact } from './computeImpact.js';
+export type { ImpactSources } from './computeImpact.js';
+export { assembleTimeline } from './assembleTimeline.js';
+export type {
+  TimelineSources,
+  TimedResilienceEvent,
+  RolloutTimelineEvent,
+} from './assembleTimeline.js';
+export type { TimelineItem, TimelineKind, TimelineSource } from './TimelineItem.js';
+export { resolveTimelineSource } from './resolveTimelineSource.js';
+export type { ResolvedSource } from './resolveTimelineSource.js';
