@@ -117,6 +117,10 @@ export {
   computeImpact,
   assembleTimeline,
   resolveTimelineSource,
+  diagnoseRun,
+  isFailedSnapshot,
+  DIAGNOSIS_CATEGORIES,
+  DIAGNOSIS_SUBKINDS,
 } from './incidents/index.js';
 export type {
   Incident,
@@ -140,4 +144,13 @@ export type {
   TimelineKind,
   TimelineSource,
   ResolvedSource,
+  DiagnoseOptions,
+  Diagnosis,
+  DiagnosisCategory,
+  DiagnosisSubkind,
+  DiagnosisReplay,
+  DiagnosisEvidence,
+  ReplayChange,
+  ReplayResult,
+  ReplayOutcome,
 } from './incidents/index.js';

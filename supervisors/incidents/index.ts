@@ -46,3 +46,14 @@ export type {
 export type { TimelineItem, TimelineKind, TimelineSource } from './TimelineItem.js';
 export { resolveTimelineSource } from './resolveTimelineSource.js';
 export type { ResolvedSource } from './resolveTimelineSource.js';
+export { diagnoseRun, isFailedSnapshot } from './diagnoseRun.js';
+export type { DiagnoseOptions } from './diagnoseRun.js';
+export { DIAGNOSIS_CATEGORIES, DIAGNOSIS_SUBKINDS } from './Diagnosis.js';
+export type {
+  Diagnosis,
+  DiagnosisCategory,
+  DiagnosisSubkind,
+  DiagnosisReplay,
+  DiagnosisEvidence,
+} from './Diagnosis.js';
+export type { ReplayChange, ReplayResult, ReplayOutcome } from './internal/sandboxReplay.js';
