@@ -85,6 +85,12 @@ export const ErrorCode = {
   InvalidDecision: 'ERR_INVALID_DECISION',
   /** An agent name a policy refers to is not in the agent registry. */
   UnknownAgent: 'ERR_UNKNOWN_AGENT',
+  /** No incident with that id in the incident store. */
+  IncidentNotFound: 'ERR_INCIDENT_NOT_FOUND',
+  /** An incident update would put a timestamp before an earlier one (`details.path`, `details.before`). */
+  IncidentTimestamp: 'ERR_INCIDENT_TIMESTAMP',
+  /** An incident status change that is not forward along open → mitigated → resolved → reviewed. */
+  IncidentTransition: 'ERR_INCIDENT_TRANSITION',
 
   // --- persistence ---
   /** A checkpoint or journal write lost a compare-and-set: another writer got there first (fencing). */
