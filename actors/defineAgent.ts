@@ -29,6 +29,8 @@ import {
 } from './resilience/index.js';
 import { InputScreen, createInputScreen, type InputScreenOptions } from './guards/index.js';
 import { isZodSchema } from './internal/isZodSchema.js';
+import { watchAgentTasks, type TaskEvaluator } from './internal/AgentTasks.js';
+import { TaskMetrics } from './internal/TaskMetrics.js';
 
 /** Payload schemas of the messages an agent accepts, by message type. */
 export type Accepts = Readonly<Record<string, z.ZodType>>;
@@ -91,6 +93,13 @@ export interface AgentConfig<TAccepts extends Accepts, TMachine extends AnyState
   readonly requiresApproval?: boolean | readonly string[];
   /** When a durable incarnation checkpoints (used by `spawnDurable` callers and supervisors). */
   readonly checkpoint?: CheckpointPolicy;
+  /**
+   * Grades each finished task (an ask, once answered): `{ name, score, label?, expected? }`, the
+   * shape of OTel's `gen_ai.evaluation.result`. Exported as `agentvisor_quality_score` and, over
+   * labelled results (`label` and `expected`), rolling accuracy, precision, recall and F1
+   * gauges. Runs live only (never on a journal replay); a throw is logged and dropped. @default none
+   */
+  readonly evaluate?: TaskEvaluator;
   /** Migrates checkpoints written by other versions of the machine. */
   readonly migrate?: CheckpointMigration;
   /** The machine, or a factory that builds it from the effects of each incarnation. */
@@ -165,6 +174,7 @@ const AgentConfigSchema = z.strictObject({
     .optional(),
   requiresApproval: z.union([z.boolean(), z.array(z.string().min(1).max(256))]).optional(),
   checkpoint: CheckpointPolicySchema.optional(),
+  evaluate: z.custom<unknown>((f) => typeof f === 'function', 'expected a function').optional(),
   migrate: z.custom<unknown>((f) => typeof f === 'function', 'expected a function').optional(),
   machine: z.custom<unknown>(
     (m) => typeof m === 'function' || (typeof m === 'object' && m !== null && 'transition' in m),
@@ -245,6 +255,16 @@ export function defineAgent<TAccepts extends Accepts, TMachine extends AnyStateM
     requiresApproval: approvalTools(config.requiresApproval, tools, label),
     onResilienceEvent: (listener) => events.add(listener),
     resilience: resilienceOn,
+    attach(actor, self, replaying) {
+      watchAgentTasks(actor, replaying, {
+        agent: config.name,
+        accepts: config.accepts,
+        clock: self.clock,
+        logger: self.logger,
+        metrics: TaskMetrics.of(self.metrics),
+        evaluate: config.evaluate,
+      });
+    },
     createLogic(self: ActorContext) {
       if (typeof machine !== 'function') return machine;
       const resilience = resilienceOn(self.clock);

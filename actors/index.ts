@@ -5,6 +5,9 @@
  * import { defineAgent, createSimulatedModel } from 'agentvisor/actors';
  */
 export { defineAgent } from './defineAgent.js';
+export type { EvaluatedTask, TaskEvaluator, TaskResult } from './internal/AgentTasks.js';
+export type { EvaluationResult, QualityFigures } from './internal/QualityWindow.js';
+export type { TaskOutcome } from './internal/TaskMetrics.js';
 export type {
   AgentDefinition,
   AgentConfig,

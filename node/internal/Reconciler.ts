@@ -4,6 +4,7 @@ import {
   type PlacementCandidate,
   type PlannedUnit,
 } from '../planPlacements.js';
+import type { Counter, MetricsRegistry } from 'agentvisor/internal';
 import type { NodeCore } from './NodeCore.js';
 import type { UnitHost } from './UnitHost.js';
 
@@ -120,9 +121,27 @@ export class Reconciler {
       const from = previous?.record?.node;
       core.logger.info({ unit, epoch, from }, 'claimed');
       core.emit({ type: 'claimed', unit, epoch, ...(from === undefined ? {} : { from }) });
+      // A unit another node owned comes here: a failover (no unit label: units grow with use).
+      if (from !== undefined && from !== core.id) failovers(core.system.metrics).inc();
       await this.#host.startUnit(unit, epoch);
     } catch (err) {
       core.logger.warn({ err, unit }, 'claim failed');
     }
   }
+}
+
+const failoverCounters = new WeakMap<MetricsRegistry, Counter>();
+
+/** `agentvisor_failovers_total`: units this node claimed from another owner (dead or overdue). */
+function failovers(registry: MetricsRegistry): Counter {
+  let counter = failoverCounters.get(registry);
+  if (counter === undefined) {
+    counter = registry.counter(
+      'agentvisor_failovers_total',
+      'Units claimed by this node from another owner (failovers)',
+      { labelNames: [] },
+    );
+    failoverCounters.set(registry, counter);
+  }
+  return counter;
 }

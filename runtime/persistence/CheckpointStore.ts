@@ -34,8 +34,14 @@ export interface CheckpointInfo {
  *   when the encoded checkpoint exceeds what the store takes; ERR_STORE_UNAVAILABLE on I/O failure.
  */
 export interface CheckpointStore {
-  /** Stores a new checkpoint for `checkpoint.actor`; resolves with its revision. */
-  put(checkpoint: Checkpoint, options?: PutCheckpointOptions): Promise<{ revision: number }>;
+  /**
+   * Stores a new checkpoint for `checkpoint.actor`; resolves with its revision and, for stores
+   * that encode it, its encoded size in bytes (`agentvisor_checkpoint_bytes`).
+   */
+  put(
+    checkpoint: Checkpoint,
+    options?: PutCheckpointOptions,
+  ): Promise<{ revision: number; bytes?: number }>;
   /** The newest valid checkpoint of an actor (skipping corrupt newer ones), or undefined. */
   latest(actor: string): Promise<LatestCheckpoint | undefined>;
   /** A checkpoint by revision. @throws ERR_CORRUPT_DATA when it does not validate. */

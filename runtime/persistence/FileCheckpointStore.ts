@@ -109,7 +109,7 @@ export class FileCheckpointStore implements CheckpointStore {
   async put(
     checkpoint: Checkpoint,
     options: PutCheckpointOptions = {},
-  ): Promise<{ revision: number }> {
+  ): Promise<{ revision: number; bytes: number }> {
     this.#assertOpen();
     const { actor } = checkpoint;
     const bytes = frameCheckpoint(encodeCheckpoint(checkpoint, this.#maxBytes));
@@ -132,7 +132,7 @@ export class FileCheckpointStore implements CheckpointStore {
         Math.max(newest, listing.highWater) + 1,
         expected,
       );
-      return { revision };
+      return { revision, bytes: bytes.byteLength };
     });
   }
 

@@ -135,7 +135,10 @@ export class JetStreamCheckpointStore implements CheckpointStore {
 
   // --- public API ---
 
-  put(checkpoint: Checkpoint, options: PutCheckpointOptions = {}): Promise<{ revision: number }> {
+  put(
+    checkpoint: Checkpoint,
+    options: PutCheckpointOptions = {},
+  ): Promise<{ revision: number; bytes: number }> {
     return this.#run(() => this.#put(checkpoint, options.expectedRevision));
   }
 
@@ -266,10 +269,21 @@ export class JetStreamCheckpointStore implements CheckpointStore {
 
   // --- internals ---
 
-  async #put(checkpoint: Checkpoint, expected: number | undefined): Promise<{ revision: number }> {
-    const { actor } = checkpoint;
-    const key = this.#key(actor);
+  async #put(
+    checkpoint: Checkpoint,
+    expected: number | undefined,
+  ): Promise<{ revision: number; bytes: number }> {
     const bytes = encodeCheckpoint(checkpoint, payloadLimit(this.#nc, this.#maxBytes));
+    const { revision } = await this.#putEncoded(checkpoint.actor, bytes, expected);
+    return { revision, bytes: bytes.byteLength };
+  }
+
+  async #putEncoded(
+    actor: string,
+    bytes: Uint8Array,
+    expected: number | undefined,
+  ): Promise<{ revision: number }> {
+    const key = this.#key(actor);
     if (expected === undefined) {
       return { revision: await this.#nats('put', actor, () => this.#kv.put(key, bytes)) };
     }

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock/index.js';
 import type { Envelope } from '../codec/index.js';
 import { parseOptions } from '../errors/index.js';
-import type { Logger } from '../telemetry/index.js';
+import type { Logger, MetricsRegistry } from '../telemetry/index.js';
 import { CHECKPOINT_VERSION, type Checkpoint } from './Checkpoint.js';
 import { CheckpointPolicySchema, type CheckpointPolicyConfig } from './CheckpointPolicy.js';
 import { DEFAULT_MAX_CHECKPOINT_BYTES } from './codec.js';
@@ -15,6 +15,7 @@ import {
   messageRecords,
 } from './internal/journalRecords.js';
 import { planRecovery } from './internal/planRecovery.js';
+import { PersistenceMetrics } from './internal/PersistenceMetrics.js';
 import { ProcessedIds } from './internal/ProcessedIds.js';
 import { replayMessages } from './internal/replayMessages.js';
 import type { JournalEvent } from './Journal.js';
@@ -52,9 +53,24 @@ export class Persister {
   #firstOwnSeq = Infinity;
   /** The effect ledger, kept in this actor's journal through the same fenced appends. */
   readonly ledger: EffectLedger;
+  /** Checkpoint, append and recovery timings (with a registry), by `actor_kind`. */
+  readonly #metrics: { of: PersistenceMetrics; kind: string } | undefined;
 
-  constructor(actor: string, options: PersistenceOptions, deps: { clock: Clock; logger: Logger }) {
+  /**
+   * `deps.metrics` and `deps.kind` (the `actor_kind` label) time checkpoint writes, journal
+   * appends and recoveries; without a registry nothing is measured.
+   */
+  constructor(
+    actor: string,
+    options: PersistenceOptions,
+    deps: { clock: Clock; logger: Logger; metrics?: MetricsRegistry; kind?: string },
+  ) {
     this.actor = actor;
+    const metrics =
+      deps.metrics === undefined
+        ? undefined
+        : { of: PersistenceMetrics.of(deps.metrics), kind: deps.kind ?? 'unknown' };
+    this.#metrics = metrics;
     this.#options = options;
     this.#policy = parseOptions(CheckpointPolicySchema, options.policy ?? {}, 'checkpoint policy');
     this.#clock = deps.clock;
@@ -70,6 +86,13 @@ export class Persister {
       logger: deps.logger,
       capture: (snapshot) => this.#capture(snapshot),
       fail: (error) => this.#failed?.(error),
+      ...(metrics === undefined
+        ? {}
+        : {
+            written: (seconds: number, bytes: number | undefined) => {
+              metrics.of.checkpoint(metrics.kind, seconds, bytes);
+            },
+          }),
     });
     this.ledger = new EffectLedger({
       append: (events) => this.#append(events),
@@ -99,9 +122,11 @@ export class Persister {
   }
 
   async #appendNow(events: readonly JournalEvent[]): Promise<number[]> {
+    const started = this.#clock.monotonic();
     const seqs = await this.#options.journal.append(this.actor, events, {
       expectedLastSeq: this.#lastSeq,
     });
+    this.#metrics?.of.append(this.#metrics.kind, (this.#clock.monotonic() - started) / 1_000);
     this.#lastSeq = Math.max(this.#lastSeq, ...seqs);
     return seqs;
   }
@@ -139,6 +164,13 @@ export class Persister {
    *   `journal-behind-checkpoint`, `journal-gap` or `no-valid-checkpoint`, with the evidence).
    */
   async recover(options: RecoverOptions = {}): Promise<Recovered> {
+    const started = this.#clock.monotonic();
+    const recovered = await this.#recover(options);
+    this.#metrics?.of.recovery(this.#metrics.kind, (this.#clock.monotonic() - started) / 1_000);
+    return recovered;
+  }
+
+  async #recover(options: RecoverOptions): Promise<Recovered> {
     const from = this.#options.from ?? 'latest';
     const plan = await planRecovery({
       actor: this.actor,

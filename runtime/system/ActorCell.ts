@@ -84,6 +84,7 @@ export class ActorCell {
       complete: () => {
         this.#onComplete();
       },
+      replaying: () => this.#replaying(),
       reply: (emitted) => {
         if (!this.#replaying()) this.#owed.emitted(emitted); // else answered the first time
       },

@@ -1,4 +1,4 @@
-import type { AnyActorLogic } from 'xstate';
+import type { AnyActor, AnyActorLogic } from 'xstate';
 import type { z } from 'zod';
 import type { Envelope } from '../codec/index.js';
 import type { Logger, MetricsRegistry } from '../telemetry/index.js';
@@ -58,6 +58,12 @@ export interface ActorTemplate {
   readonly migrate?: CheckpointMigration | undefined;
   /** Builds the logic of one incarnation. */
   createLogic(context: ActorContext): AnyActorLogic;
+  /**
+   * Called with each incarnation's XState actor once it is created, before it starts (agents
+   * inspect it to count their tasks). `replaying` tells whether a durable actor is replaying its
+   * journal (what it sees then happened before, and was counted then).
+   */
+  attach?(actor: AnyActor, context: ActorContext, replaying: () => boolean): void;
 }
 
 /** The event an actor's logic receives for each message: the envelope itself. */

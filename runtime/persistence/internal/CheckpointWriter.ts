@@ -20,6 +20,8 @@ export interface CheckpointWriterDeps {
   readonly capture: (snapshot: () => unknown) => Checkpoint | undefined;
   /** Fails the owning incarnation (a refused or failed write). */
   readonly fail: (error: unknown) => void;
+  /** A checkpoint was written in `seconds` (`bytes` long when the store said). */
+  readonly written?: ((seconds: number, bytes: number | undefined) => void) | undefined;
 }
 
 /** A cheap size estimate of a message (JSON length of its payload plus headers). */
@@ -146,7 +148,11 @@ export class CheckpointWriter {
         const checkpoint = capture(this.#snapshot);
         // The actor failed since the write was asked for: its last good checkpoint stands.
         if (checkpoint === undefined) break;
-        const { revision } = await store.put(checkpoint, { expectedRevision: this.revision });
+        const started = clock.monotonic();
+        const { revision, bytes } = await store.put(checkpoint, {
+          expectedRevision: this.revision,
+        });
+        this.#deps.written?.((clock.monotonic() - started) / 1_000, bytes);
         this.revision = revision;
         this.#lastCheckpointAt = clock.monotonic();
         this.#bytesSince = 0;

@@ -49,6 +49,8 @@ export class ActorTable implements DurableSpawnHost {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly transport: Transport;
+  /** The system's registry (durable actors time their persistence there). */
+  readonly metrics: MetricsRegistry;
   /** The cell of each hosted name, in spawn order. */
   readonly cells = new Map<string, ActorCell>();
   readonly incarnations = new Map<string, number>();
@@ -72,6 +74,7 @@ export class ActorTable implements DurableSpawnHost {
     this.transport = system.transport;
     this.#system = system;
     const { metrics, transport } = system;
+    this.metrics = metrics;
     const deadLetter = this.deadLetter.bind(this);
     this.holds = new HoldBuffers({ replyError: this.replyError.bind(this), deadLetter });
     this.router = new CellRouter({

@@ -14,6 +14,8 @@ export interface CellActorHooks {
   reply(emitted: ReplyEmitted): void;
   /** Durable actors: the machine's snapshot changed (a step, or an effect's result arriving). */
   transitioned?: (() => void) | undefined;
+  /** Durable actors: whether the journal is being replayed (for the template's `attach`). */
+  replaying?: (() => boolean) | undefined;
 }
 
 /**
@@ -60,5 +62,6 @@ export function createCellActor(
       error: () => undefined,
     });
   }
+  settings.attach?.(actor, hooks.replaying ?? (() => false));
   return actor;
 }

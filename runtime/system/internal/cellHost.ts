@@ -1,4 +1,4 @@
-import type { AnyActorLogic } from 'xstate';
+import type { AnyActor, AnyActorLogic } from 'xstate';
 import type { z } from 'zod';
 import type { Clock } from '../../clock/index.js';
 import type { Envelope } from '../../codec/index.js';
@@ -53,4 +53,6 @@ export interface CellSettings {
   readonly recentCapacity: number;
   /** Durable actors: journaling, checkpoints, dedupe. */
   readonly persistence: Persister | undefined;
+  /** The template's `attach`, bound to the incarnation's context. */
+  readonly attach?: ((actor: AnyActor, replaying: () => boolean) => void) | undefined;
 }

@@ -71,6 +71,12 @@ export function spawnCell(
     logger,
     recentCapacity: options.recentMessages ?? 10,
     persistence,
+    attach:
+      template?.attach === undefined
+        ? undefined
+        : (actor, replaying) => {
+            template.attach?.(actor, context, replaying);
+          },
   });
   host.holds.setOnFailure(name, options.holdOnFailure?.capacity);
   host.cells.set(name, cell);

@@ -2,6 +2,8 @@ import type { AnyActorLogic } from 'xstate';
 import type { Clock } from '../../clock/index.js';
 import { Persister, type PersistenceOptions, type Recovered } from '../../persistence/index.js';
 import { isActorTemplate, type ActorTemplate } from '../ActorTemplate.js';
+import type { MetricsRegistry } from '../../telemetry/index.js';
+import { actorKindOf } from './MessageMetrics.js';
 import { probeRestore } from './probeRestore.js';
 import { spawnCell, type SpawnHost } from './spawnCell.js';
 import type { SpawnOptions } from './systemOptions.js';
@@ -10,6 +12,8 @@ import type { ActorRef } from './systemRefs.js';
 /** What a durable spawn needs beyond {@link SpawnHost}. */
 export interface DurableSpawnHost extends SpawnHost {
   readonly clock: Clock;
+  /** Where persistence timings are counted (the system's registry). */
+  readonly metrics: MetricsRegistry;
   /** The persister of each durable name's latest incarnation. */
   readonly persisters: Map<string, Persister>;
   /** Names ever spawned durable (from the start of their recovery). */
@@ -50,7 +54,12 @@ export async function spawnDurable(
     ...options.persistence,
   };
   const logger = host.logger.child({ actor: name });
-  const persister = new Persister(name, persistenceOptions, { clock: host.clock, logger });
+  const persister = new Persister(name, persistenceOptions, {
+    clock: host.clock,
+    logger,
+    metrics: host.metrics,
+    kind: actorKindOf(template?.name, template === undefined ? (logic as { id?: unknown }) : {}),
+  });
   let recovered: Recovered;
   try {
     recovered = await persister.recover({
