@@ -76,6 +76,11 @@ describe('RuntimeError', () => {
       MetricsPortInUse: 'ERR_METRICS_PORT_IN_USE',
       PoisonMessage: 'ERR_POISON_MESSAGE',
       DeliveryExhausted: 'ERR_DELIVERY_EXHAUSTED',
+      UnknownVersion: 'ERR_UNKNOWN_VERSION',
+      RolloutConflict: 'ERR_ROLLOUT_CONFLICT',
+      MigrationMissing: 'ERR_MIGRATION_MISSING',
+      ShadowEffect: 'ERR_SHADOW_EFFECT',
+      RolloutNotFound: 'ERR_ROLLOUT_NOT_FOUND',
       Unknown: 'ERR_UNKNOWN',
     });
     expect(new Set(allCodes).size).toBe(allCodes.length);

@@ -1,0 +1,34 @@
+/**
+ * Progressive rollout of agent versions: a rollout as data, sticky routing, the statistical
+ * judge, shadow runs with simulated effects, and the controller that steps, promotes and rolls back.
+ */
+export {
+  RolloutSpecSchema,
+  RolloutStepSchema,
+  RolloutMetricSchema,
+  RolloutAnalysisSchema,
+  DEFAULT_METRICS,
+  stepTraffic,
+} from './RolloutSpec.js';
+export type {
+  RolloutSpec,
+  RolloutConfig,
+  RolloutStep,
+  RolloutMetric,
+  RolloutAnalysis,
+  AgentVersion,
+} from './RolloutSpec.js';
+export { parseRolloutSpec } from './parseRolloutSpec.js';
+export type { DeployedVersion, RolloutCatalog } from './parseRolloutSpec.js';
+export { routingHash } from './routingHash.js';
+export { routingKeyOf } from './routingKeyOf.js';
+export type { RoutableMessage } from './routingKeyOf.js';
+export { RolloutRouter } from './RolloutRouter.js';
+export type {
+  RolloutRole,
+  RouteDecision,
+  RouterTraffic,
+  RolloutRouterOptions,
+} from './RolloutRouter.js';
+export { judgeCanary } from './judgeCanary.js';
+export type { RunOutcome, MetricClass, MetricJudgement, CanaryJudgement } from './judgeCanary.js';
