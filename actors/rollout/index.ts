@@ -32,3 +32,13 @@ export type {
 } from './RolloutRouter.js';
 export { judgeCanary } from './judgeCanary.js';
 export type { RunOutcome, MetricClass, MetricJudgement, CanaryJudgement } from './judgeCanary.js';
+export { RolloutController } from './RolloutController.js';
+export type { RolloutControllerDeps, RolloutEscalationRequest } from './RolloutController.js';
+export { createMemoryRolloutStore } from './RolloutStore.js';
+export type {
+  RolloutStore,
+  RolloutState,
+  RolloutStatus,
+  RolloutEvent,
+  StoredRollout,
+} from './RolloutStore.js';
