@@ -42,3 +42,5 @@ export type {
   RolloutEvent,
   StoredRollout,
 } from './RolloutStore.js';
+export { createKvRolloutStore, ROLLOUT_BUCKET } from './createKvRolloutStore.js';
+export type { KvRolloutStoreOptions } from './createKvRolloutStore.js';
