@@ -44,3 +44,11 @@ export type {
 } from './RolloutStore.js';
 export { createKvRolloutStore, ROLLOUT_BUCKET } from './createKvRolloutStore.js';
 export type { KvRolloutStoreOptions } from './createKvRolloutStore.js';
+export { createEffectRecording, recordTools, recordModel } from './EffectRecording.js';
+export type { EffectRecording, RecordedToolCall } from './EffectRecording.js';
+export { createShadowEffects } from './createShadowEffects.js';
+export type { ShadowEffectsOptions } from './createShadowEffects.js';
+export { compareRuns } from './compareRuns.js';
+export type { RunRecord, RunComparison, AnswerComparator } from './compareRuns.js';
+export { judgeShadow } from './judgeShadow.js';
+export type { ShadowVerdict, ShadowDimension } from './judgeShadow.js';
