@@ -1,7 +1,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock, startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
-import { RolloutController, createKvRolloutStore } from '../../../actors/rollout/index.js';
+import { RolloutController, createKvRolloutStore } from 'agentvisor/actors';
 
 let server: NatsServerHandle;
 let first: NatsConnection;
