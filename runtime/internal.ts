@@ -31,7 +31,16 @@ export {
   validateEnvelope,
 } from './codec/index.js';
 export type { CodecResult, CodecOptions } from './codec/index.js';
-export { openBucket, kvKey, casWrite, claimEpoch, nextEpoch, listKeys } from './nats/index.js';
+export {
+  openBucket,
+  kvKey,
+  casWrite,
+  claimEpoch,
+  nextEpoch,
+  listKeys,
+  encodeRecord,
+  decodeRecord,
+} from './nats/index.js';
 export {
   createSubjects,
   encodeToken,

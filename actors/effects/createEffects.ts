@@ -42,6 +42,12 @@ export interface ToolDefinition<TInput = unknown, TOutput = unknown> {
    * an agent) without a cast. Its input is parsed by `input` before `run` sees it.
    */
   run(input: TInput, context: { idempotencyKey: string; signal: AbortSignal }): Promise<TOutput>;
+  /**
+   * What a shadow run of a rollout gets instead of running the tool when the stable run
+   * recorded no outcome for the same call (`createShadowTools`). @default none: the call is
+   * refused with ERR_SHADOW_EFFECT
+   */
+  shadow?(input: TInput): Promise<TOutput> | TOutput;
 }
 
 /** Input of the `tool` effect. */

@@ -127,6 +127,17 @@ export const ErrorCode = {
   PoisonMessage: 'ERR_POISON_MESSAGE',
   /** A reliably sent message used up its deliveries without being processed (dead-lettered). */
   DeliveryExhausted: 'ERR_DELIVERY_EXHAUSTED',
+  // --- rollout ---
+  /** A rollout names a version of the agent that is not deployed; `details.path`, `details.version`. */
+  UnknownVersion: 'ERR_UNKNOWN_VERSION',
+  /** A rollout of an agent that already has an active rollout; `details.path`, `details.active`. */
+  RolloutConflict: 'ERR_ROLLOUT_CONFLICT',
+  /** A rollout candidate cannot migrate checkpoints written by the stable version; `details.path`. */
+  MigrationMissing: 'ERR_MIGRATION_MISSING',
+  /** A shadow run called a tool with no recorded outcome and no declared `shadow` stub; refused. */
+  ShadowEffect: 'ERR_SHADOW_EFFECT',
+  /** No rollout with this id (or none active for the agent). */
+  RolloutNotFound: 'ERR_ROLLOUT_NOT_FOUND',
 
   // --- operator's console (HTTP API) ---
   /** A console request without a bearer token, or with one no configured token matches. */

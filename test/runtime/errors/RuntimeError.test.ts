@@ -85,6 +85,11 @@ describe('RuntimeError', () => {
       JournalRange: 'ERR_JOURNAL_RANGE',
       RouteNotFound: 'ERR_ROUTE_NOT_FOUND',
       ConsolePortInUse: 'ERR_CONSOLE_PORT_IN_USE',
+      UnknownVersion: 'ERR_UNKNOWN_VERSION',
+      RolloutConflict: 'ERR_ROLLOUT_CONFLICT',
+      MigrationMissing: 'ERR_MIGRATION_MISSING',
+      ShadowEffect: 'ERR_SHADOW_EFFECT',
+      RolloutNotFound: 'ERR_ROLLOUT_NOT_FOUND',
       Unknown: 'ERR_UNKNOWN',
     });
     expect(new Set(allCodes).size).toBe(allCodes.length);
