@@ -138,13 +138,30 @@ export type {
   CounterexampleStep,
   PropertyResult,
 } from './verify/index.js';
-export { createChaos } from './chaos/index.js';
+export {
+  createChaos,
+  chaosTransport,
+  chaosJournal,
+  chaosCheckpointStore,
+  matchesTarget,
+  matchesArgs,
+} from './chaos/index.js';
 export type {
+  ActiveFault,
+  CallScope,
   Chaos,
   ChaosOptions,
   ChaosRule,
+  ChaosStopReport,
+  FaultCondition,
+  FaultLayer,
+  FaultTarget,
   InjectedFault,
+  LayerFaults,
+  NameMatcher,
+  StoreFault,
   ToolFault,
+  TransportFault,
   WeightedFault,
 } from './chaos/index.js';
 export {
