@@ -131,8 +131,10 @@ export function chaosTransport(
         });
       }
       case 'duplicate': {
+        // The original first (its reply is awaited), then the copy: a redelivery.
+        const reply = transport.request(subject, envelope, options);
         transport.publish(subject, envelope);
-        return transport.request(subject, envelope, options);
+        return reply;
       }
       case 'latency':
       case 'reorder': {

@@ -17,6 +17,11 @@ import type { OverflowPolicy } from '../Mailbox.js';
 export interface Refusal {
   readonly reason: DeadLetterReason;
   readonly error: RuntimeError;
+  /**
+   * Dead-lettered without an answer: the caller's answer comes from another copy (a redelivered
+   * duplicate in the batch of its original, with the same reply address).
+   */
+  readonly unanswered?: boolean;
 }
 
 /** The decision on one message: the event the machine gets (payload as parsed), or a refusal. */
@@ -140,10 +145,15 @@ export function journalRefusal(
   };
 }
 
-/** A durable actor refuses a message id it already processed (or that repeats in one batch). */
-export function duplicateRefusal(envelope: Envelope, actor: string): Refusal {
+/**
+ * A durable actor refuses a message id it already processed (or that repeats in one batch).
+ * `unanswered`: the original is in the same batch with the same reply address, so its answer
+ * (not this refusal) is what the caller must get.
+ */
+export function duplicateRefusal(envelope: Envelope, actor: string, unanswered = false): Refusal {
   return {
     reason: 'duplicate',
+    ...(unanswered ? { unanswered } : {}),
     error: new RuntimeError(
       ErrorCode.DuplicateMessage,
       `${actor} already processed ${envelope.id}`,
