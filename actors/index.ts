@@ -145,6 +145,7 @@ export {
   chaosCheckpointStore,
   matchesTarget,
   matchesArgs,
+  passHatK,
 } from './chaos/index.js';
 export type {
   ActiveFault,
@@ -159,7 +160,10 @@ export type {
   InjectedFault,
   LayerFaults,
   NameMatcher,
+  PassHatK,
   StoreFault,
+  TaskTrials,
+  TrialOutcome,
   ToolFault,
   TransportFault,
   WeightedFault,

@@ -17,3 +17,5 @@ export type { CallScope, FaultCondition, FaultTarget, NameMatcher } from './matc
 export { chaosTransport } from './chaosTransport.js';
 export { chaosJournal } from './chaosJournal.js';
 export { chaosCheckpointStore } from './chaosCheckpointStore.js';
+export { passHatK } from './passHatK.js';
+export type { PassHatK, TaskTrials, TrialOutcome } from './passHatK.js';
