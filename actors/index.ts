@@ -146,6 +146,9 @@ export {
   matchesTarget,
   matchesArgs,
   passHatK,
+  runScenario,
+  noDuplicateEffects,
+  noLostAcknowledged,
 } from './chaos/index.js';
 export type {
   ActiveFault,
@@ -161,6 +164,12 @@ export type {
   LayerFaults,
   NameMatcher,
   PassHatK,
+  CheckResult,
+  RequestOutcome,
+  ScenarioHistory,
+  ScenarioOptions,
+  ScheduledFault,
+  WorkloadItem,
   StoreFault,
   TaskTrials,
   TrialOutcome,

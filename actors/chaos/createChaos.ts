@@ -140,6 +140,7 @@ export function createChaos(options: ChaosOptions = {}) {
   const agents = new Set<string>();
   const faulted = new Set<string>();
   const holders = new Set<{ release(): number; held(): number }>();
+  const listeners = new Set<(fault: InjectedFault) => void>();
 
   const pick = <TFault>(rule: ChaosRule<TFault>, scope: CallScope, args: unknown) => {
     if (rule.enabled === false || rule.faults.length === 0) return undefined;
@@ -264,14 +265,24 @@ export function createChaos(options: ChaosOptions = {}) {
       if (scope.agent !== undefined) faulted.add(scope.agent);
       const name =
         scope.tool ?? scope.model ?? scope.subject ?? scope.actor ?? scope.agent ?? layer;
-      options.onInjected?.({
+      const report: InjectedFault = {
         target: name,
         layer,
         fault,
         at: clock.now(),
         ...(scope.agent === undefined ? {} : { agent: scope.agent }),
-      });
+      };
+      options.onInjected?.(report);
+      for (const listener of listeners) listener(report);
       return fault;
+    },
+
+    /** Calls `listener` with each injected fault; returns its unsubscribe. */
+    onInjected(listener: (fault: InjectedFault) => void): () => void {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
     },
 
     /** Counts an agent for the blast-radius cap (wrappers naming an agent do it). */

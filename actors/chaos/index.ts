@@ -19,3 +19,13 @@ export { chaosJournal } from './chaosJournal.js';
 export { chaosCheckpointStore } from './chaosCheckpointStore.js';
 export { passHatK } from './passHatK.js';
 export type { PassHatK, TaskTrials, TrialOutcome } from './passHatK.js';
+export { runScenario } from './runScenario.js';
+export type {
+  RequestOutcome,
+  ScenarioHistory,
+  ScenarioOptions,
+  ScheduledFault,
+  WorkloadItem,
+} from './runScenario.js';
+export { noDuplicateEffects, noLostAcknowledged } from './checkers.js';
+export type { CheckResult } from './checkers.js';
