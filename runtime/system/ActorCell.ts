@@ -305,8 +305,8 @@ export class ActorCell {
   }
 
   /** Dead-letters a message and answers it with the error when it was an ask. */
-  #refuse(envelope: Envelope, { reason, error }: Refusal): void {
-    this.#owed.refuse(envelope, error);
+  #refuse(envelope: Envelope, { reason, error, unanswered }: Refusal): void {
+    if (unanswered !== true) this.#owed.refuse(envelope, error);
     this.#host.deadLetter(reason, this.name, envelope, error);
   }
 

@@ -18,3 +18,5 @@ export { expectRuntimeError, ExpectedRuntimeError } from './expectRuntimeError.j
 export type { ExpectRuntimeErrorResult } from './expectRuntimeError.js';
 export { parseExposition } from './parseExposition.js';
 export type { ExpositionFamily, ExpositionSample } from './parseExposition.js';
+export { startToxicProxy } from './startToxicProxy.js';
+export type { Toxic, ToxicProxy, ToxicProxyOptions } from './startToxicProxy.js';

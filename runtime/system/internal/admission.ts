@@ -17,6 +17,11 @@ import type { OverflowPolicy } from '../Mailbox.js';
 export interface Refusal {
   readonly reason: DeadLetterReason;
   readonly error: RuntimeError;
+  /**
+   * Dead-lettered without an answer: the caller's answer comes from another copy (a redelivered
+   * duplicate in the batch of its original, with the same reply address).
+   */
+  readonly unanswered?: boolean;
 }
 
 /** The decision on one message: the event the machine gets (payload as parsed), or a refusal. */
@@ -141,11 +146,17 @@ export function journalRefusal(
 }
 
 /**
- * A durable actor refuses a message id it already processed (or that repeats in one batch). A
- * retry of one its machine refused unhandled gets that first outcome, ERR_UNHANDLED (details
- * `duplicate: true`), so a sender whose refusal reply was lost never takes it for processed.
+ * A durable actor refuses a message id it already processed (or that repeats in one batch).
+ * `unhandled`: its machine refused the processed one unhandled, so the retry gets that first
+ * outcome, ERR_UNHANDLED (details `duplicate: true`), and a sender whose refusal reply was lost
+ * never takes it for processed. `unanswered`: the original is in the same batch with the same
+ * reply address, so its answer (not this refusal) is what the caller must get.
  */
-export function duplicateRefusal(envelope: Envelope, actor: string, unhandled = false): Refusal {
+export function duplicateRefusal(
+  envelope: Envelope,
+  actor: string,
+  { unhandled = false, unanswered = false }: { unhandled?: boolean; unanswered?: boolean } = {},
+): Refusal {
   if (unhandled) {
     return {
       reason: 'duplicate',
@@ -158,6 +169,7 @@ export function duplicateRefusal(envelope: Envelope, actor: string, unhandled = 
   }
   return {
     reason: 'duplicate',
+    ...(unanswered ? { unanswered } : {}),
     error: new RuntimeError(
       ErrorCode.DuplicateMessage,
       `${actor} already processed ${envelope.id}`,

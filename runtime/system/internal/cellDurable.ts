@@ -102,14 +102,20 @@ async function drainDurable(cell: DurableCell, persistence: Persister): Promise<
   await Promise.resolve(); // let the sender's turn finish, as the in-memory path does
   while (cell.isRunning() && cell.mailbox.size > 0) {
     const batch: { envelope: Envelope; event: Envelope }[] = [];
-    const ids = new Set<string>();
+    const ids = new Map<string, string | undefined>();
     while (batch.length < DURABLE_BATCH) {
       const envelope = cell.mailbox.shift();
       if (envelope === undefined) break;
       if (persistence.isProcessed(envelope.id) || ids.has(envelope.id)) {
+        // A redelivery in the batch of its original, to the same reply address: the original's
+        // answer goes there; a refusal sent first would reach the caller instead (found by chaos).
+        const inBatch = ids.has(envelope.id) && ids.get(envelope.id) === envelope.replyTo;
         cell.refuse(
           envelope,
-          duplicateRefusal(envelope, cell.name, persistence.wasUnhandled(envelope.id)),
+          duplicateRefusal(envelope, cell.name, {
+            unhandled: persistence.wasUnhandled(envelope.id),
+            unanswered: inBatch,
+          }),
         );
         continue;
       }
@@ -120,7 +126,7 @@ async function drainDurable(cell: DurableCell, persistence: Persister): Promise<
         cell.refuse(envelope, tooBig);
         continue;
       }
-      ids.add(envelope.id);
+      ids.set(envelope.id, envelope.replyTo);
       batch.push({ envelope, event });
     }
     if (batch.length === 0) continue;
