@@ -38,7 +38,9 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('agentvisor CLI', () => {
+// Each test spawns the CLI, which tsx transpiles on start: seconds of CPU on a loaded machine. A
+// process start is not what these tests time, so they get the integration project's budget.
+describe('agentvisor CLI', { timeout: 30_000 }, () => {
   it('prints the package version with --version and exits 0', async () => {
     const run = await cli(['--version']);
     expect(run.code).toBe(0);

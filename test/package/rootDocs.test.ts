@@ -9,14 +9,20 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
+/** The compiler options of tsconfig.json. */
+function sourceOptions(): ts.CompilerOptions {
+  const path = `${root}tsconfig.json`;
+  const { config } = ts.readConfigFile(path, (p) => ts.sys.readFile(p));
+  return ts.parseJsonConfigFileContent(config, ts.sys, root).options;
+}
+
 /** Exported names of `entry` whose declaration has no TSDoc comment. */
 function undocumented(entry: string): { names: number; missing: string[] } {
   const file = `${root}${entry}`;
+  // The sources' own view (tsconfig.json `paths`): self-references such as `agentvisor/internal`
+  // resolve to the sources, not to a dist/ that may be stale or not built (a worktree).
   const program = ts.createProgram([file], {
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    target: ts.ScriptTarget.ES2022,
-    strict: true,
+    ...sourceOptions(),
     noEmit: true,
     skipLibCheck: true,
   });
