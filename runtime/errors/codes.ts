@@ -121,6 +121,12 @@ export const ErrorCode = {
   PoisonMessage: 'ERR_POISON_MESSAGE',
   /** A reliably sent message used up its deliveries without being processed (dead-lettered). */
   DeliveryExhausted: 'ERR_DELIVERY_EXHAUSTED',
+  /**
+   * A journal shows an agent breaking a safety property `checkAgent` proves before deploy (a
+   * tool needing approval ran without one, a non-idempotent tool ran twice): the error of the
+   * escalation the JournalWatcher opens, `details` naming the property, tool and journal seq.
+   */
+  SafetyViolation: 'ERR_SAFETY_VIOLATION',
 
   /** An error crossed the wire with a code this version does not know. */
   Unknown: 'ERR_UNKNOWN',

@@ -76,6 +76,7 @@ describe('RuntimeError', () => {
       MetricsPortInUse: 'ERR_METRICS_PORT_IN_USE',
       PoisonMessage: 'ERR_POISON_MESSAGE',
       DeliveryExhausted: 'ERR_DELIVERY_EXHAUSTED',
+      SafetyViolation: 'ERR_SAFETY_VIOLATION',
       Unknown: 'ERR_UNKNOWN',
     });
     expect(new Set(allCodes).size).toBe(allCodes.length);
