@@ -93,8 +93,11 @@ export type {
   PoisonReports,
   EscalatePoisonOptions,
 } from './escalation/index.js';
-export { checkTree } from './verify/index.js';
+export { checkTree, JournalWatcher, checkJournal, watchJournal } from './verify/index.js';
 export type {
+  JournalViolation,
+  JournalWatcherOptions,
+  LiveProperty,
   CheckTreeOptions,
   TreeCheckReport,
   TreeProperty,

@@ -152,6 +152,12 @@ export const ErrorCode = {
   RouteNotFound: 'ERR_ROUTE_NOT_FOUND',
   /** The console's host:port is taken by another listener; `details.host`, `details.port`. */
   ConsolePortInUse: 'ERR_CONSOLE_PORT_IN_USE',
+  /**
+   * A journal shows an agent breaking a safety property `checkAgent` proves before deploy (a
+   * tool needing approval ran without one, a non-idempotent tool ran twice): the error of the
+   * escalation the JournalWatcher opens, `details` naming the property, tool and journal seq.
+   */
+  SafetyViolation: 'ERR_SAFETY_VIOLATION',
 
   /** An error crossed the wire with a code this version does not know. */
   Unknown: 'ERR_UNKNOWN',

@@ -6,3 +6,5 @@ export type {
   TreePropertyResult,
   WorkerFigures,
 } from './checkTree.js';
+export { JournalWatcher, checkJournal, watchJournal } from './JournalWatcher.js';
+export type { JournalViolation, JournalWatcherOptions, LiveProperty } from './JournalWatcher.js';

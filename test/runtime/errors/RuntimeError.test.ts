@@ -90,6 +90,7 @@ describe('RuntimeError', () => {
       MigrationMissing: 'ERR_MIGRATION_MISSING',
       ShadowEffect: 'ERR_SHADOW_EFFECT',
       RolloutNotFound: 'ERR_ROLLOUT_NOT_FOUND',
+      SafetyViolation: 'ERR_SAFETY_VIOLATION',
       Unknown: 'ERR_UNKNOWN',
     });
     expect(new Set(allCodes).size).toBe(allCodes.length);
