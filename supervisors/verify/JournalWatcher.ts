@@ -99,6 +99,7 @@ export class JournalWatcher {
       case 'state':
       case 'supervisor':
       case 'note':
+      case 'decision':
         return undefined;
     }
   }

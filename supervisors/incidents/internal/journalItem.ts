@@ -64,6 +64,10 @@ export function journalItem(
     case 'supervisor':
       kind = 'supervisor';
       break;
+    case 'decision':
+      // A person's decision on an escalation, journaled in the parked child's journal.
+      kind = 'decision';
+      break;
   }
   const ids = (message?.event.data ?? {}) as EnvelopeIds;
   return {
