@@ -12,7 +12,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 /** The compiler options of tsconfig.json. */
 function sourceOptions(): ts.CompilerOptions {
   const path = `${root}tsconfig.json`;
-  const { config } = ts.readConfigFile(path, (p) => ts.sys.readFile(p));
+  const { config } = ts.readConfigFile(path, (p) => ts.sys.readFile(p)) as { config: unknown };
   return ts.parseJsonConfigFileContent(config, ts.sys, root).options;
 }
 
