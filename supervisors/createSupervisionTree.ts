@@ -129,24 +129,30 @@ export async function createSupervisionTree(
   function onExit(exit: SupervisorExit): void {
     if (exit.type !== 'failed') return;
     const cause = exit.error;
-    void escalations.open(
-      {
-        supervisor: '(root)',
-        child: { id: policy.root.id, name: policy.root.id, incarnation: 0, spec: policy.root },
-        failureClass: classifyFailure(cause),
-        errorChain: errorChain(cause),
-        restartHistory: [],
-        lastCheckpoint: undefined,
-        lastMessages: [],
-        defaultDecision: policy.root.human.default,
-        deadlineMs: policy.root.human.deadlineMs,
-      },
-      async (_record, decision: HumanDecision) => {
-        if (decision.type === 'stop') return;
-        system.release(policy.root.id);
-        await startRoot();
-      },
-    );
+    void escalations
+      .open(
+        {
+          supervisor: '(root)',
+          child: { id: policy.root.id, name: policy.root.id, incarnation: 0, spec: policy.root },
+          failureClass: classifyFailure(cause),
+          errorChain: errorChain(cause),
+          restartHistory: [],
+          lastCheckpoint: undefined,
+          lastMessages: [],
+          defaultDecision: policy.root.human.default,
+          deadlineMs: policy.root.human.deadlineMs,
+        },
+        async (_record, decision: HumanDecision) => {
+          if (decision.type === 'stop') return;
+          system.release(policy.root.id);
+          await startRoot();
+        },
+      )
+      .catch((err: unknown) => {
+        // A durable store can be unreachable (the node's connection closing as it stops): the
+        // root stays down and the failure is reported, never an unhandled rejection.
+        logger.error({ err }, 'could not open the escalation for the root');
+      });
   }
   await startRoot();
   const stop = async (): Promise<void> => {

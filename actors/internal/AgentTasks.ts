@@ -44,7 +44,7 @@ export interface AgentTasksDeps {
 }
 
 /**
- * @internal Counts the tasks of one agent incarnation by inspecting its XState actor. A task is
+ * Counts the tasks of one agent incarnation by inspecting its XState actor. A task is
  * an ask of an accepted type: it begins when the message reaches the machine and ends when the
  * machine answers it (`respond`/`respondTo`). Its steps are the transitions taken for it: the
  * message, then each outcome of an effect it invoked (an effect belongs to the task whose event

@@ -34,7 +34,7 @@ export interface QualityFigures {
 }
 
 /**
- * @internal The last `size` evaluations of one name, and their rolling figures. Precision,
+ * The last `size` evaluations of one name, and their rolling figures. Precision,
  * recall and F1 are macro averages over every class that was predicted or expected in the
  * window (for two classes `pass`/`fail`, the mean of both classes' figures); a class never
  * predicted has precision 0, one never expected recall 0.

@@ -16,7 +16,7 @@ export const QUALITY_WINDOW = 100;
 const byRegistry = new WeakMap<MetricsRegistry, TaskMetrics>();
 
 /**
- * @internal The task metrics of agents on one registry. Labels are the definition's name and
+ * The task metrics of agents on one registry. Labels are the definition's name and
  * closed sets; never a task or message id.
  *
  * - `agentvisor_task_steps{agent,outcome}`: histogram of the transitions one task took (the

@@ -4,7 +4,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { afterAll, beforeAll } from 'vitest';
 import { NATS_BUCKETS, kvKey, kvToken } from 'agentvisor/internal';
 import { startNatsServer, type NatsServerHandle } from 'agentvisor/testing';
-import { JetStreamEscalationStore } from '../../../supervisors/escalation/index.js';
+import { JetStreamEscalationStore } from 'agentvisor/supervisors';
 import { describeEscalationStore } from '../../supervisors/escalation/escalationStoreConformance.js';
 
 let server: NatsServerHandle;
