@@ -18,7 +18,7 @@ export async function inboxView(main, session) {
       a.status === b.status ? b.raisedAt - a.raisedAt : a.status === 'open' ? -1 : 1,
     );
     list.replaceChildren(
-      sorted.length === 0 ? h('p', { class: 'muted' }, 'Nothing to decide.') : null,
+      sorted.length === 0 ? h('p', { class: 'muted' }, 'Nothing to decide.') : '',
       h(
         'table',
         {},
@@ -272,14 +272,14 @@ export async function escalationView(main, session, id) {
       ),
       e.status === 'open' && session.operator
         ? decisionForms(e, detail.decisions, restored, () => void render())
-        : null,
+        : '',
       e.status === 'open' && !session.operator
         ? h(
             'p',
             { class: 'muted' },
             'Your token is a viewer token: you can read this escalation but not decide it.',
           )
-        : null,
+        : '',
     );
   };
   await render();
