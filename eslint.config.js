@@ -164,6 +164,39 @@ export default tseslint.config(
       'no-restricted-syntax': 'off',
     },
   },
+  // The web dashboard (ops/console/*.js) is plain browser JavaScript, served as it is: no type
+  // information, the browser's globals, and the browser's timers (it is no library code).
+  {
+    files: ['ops/console/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'document',
+          'location',
+          'history',
+          'sessionStorage',
+          'fetch',
+          'URL',
+          'Node',
+          'AbortController',
+          'TextDecoderStream',
+          'addEventListener',
+          'setTimeout',
+          'setInterval',
+          'clearInterval',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      'no-restricted-globals': 'off',
+      'no-restricted-properties': 'off',
+      'no-restricted-syntax': 'off',
+    },
+  },
   // Benchmarks and scripts measure or wait on real time by design; they are not library code.
   {
     files: ['bench/**', 'scripts/**'],

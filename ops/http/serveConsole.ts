@@ -78,7 +78,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
  * - `GET /api/alerts?status=` (with `alerts`), `GET /metrics` (with a Prometheus registry);
  * - `GET /api/events` — server-sent events: `escalation-opened`, `escalation-resolved`,
  *   `supervisor`, `actor`;
- * - `GET /` — a placeholder page.
+ * - `GET /` and `GET /console/*` — the web dashboard (static files, no token needed to load).
  *
  * Auth: `Authorization: Bearer <token>`; viewers may GET, operators may also POST (401
  * `ERR_UNAUTHORIZED`, 403 `ERR_FORBIDDEN`). Without tokens it listens on loopback only.

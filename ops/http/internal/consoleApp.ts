@@ -10,6 +10,7 @@ import {
 import type { ConsoleSources } from '../ConsoleTarget.js';
 import { actorRoutes } from './actorRoutes.js';
 import { bearerAuth, type ConsoleToken } from './auth.js';
+import { consoleStatic } from './consoleStatic.js';
 import { escalationRoutes, noTree } from './escalationRoutes.js';
 import { eventsRoute } from './eventsRoute.js';
 import { requestError, toHttpError } from './httpError.js';
@@ -30,10 +31,6 @@ export interface ConsoleAppParts {
   readonly logger: Logger;
 }
 
-const PLACEHOLDER = `<!doctype html><html><head><meta charset="utf-8"><title>agentvisor console</title></head>
-<body><h1>agentvisor console</h1><p>The JSON API is under <code>/api</code>: <code>/api/tree</code>,
-<code>/api/actors</code>, <code>/api/escalations</code>, <code>/api/events</code>.</p></body></html>`;
-
 /** The console's routes, auth, redaction and error bodies, on one hono app. */
 export function consoleApp(parts: ConsoleAppParts): Hono {
   const { sources } = parts;
@@ -50,6 +47,7 @@ export function consoleApp(parts: ConsoleAppParts): Hono {
     );
     return c.json(body, status as 404);
   });
+  consoleStatic(app);
   app.use('*', bearerAuth(parts.tokens));
   // Every JSON answer goes out redacted, whichever route made it.
   app.use('*', async (c, next) => {
@@ -59,7 +57,6 @@ export function consoleApp(parts: ConsoleAppParts): Hono {
     c.res = new Response(JSON.stringify(body), { status: c.res.status, headers: c.res.headers });
   });
 
-  app.get('/', (c) => c.html(PLACEHOLDER));
   app.get('/api/nodes', (c) => {
     const node = sources.node;
     if (node === undefined) {
