@@ -31,6 +31,8 @@ export { parseClusterConfig, loadClusterConfig } from './loadClusterConfig.js';
 export { readClusterStatus } from './readClusterStatus.js';
 export type { ClusterStatus, ReadClusterStatusOptions } from './readClusterStatus.js';
 export { serveMetrics } from './serveMetrics.js';
+export { serveHttp } from './serveHttp.js';
+export type { HttpListener } from './serveHttp.js';
 export type { MetricsServer, MetricsTarget, ServeMetricsOptions } from './serveMetrics.js';
 export { MetricsEndpointSchema, parseMetricsAddress } from './MetricsEndpoint.js';
 export type { MetricsEndpoint } from './MetricsEndpoint.js';

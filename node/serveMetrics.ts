@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import {
   ErrorCode,
@@ -8,6 +6,7 @@ import {
   type MetricsRegistry,
   type PrometheusRegistry,
 } from 'agentvisor/internal';
+import { serveHttp } from './serveHttp.js';
 
 /**
  * What {@link serveMetrics} serves: a registry, or anything holding one (an ActorSystem's
@@ -74,39 +73,15 @@ export async function serveMetrics(
     const body = await registry.exposition();
     return c.body(body, 200, { 'content-type': registry.contentType });
   });
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: host });
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      if (err.code === 'EADDRINUSE') {
-        reject(
-          new RuntimeError(
-            ErrorCode.MetricsPortInUse,
-            `Cannot serve metrics on ${host}:${port}: the address is in use`,
-            { cause: err, details: { host, port } },
-          ),
-        );
-      } else reject(err);
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
+  const listener = await serveHttp(app.fetch, {
+    host,
+    port,
+    inUse: ErrorCode.MetricsPortInUse,
+    what: 'metrics',
   });
-  const bound = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}/metrics`;
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= new Promise<void>((resolve) => {
-      server.close(() => {
-        resolve();
-      });
-      if ('closeAllConnections' in server) server.closeAllConnections();
-    }));
-  return { url, host, port: bound, close, [Symbol.asyncDispose]: close };
+  const close = () => listener.close();
+  const url = `${listener.origin}/metrics`;
+  return { url, host, port: listener.port, close, [Symbol.asyncDispose]: close };
 }
 
 function registryOf(target: MetricsTarget): PrometheusRegistry {

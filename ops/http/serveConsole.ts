@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
 import { z } from 'zod';
 import {
   ErrorCode,
@@ -9,6 +7,7 @@ import {
   type Logger,
   type MetricsRegistry,
 } from 'agentvisor/internal';
+import { serveHttp, type HttpListener } from 'agentvisor/node';
 import { sourcesOf, type ConsoleTarget } from './ConsoleTarget.js';
 import type { ConsoleToken } from './internal/auth.js';
 import { consoleApp } from './internal/consoleApp.js';
@@ -119,50 +118,27 @@ export async function serveConsole(
     contextSchemas: options.contextSchemas ?? {},
     logger,
   });
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: host });
+  let listener: HttpListener;
   try {
-    await listen(server, host, options.port);
+    listener = await serveHttp(app.fetch, {
+      host,
+      port: options.port,
+      inUse: ErrorCode.ConsolePortInUse,
+      what: 'the console',
+    });
   } catch (error) {
     transitions.dispose();
     throw error;
   }
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const { port, origin: url } = listener;
   if (tokens === undefined) logger.warn({ url }, 'console is unauthenticated, on loopback only');
   else logger.info({ url }, 'console listening');
   let closing: Promise<void> | undefined;
   const close = () =>
-    (closing ??= new Promise<void>((resolve) => {
+    (closing ??= (async () => {
       for (const end of [...streams]) end();
       transitions.dispose();
-      server.close(() => {
-        resolve();
-      });
-      if ('closeAllConnections' in server) server.closeAllConnections();
-    }));
+      await listener.close();
+    })());
   return { url, host, port, close, [Symbol.asyncDispose]: close };
-}
-
-function listen(server: ReturnType<typeof createAdaptorServer>, host: string, port: number) {
-  return new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      if (err.code === 'EADDRINUSE') {
-        reject(
-          new RuntimeError(
-            ErrorCode.ConsolePortInUse,
-            `Cannot serve the console on ${host}:${port}: the address is in use`,
-            { cause: err, details: { host, port } },
-          ),
-        );
-      } else reject(err);
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
 }
